@@ -1,0 +1,3 @@
+from gdsim.cli import main
+
+raise SystemExit(main())

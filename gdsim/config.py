@@ -1,0 +1,234 @@
+"""Named, complete set-ups: frozen dataclasses, TOML presets, validation, and building the engine objects.
+
+A configuration is data only. ``build`` turns it into a dataset, a network and a trainer; the CLI and the
+app both go through it, which is why the same configuration and seed give the same numbers in both.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
+from gdsim.engine.network import Network
+from gdsim.engine.trainer import Trainer
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+
+
+@dataclass(frozen=True)
+class ProblemConfig:
+    dataset: str = "xor"
+    samples: int = 200
+    noise: float = 0.1
+    test_fraction: float = 0.2
+    seed: int = 0
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    hidden: tuple[int, ...] = (4,)
+    activations: tuple[str, ...] = ("tanh",)  # one per hidden layer; a single name applies to all
+    output: str | None = None  # None: the natural pairing for the loss
+    init: str = "xavier"
+    seed: int = 0
+
+    def hidden_activations(self) -> list[str]:
+        acts = list(self.activations) or ["tanh"]
+        return acts * len(self.hidden) if len(acts) == 1 else acts
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    loss: str | None = None  # None: bce / cross_entropy for classification, mse for regression
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    batch_size: int | None = None  # None: full batch
+    epochs: int = 200
+    seed: int = 0
+    schedule: str = "constant"
+    schedule_kwargs: dict = field(default_factory=dict)
+    weight_decay: float = 0.0
+    clip_norm: float | None = None
+    tol: float = 1e-7
+    patience: int = 5
+    optimizer_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    problem: ProblemConfig = field(default_factory=ProblemConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    name: str = ""
+    description: str = ""
+
+    def with_changes(self, **sections) -> Config:
+        """Replace fields section by section: ``cfg.with_changes(training={"lr": 0.5})``."""
+        kw = {k: replace(getattr(self, k), **v) if isinstance(v, dict) else v for k, v in sections.items()}
+        return replace(self, **kw)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        return _drop_none(d)
+
+
+def _drop_none(d):
+    if isinstance(d, dict):
+        return {k: _drop_none(v) for k, v in d.items() if v is not None}
+    if isinstance(d, tuple):
+        return list(d)
+    return d
+
+
+# ---------------------------------------------------------------- loading
+
+
+def from_dict(d: dict) -> Config:
+    sections = {"problem": ProblemConfig, "network": NetworkConfig, "training": TrainingConfig}
+    unknown = set(d) - set(sections) - {"name", "description"}
+    if unknown:
+        raise ValueError(f"unknown section(s) {', '.join(sorted(unknown))}")
+    kw = {}
+    for key, cls in sections.items():
+        values = dict(d.get(key, {}))
+        names = {f.name for f in fields(cls)}
+        bad = set(values) - names
+        if bad:
+            raise ValueError(f"unknown key(s) in [{key}]: {', '.join(sorted(bad))}")
+        for k, v in values.items():
+            if isinstance(v, list):
+                values[k] = tuple(v)
+        if key == "network" and isinstance(values.get("activations"), str):
+            values["activations"] = (values["activations"],)
+        kw[key] = cls(**values)
+    return Config(**kw, name=str(d.get("name", "")), description=str(d.get("description", "")))
+
+
+def load(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ValueError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{path} is not valid TOML: {e}") from None
+    return from_dict(data)
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+
+
+def load_preset(name: str) -> Config:
+    path = PRESET_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(preset_names())}")
+    cfg = load(path)
+    return cfg if cfg.name else replace(cfg, name=name)
+
+
+# ---------------------------------------------------------------- validation and building
+
+
+def default_loss(data: datasets.Dataset) -> str:
+    if data.task == "regression":
+        return "mse"
+    return "bce" if data.n_classes <= 2 else "cross_entropy"
+
+
+def n_outputs(data: datasets.Dataset, loss: str) -> int:
+    if data.task == "regression":
+        return data.y_train.shape[1] if data.y_train.ndim == 2 else 1
+    if loss == "cross_entropy":
+        return max(2, data.n_classes)
+    return 1 if data.n_classes <= 2 else data.n_classes
+
+
+def validate(cfg: Config) -> None:
+    """Check what can be checked without building data; raises ValueError with one clear line."""
+    p, n, t = cfg.problem, cfg.network, cfg.training
+    _positive_finite("learning rate η", t.lr)
+    if not math.isfinite(p.noise) or p.noise < 0:
+        raise ValueError(f"noise must be a finite number ≥ 0, got {p.noise}")
+    if any(int(h) < 1 for h in n.hidden):
+        raise ValueError(f"every hidden layer needs at least one neuron, got {list(n.hidden)}")
+    if len(n.activations) not in (1, len(n.hidden)) and n.hidden:
+        raise ValueError(f"{len(n.hidden)} hidden layers need 1 or {len(n.hidden)} activations")
+    for a in n.activations:
+        activations.check(a, output=False)
+    if n.output is not None:
+        activations.check(n.output, output=True)
+    if n.init not in network.INITS:
+        raise ValueError(f"unknown init {n.init!r}; choose one of {', '.join(network.INITS)}")
+    if t.loss is not None and t.loss not in losses.NAMES:
+        raise ValueError(f"unknown loss {t.loss!r}; choose one of {', '.join(losses.NAMES)}")
+    if t.optimizer not in optimizers.NAMES:
+        raise ValueError(f"unknown optimizer {t.optimizer!r}; choose one of {', '.join(optimizers.NAMES)}")
+    schedules.check(t.schedule, **t.schedule_kwargs)
+    if t.batch_size is not None and int(t.batch_size) < 1:
+        raise ValueError(f"batch size must be at least 1 (or 'full'), got {t.batch_size}")
+    if int(t.epochs) < 0:
+        raise ValueError(f"epochs must be ≥ 0, got {t.epochs}")
+    if t.weight_decay < 0 or not math.isfinite(t.weight_decay):
+        raise ValueError(f"weight decay must be a finite number ≥ 0, got {t.weight_decay}")
+    if t.clip_norm is not None:
+        _positive_finite("gradient clipping norm", t.clip_norm)
+
+
+def _positive_finite(what: str, x) -> None:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, got {x!r}") from None
+    if not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{what} must be a positive finite number, got {x}")
+
+
+@dataclass
+class Built:
+    config: Config
+    data: datasets.Dataset
+    net: Network
+    trainer: Trainer
+
+
+def make_data(cfg: Config) -> datasets.Dataset:
+    p = cfg.problem
+    return datasets.make_dataset(p.dataset, n=p.samples, noise=p.noise, seed=p.seed,
+                                 test_fraction=p.test_fraction, target=p.target)
+
+
+def make_network(cfg: Config, data: datasets.Dataset) -> Network:
+    loss = cfg.training.loss or default_loss(data)
+    n = cfg.network
+    output = n.output or losses.DEFAULT_OUTPUT[loss]
+    sizes = [data.n_features, *n.hidden, n_outputs(data, loss)]
+    net = Network(sizes, [*n.hidden_activations(), output], init=n.init, seed=n.seed)
+    losses.check(loss, output, net.n_out)
+    return net
+
+
+def make_trainer(cfg: Config, data: datasets.Dataset, net: Network, mask=None) -> Trainer:
+    t = cfg.training
+    return Trainer(net, data.X_train, data.y_train, loss=t.loss or default_loss(data), optimizer=t.optimizer,
+                   lr=t.lr, batch_size=t.batch_size, seed=t.seed, X_test=data.X_test, y_test=data.y_test,
+                   task=data.task, schedule=t.schedule, schedule_kwargs=t.schedule_kwargs,
+                   weight_decay=t.weight_decay, clip_norm=t.clip_norm, mask=mask, max_epochs=t.epochs or None,
+                   tol=t.tol, patience=t.patience, **t.optimizer_kwargs)
+
+
+def build(cfg: Config, data: datasets.Dataset | None = None) -> Built:
+    validate(cfg)
+    data = data or make_data(cfg)
+    net = make_network(cfg, data)
+    return Built(cfg, data, net, make_trainer(cfg, data, net))

@@ -1,0 +1,69 @@
+"""Activation functions with their derivatives, side by side.
+
+Each activation maps pre-activations ``z`` to ``a = f(z)``. ``backward(z, a, grad_a)`` returns ∂L/∂z given
+∂L/∂a. For elementwise functions that is ``grad_a * f'(z)``; softmax is the one that mixes columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp of a non-positive number only, so no overflow warnings for large |z|
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+FORWARD = {
+    "linear": lambda z: z,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "leaky_relu": lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+    "sigmoid": _sigmoid,
+    "tanh": np.tanh,
+    "softmax": _softmax,
+}
+
+# f'(z) written with whichever of z or a = f(z) is cheaper
+_DERIVATIVE = {
+    "linear": lambda z, a: np.ones_like(z),
+    "relu": lambda z, a: (z > 0).astype(z.dtype),
+    "leaky_relu": lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
+    "sigmoid": lambda z, a: a * (1.0 - a),
+    "tanh": lambda z, a: 1.0 - a * a,
+}
+
+NAMES = tuple(FORWARD)
+HIDDEN_NAMES = tuple(n for n in NAMES if n != "softmax")
+
+
+def forward(name: str, z: np.ndarray) -> np.ndarray:
+    return FORWARD[name](z)
+
+
+def derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Elementwise f'(z); not defined for softmax, whose Jacobian is not diagonal."""
+    return _DERIVATIVE[name](z, a)
+
+
+def backward(name: str, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+    if name == "linear":
+        return grad_a
+    if name == "softmax":
+        # Jacobian-vector product: dz_i = a_i (g_i - Σ_j g_j a_j)
+        return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+    return grad_a * _DERIVATIVE[name](z, a)
+
+
+def check(name: str, *, output: bool) -> None:
+    allowed = NAMES if output else HIDDEN_NAMES
+    if name not in allowed:
+        where = "output" if output else "hidden"
+        raise ValueError(f"unknown {where} activation {name!r}; choose one of {', '.join(allowed)}")

@@ -1,0 +1,102 @@
+"""Bounded records of a run: the loss curve and the parameter trajectory.
+
+A run of 10⁶ steps must not grow memory without bound, so long series keep every ``stride``-th point and
+double the stride (dropping every other point) whenever they fill up. The most recent points are kept
+exactly in a small ring so the last steps across a valley can always be drawn.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+
+class Series:
+    """(x, y...) rows with amortised appends, decimated by stride doubling once ``cap`` rows are held."""
+
+    def __init__(self, width: int, cap: int = 200_000):
+        self.cap = cap
+        self.stride = 1
+        self._data = np.empty((min(1024, cap), width))
+        self._n = 0
+        self._seen = 0
+
+    def append(self, row) -> None:
+        seen = self._seen
+        self._seen += 1
+        if seen % self.stride:
+            return
+        if self._n == self._data.shape[0]:
+            if self._n >= self.cap:
+                keep = self._data[: self._n : 2].copy()
+                self._n = keep.shape[0]
+                self._data[: self._n] = keep
+                self.stride *= 2
+                if seen % self.stride:
+                    return
+            else:
+                grown = np.empty((min(2 * self._n, self.cap), self._data.shape[1]))
+                grown[: self._n] = self._data[: self._n]
+                self._data = grown
+        self._data[self._n] = row
+        self._n += 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def array(self) -> np.ndarray:
+        """A read-only copy, safe to hand to another thread."""
+        out = self._data[: self._n].copy()
+        out.setflags(write=False)
+        return out
+
+    def last(self):
+        return self._data[self._n - 1] if self._n else None
+
+    def state(self) -> dict:
+        return {"data": self._data[: self._n].copy(), "stride": self.stride, "seen": self._seen, "cap": self.cap}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Series:
+        data = np.asarray(state["data"], dtype=np.float64)
+        s = cls(data.shape[1] if data.ndim == 2 else 1, int(state["cap"]))
+        s._data = np.empty((max(1024, data.shape[0] * 2), s._data.shape[1]))
+        s._data[: data.shape[0]] = data
+        s._n = data.shape[0]
+        s.stride = int(state["stride"])
+        s._seen = int(state["seen"])
+        return s
+
+
+class Trajectory:
+    """A bounded sample of the parameter vector over steps, plus the exact last ``recent`` steps."""
+
+    def __init__(self, n_params: int, cap: int = 2000, recent: int = 64):
+        self.steps = Series(1, cap)
+        self.points = Series(n_params, cap)
+        self.recent: deque[tuple[int, np.ndarray]] = deque(maxlen=recent)
+
+    def append(self, step: int, theta: np.ndarray) -> None:
+        self.steps.append((step,))
+        self.points.append(theta)
+        self.recent.append((step, theta.copy()))
+
+    def sample(self) -> tuple[np.ndarray, np.ndarray]:
+        """Steps (T,) and parameters (T, P), strided sample merged with the exact recent ones."""
+        steps = self.steps.array()[:, 0]
+        points = self.points.array()
+        if self.recent:
+            rs = np.array([s for s, _ in self.recent], dtype=np.float64)
+            keep = steps < rs[0]
+            steps = np.concatenate([steps[keep], rs])
+            points = np.concatenate([points[keep], np.array([p for _, p in self.recent])])
+        for a in (steps, points):
+            a.setflags(write=False)
+        return steps, points
+
+    def last_steps(self) -> np.ndarray:
+        """The exact parameter vectors of the most recent steps, (R, P)."""
+        out = np.array([p for _, p in self.recent]) if self.recent else np.empty((0, self.points._data.shape[1]))
+        out.setflags(write=False)
+        return out

@@ -1,0 +1,231 @@
+"""A multilayer perceptron whose weights and biases live in one flat float64 vector.
+
+Layer ``l`` (1-based in names, as in the course notes' w11, b21) computes ``z = a @ W + b`` and
+``a' = f(z)``. ``W`` has shape (n_in, n_out); ``W`` and ``b`` are views into ``params``, laid out
+W1 (row-major), b1, W2, b2, ... so optimizers, trajectories and surfaces all work on one array.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.engine import activations, losses
+
+INITS = ("uniform", "normal", "xavier", "he", "zeros")
+
+# bytes allowed for one chunk of activations in loss_batch
+_BATCH_BYTES = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class LayerSlots:
+    """Where layer l's W and b sit in the flat vector."""
+
+    n_in: int
+    n_out: int
+    w: slice
+    b: slice
+
+
+class Layer:
+    def __init__(self, params: np.ndarray, slots: LayerSlots, activation: str):
+        self.slots = slots
+        self.activation = activation
+        self.W = params[slots.w].reshape(slots.n_in, slots.n_out)
+        self.b = params[slots.b]
+
+    @property
+    def n_in(self) -> int:
+        return self.slots.n_in
+
+    @property
+    def n_out(self) -> int:
+        return self.slots.n_out
+
+
+def layout(sizes: list[int]) -> list[LayerSlots]:
+    slots, pos = [], 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        w = slice(pos, pos + n_in * n_out)
+        pos = w.stop
+        b = slice(pos, pos + n_out)
+        pos = b.stop
+        slots.append(LayerSlots(n_in, n_out, w, b))
+    return slots
+
+
+def init_params(sizes: list[int], init: str, rng: np.random.Generator) -> np.ndarray:
+    """Draw weights by scheme; biases start at zero. Why each scale is what it is:
+
+    uniform U(±1/√n_in) (PyTorch's Linear default), normal N(0, 1/n_in) (LeCun), xavier U(±√(6/(n_in+n_out)))
+    (Glorot, for tanh/sigmoid), he N(0, 2/n_in) (for ReLU), zeros (shows why symmetry must be broken).
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+    if init == "zeros":
+        warnings.warn("all weights start at zero: neurons in a layer stay identical (symmetry is not broken)",
+                      UserWarning, stacklevel=3)
+    slots = layout(sizes)
+    params = np.zeros(slots[-1].b.stop if slots else 0)
+    for s in slots:
+        shape = (s.n_in, s.n_out)
+        if init == "uniform":
+            w = rng.uniform(-1, 1, shape) / np.sqrt(s.n_in)
+        elif init == "normal":
+            w = rng.standard_normal(shape) / np.sqrt(s.n_in)
+        elif init == "xavier":
+            w = rng.uniform(-1, 1, shape) * np.sqrt(6.0 / (s.n_in + s.n_out))
+        elif init == "he":
+            w = rng.standard_normal(shape) * np.sqrt(2.0 / s.n_in)
+        else:
+            w = np.zeros(shape)
+        params[s.w] = w.ravel()
+    return params
+
+
+class Network:
+    def __init__(self, sizes, activations=None, init: str = "xavier", seed: int = 0):
+        sizes = [int(n) for n in sizes]
+        if len(sizes) < 2:
+            raise ValueError("a network needs at least an input and an output layer")
+        if min(sizes) < 1:
+            raise ValueError(f"every layer needs at least one neuron, got sizes {sizes}")
+        n_layers = len(sizes) - 1
+        if activations is None:
+            activations = ["tanh"] * (n_layers - 1) + ["linear"]
+        elif isinstance(activations, str):
+            activations = [activations] * n_layers
+        activations = list(activations)
+        if len(activations) != n_layers:
+            raise ValueError(f"{n_layers} layers need {n_layers} activations, got {len(activations)}")
+        for i, name in enumerate(activations):
+            _check_activation(name, output=i == n_layers - 1)
+        self.sizes = sizes
+        self.activations = activations
+        self.init = init
+        self.seed = seed
+        self.params = init_params(sizes, init, np.random.default_rng(seed))
+        self.slots = layout(sizes)
+        self._bind()
+        self.param_names = _names(self.slots)
+
+    def _bind(self) -> None:
+        self.layers = [Layer(self.params, s, a) for s, a in zip(self.slots, self.activations)]
+
+    @property
+    def n_params(self) -> int:
+        return self.params.size
+
+    @property
+    def n_in(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.sizes[-1]
+
+    @property
+    def output_activation(self) -> str:
+        return self.activations[-1]
+
+    def set_params(self, theta: np.ndarray) -> None:
+        """Copy values in; the layer views stay valid because the array is never replaced."""
+        self.params[...] = theta
+
+    def reinitialize(self, init: str | None = None, seed: int | None = None) -> None:
+        self.init = init or self.init
+        self.seed = self.seed if seed is None else seed
+        self.set_params(init_params(self.sizes, self.init, np.random.default_rng(self.seed)))
+
+    def copy(self) -> Network:
+        other = Network.__new__(Network)
+        other.__dict__.update(self.__dict__)
+        other.params = self.params.copy()
+        other._bind()
+        return other
+
+    # ---------------------------------------------------------------- forward and backward
+
+    def forward_all(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Pre-activations zs and activations acts (acts[0] is X) of every layer."""
+        a = np.asarray(X, dtype=np.float64)
+        zs, acts = [], [a]
+        for layer in self.layers:
+            z = a @ layer.W + layer.b
+            a = activations.forward(layer.activation, z)
+            zs.append(z)
+            acts.append(a)
+        return zs, acts
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        return self.forward_all(X)[1][-1]
+
+    def targets(self, y: np.ndarray, loss: str) -> np.ndarray:
+        losses.check(loss, self.output_activation, self.n_out)
+        return losses.targets(loss, y, self.n_out)
+
+    def loss(self, X: np.ndarray, y: np.ndarray, loss: str = "mse") -> float:
+        t = self.targets(y, loss)
+        zs, acts = self.forward_all(X)
+        return float(losses.value(loss, zs[-1], acts[-1], t))
+
+    def loss_and_grad(self, X: np.ndarray, y: np.ndarray, loss: str = "mse") -> tuple[float, np.ndarray]:
+        return self.backprop(X, self.targets(y, loss), loss)
+
+    def backprop(self, X: np.ndarray, t: np.ndarray, loss: str) -> tuple[float, np.ndarray]:
+        """Loss and gradient for targets already shaped by ``targets`` (the trainer's hot path)."""
+        zs, acts = self.forward_all(X)
+        value = float(losses.value(loss, zs[-1], acts[-1], t))
+        grad = np.empty_like(self.params)
+        delta = losses.grad_z(loss, zs[-1], acts[-1], t, self.output_activation)
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            grad[layer.slots.w] = (acts[i].T @ delta).ravel()
+            grad[layer.slots.b] = delta.sum(axis=0)
+            if i:
+                below = self.layers[i - 1]
+                delta = activations.backward(below.activation, zs[i - 1], acts[i], delta @ layer.W.T)
+        return value, grad
+
+    def loss_batch(self, thetas: np.ndarray, X: np.ndarray, y: np.ndarray, loss: str = "mse",
+                   chunk: int | None = None) -> np.ndarray:
+        """Losses for K parameter vectors at once: (K, P) -> (K,). Chunked to bounded memory."""
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=np.float64))
+        if thetas.shape[1] != self.n_params:
+            raise ValueError(f"parameter vectors have {thetas.shape[1]} entries, the network {self.n_params}")
+        t = self.targets(y, loss)
+        X = np.asarray(X, dtype=np.float64)
+        if chunk is None:
+            widest = max(self.sizes)
+            chunk = max(1, _BATCH_BYTES // (8 * max(1, X.shape[0]) * widest * 2))
+        out = np.empty(thetas.shape[0])
+        for k in range(0, thetas.shape[0], chunk):
+            out[k:k + chunk] = self._loss_many(thetas[k:k + chunk], X, t, loss)
+        return out
+
+    def _loss_many(self, thetas: np.ndarray, X: np.ndarray, t: np.ndarray, loss: str) -> np.ndarray:
+        K = thetas.shape[0]
+        a = X
+        z = None
+        for layer in self.layers:
+            s = layer.slots
+            W = thetas[:, s.w].reshape(K, s.n_in, s.n_out)
+            b = thetas[:, s.b][:, None, :]
+            z = np.matmul(a, W) + b
+            a = activations.forward(layer.activation, z)
+        return losses.value(loss, z, a, t)
+
+
+def _check_activation(name: str, output: bool) -> None:
+    activations.check(name, output=output)
+
+
+def _names(slots: list[LayerSlots]) -> list[str]:
+    names = []
+    for l, s in enumerate(slots, start=1):
+        names += [f"W{l}[{i},{j}]" for i in range(s.n_in) for j in range(s.n_out)]
+        names += [f"b{l}[{j}]" for j in range(s.n_out)]
+    return names

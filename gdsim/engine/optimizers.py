@@ -1,0 +1,245 @@
+"""Optimizers on the one flat float64 parameter vector, with torch.optim's exact update rules.
+
+Why copy torch: students later meet these optimizers in PyTorch, so "Adam with lr=1e-3" must mean the same
+numbers here (single-tensor, non-foreach code paths of torch 2.x, maximize=False). Weight decay is L2 added to
+the gradient (g += wd * p) for every optimizer, Adam included, as torch does; this is not AdamW.
+
+``step(params, grad, lr)`` takes η per call so a schedule, or the user dragging a slider, can change it live.
+Hyperparameters belong to the config; ``state_dict`` holds what a saved session needs to resume bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+DEFAULTS: dict[str, dict] = {
+    "sgd": {},
+    "momentum": {"momentum": 0.9, "dampening": 0.0},
+    "nesterov": {"momentum": 0.9},
+    "adagrad": {"lr_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10},
+    "rmsprop": {"alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "centered": False},
+    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "amsgrad": False},
+}
+
+# Suggested η for the app; torch's own defaults for adagrad, rmsprop and adam.
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.1, "nesterov": 0.1, "adagrad": 0.01, "rmsprop": 0.01, "adam": 0.001}
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """torch.lerp_ in place, with torch's two branches (they round differently)."""
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1.0 - weight)
+
+
+# (test, wording) pairs, and which one each real hyperparameter must pass; booleans are checked by type
+NON_NEGATIVE = (lambda v: v >= 0.0, ">= 0")
+POSITIVE = (lambda v: v > 0.0, "> 0")
+UNIT = (lambda v: 0.0 <= v < 1.0, "in [0, 1)")
+RULES = {
+    **dict.fromkeys(("momentum", "lr_decay", "initial_accumulator_value"), NON_NEGATIVE),
+    **dict.fromkeys(("alpha", "beta1", "beta2"), UNIT),
+    "eps": POSITIVE,
+    "dampening": (lambda v: 0.0 <= v <= 1.0, "in [0, 1]"),
+}
+
+
+def _real(owner: str, key: str, value, ok, rule: str) -> float:
+    """Validate one real hyperparameter; one-line message on failure."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{owner}: {key} must be a number, got {value!r}")
+    if not (math.isfinite(float(value)) and ok(float(value))):
+        raise ValueError(f"{owner}: {key} must be finite and {rule}, got {value!r}")
+    return float(value)
+
+
+def _flag(owner: str, key: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {key} must be True or False, got {value!r}")
+    return bool(value)
+
+
+class Optimizer:
+    """Common pipeline: copy -> clip -> mask -> weight decay -> torch update -> mask -> add in place."""
+
+    name = ""
+    buffers: tuple[str, ...] = ()  # names of the per-parameter state arrays
+    rules: dict = {}  # per-class exceptions to RULES
+
+    def __init__(
+        self, n_params: int, weight_decay: float = 0.0, clip_norm: float | None = None, mask=None, **hyper
+    ) -> None:
+        if isinstance(n_params, bool) or not isinstance(n_params, (int, np.integer)) or n_params < 0:
+            raise ValueError(f"{self.name}: n_params must be a non-negative integer, got {n_params!r}")
+        self.n_params = int(n_params)
+        self.weight_decay = _real(self.name, "weight_decay", weight_decay, *NON_NEGATIVE)
+        self.clip_norm = None if clip_norm is None else _real(self.name, "clip_norm", clip_norm, *POSITIVE)
+        self.mask = self._as_mask(mask)
+        valid = DEFAULTS[self.name]
+        unknown = sorted(set(hyper) - set(valid))
+        if unknown:
+            allowed = ", ".join(valid) if valid else "none"
+            raise ValueError(f"{self.name}: unknown hyperparameter(s) {', '.join(unknown)}; valid: {allowed}")
+        self.hyper = {**valid, **hyper}
+        for key, value in self.hyper.items():
+            if isinstance(valid[key], bool):
+                self.hyper[key] = _flag(self.name, key, value)
+            else:
+                self.hyper[key] = _real(self.name, key, value, *self.rules.get(key, RULES[key]))
+        self.t = 0
+        start = self.hyper.get("initial_accumulator_value", 0.0)  # only Adagrad's sum may start above 0
+        self.state = {key: np.full(self.n_params, start) for key in self.buffers}
+
+    def _as_mask(self, mask) -> np.ndarray | None:
+        if mask is None:
+            return None
+        m = np.asarray(mask)
+        if m.shape != (self.n_params,) or not np.isin(m, (0, 1)).all():
+            raise ValueError(f"{self.name}: mask must be a bool or 0/1 array of shape ({self.n_params},)")
+        return m.astype(bool)  # a copy: the caller may reuse its array
+
+    def _update(self, g: np.ndarray, params: np.ndarray, lr: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
+        """Update ``params`` in place and return the update Δθ as a new array."""
+        if params.shape != (self.n_params,) or np.shape(grad) != (self.n_params,):
+            raise ValueError(f"{self.name}: params and grad must have shape ({self.n_params},)")
+        g = np.array(grad, dtype=np.float64)
+        if self.clip_norm is not None:  # torch.nn.utils.clip_grad_norm_
+            coef = self.clip_norm / (float(np.linalg.norm(g)) + 1e-6)
+            if coef < 1.0:
+                g *= coef
+        if self.mask is not None:
+            g[~self.mask] = 0.0
+        if self.weight_decay != 0.0:
+            g = g + self.weight_decay * params
+        self.t += 1
+        delta = self._update(g, params, float(lr))
+        if self.mask is None:
+            params += delta
+        else:
+            delta[~self.mask] = 0.0
+            np.add(params, delta, out=params, where=self.mask)  # frozen entries are not even touched
+        return delta
+
+    def state_dict(self) -> dict:
+        """Plain dict (str, int, float64 arrays) that np.savez can store; hyperparameters are config."""
+        return {"name": self.name, "step": self.t, **{k: v.copy() for k, v in self.state.items()}}
+
+    def load_state_dict(self, d: dict) -> None:
+        name = str(d.get("name"))
+        if name != self.name:
+            raise ValueError(f"{self.name}: state_dict is for optimizer {name!r}")
+        expected = {"name", "step", *self.buffers}
+        if set(d) != expected:
+            raise ValueError(f"{self.name}: state_dict keys must be {sorted(expected)}, got {sorted(d)}")
+        state = {key: np.array(d[key], dtype=np.float64) for key in self.buffers}
+        if any(a.shape != (self.n_params,) for a in state.values()):
+            raise ValueError(f"{self.name}: state arrays must have shape ({self.n_params},)")
+        self.t, self.state = int(d["step"]), state
+
+
+class SGD(Optimizer):
+    """Plain SGD; subclasses add torch's momentum buffer (first step buf = g, undamped) and Nesterov."""
+
+    name = "sgd"
+
+    def _update(self, g, params, lr):
+        mu = self.hyper.get("momentum", 0.0)
+        if mu != 0.0:
+            buf = self.state["momentum_buffer"]
+            if self.t == 1:
+                buf[...] = g
+            else:
+                buf *= mu
+                buf += (1.0 - self.hyper.get("dampening", 0.0)) * g
+            g = g + mu * buf if self.name == "nesterov" else buf
+        return -lr * g
+
+
+class Momentum(SGD):
+    name = "momentum"
+    buffers = ("momentum_buffer",)
+
+
+class Nesterov(SGD):
+    name = "nesterov"
+    buffers = ("momentum_buffer",)
+    rules = {"momentum": POSITIVE}  # as torch: Nesterov needs a momentum
+
+
+class Adagrad(Optimizer):
+    """Per-parameter step shrinking with the running sum of squared gradients."""
+
+    name = "adagrad"
+    buffers = ("sum",)
+
+    def _update(self, g, params, lr):
+        clr = lr / (1 + (self.t - 1) * self.hyper["lr_decay"])
+        s = self.state["sum"]
+        s += g * g
+        return -clr * (g / (np.sqrt(s) + self.hyper["eps"]))
+
+
+class RMSprop(Optimizer):
+    """Divide by a running RMS of the gradient; optionally centered (variance) and with momentum."""
+
+    name = "rmsprop"
+    buffers = ("square_avg", "grad_avg", "momentum_buffer")
+
+    def _update(self, g, params, lr):
+        alpha, st = self.hyper["alpha"], self.state
+        sq = st["square_avg"]
+        sq *= alpha
+        sq += (1.0 - alpha) * g * g  # torch's addcmul order
+        if self.hyper["centered"]:
+            _lerp(st["grad_avg"], g, 1.0 - alpha)
+            # Clamp: rounding can make the variance -1e-20 where torch would return NaN.
+            avg = np.sqrt(np.maximum(sq - st["grad_avg"] * st["grad_avg"], 0.0))
+        else:
+            avg = np.sqrt(sq)
+        avg += self.hyper["eps"]
+        if self.hyper["momentum"] > 0:
+            buf = st["momentum_buffer"]
+            buf *= self.hyper["momentum"]
+            buf += g / avg
+            return -lr * buf
+        return -lr * (g / avg)
+
+
+class Adam(Optimizer):
+    """Momentum plus RMS scaling with torch's bias corrections (step_size = lr/bc1, denom = √v/√bc2 + eps)."""
+
+    name = "adam"
+    buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def _update(self, g, params, lr):
+        b1, b2, st = self.hyper["beta1"], self.hyper["beta2"], self.state
+        _lerp(st["exp_avg"], g, 1.0 - b1)
+        v = st["exp_avg_sq"]
+        v *= b2
+        v += (1.0 - b2) * g * g
+        step_size = lr / (1 - b1**self.t)
+        bc2_sqrt = (1 - b2**self.t) ** 0.5
+        if self.hyper["amsgrad"]:
+            np.maximum(st["max_exp_avg_sq"], v, out=st["max_exp_avg_sq"])
+            v = st["max_exp_avg_sq"]
+        denom = np.sqrt(v) / bc2_sqrt + self.hyper["eps"]
+        return -step_size * (st["exp_avg"] / denom)
+
+
+_CLASSES = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam)}
+
+
+def make_optimizer(
+    name: str, n_params: int, weight_decay: float = 0.0, clip_norm: float | None = None, mask=None, **hyper
+) -> Optimizer:
+    if name not in _CLASSES:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(NAMES)}")
+    return _CLASSES[name](n_params, weight_decay=weight_decay, clip_norm=clip_norm, mask=mask, **hyper)

@@ -1,0 +1,257 @@
+"""Training loop: step, epoch, run; history; and the run's status.
+
+Everything here is plain NumPy and deterministic: the shuffles come from one seeded Generator owned by the
+trainer, so the same configuration and seed give the same numbers in the CLI, the app and the tests.
+Failures are data: divergence is a status with the step at which it happened and a hint, not an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.engine import losses, optimizers, schedules
+from gdsim.engine.history import Series, Trajectory
+from gdsim.engine.network import Network
+
+RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS = "running", "converged", "diverged", "max_epochs"
+STATUSES = (RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS)
+
+# a loss this many times its first value is treated as divergence even while still finite
+EXPLODE_FACTOR = 1e6
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: int
+    epoch: int
+    loss: float
+    grad_norm: float
+    lr: float
+
+
+def accuracy(outputs: np.ndarray, labels: np.ndarray, output_activation: str) -> float:
+    if outputs.shape[1] > 1:
+        pred = outputs.argmax(axis=1)
+    else:
+        threshold = 0.0 if output_activation in ("tanh", "linear") else 0.5
+        pred = (outputs[:, 0] > threshold).astype(np.int64)
+    return float(np.mean(pred == np.asarray(labels).reshape(-1)))
+
+
+def r2_score(outputs: np.ndarray, targets: np.ndarray) -> float:
+    targets = np.asarray(targets, dtype=np.float64).reshape(outputs.shape)
+    ss_res = float(np.sum((targets - outputs) ** 2))
+    ss_tot = float(np.sum((targets - targets.mean(axis=0)) ** 2))
+    return 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+
+
+class Trainer:
+    def __init__(self, net: Network, X: np.ndarray, y: np.ndarray, loss: str = "mse", optimizer: str = "sgd",
+                 lr: float = 0.1, batch_size: int | None = None, seed: int = 0,
+                 X_test: np.ndarray | None = None, y_test: np.ndarray | None = None, task: str | None = None,
+                 schedule: str = "constant", schedule_kwargs: dict | None = None, weight_decay: float = 0.0,
+                 clip_norm: float | None = None, mask: np.ndarray | None = None, max_epochs: int | None = None,
+                 tol: float = 1e-7, patience: int = 5, **optimizer_kwargs):
+        self.net = net
+        self.X = np.asarray(X, dtype=np.float64)
+        if self.X.ndim != 2 or self.X.shape[1] != net.n_in:
+            raise ValueError(f"the data has {self.X.shape[-1]} features but the network {net.n_in} inputs")
+        self.y = np.asarray(y)
+        self.loss_name = loss
+        self.t = net.targets(self.y, loss)
+        if self.t.shape[0] != self.X.shape[0]:
+            raise ValueError("features and targets have different numbers of rows")
+        self.X_test = None if X_test is None or len(X_test) == 0 else np.asarray(X_test, dtype=np.float64)
+        self.y_test = y_test
+        self.t_test = None if self.X_test is None else net.targets(y_test, loss)
+        self.task = task or ("classification" if loss in ("bce", "cross_entropy") else "regression")
+        n = self.X.shape[0]
+        if batch_size is not None and not 1 <= int(batch_size):
+            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        self.batch_size = None if batch_size is None or int(batch_size) >= n else int(batch_size)
+        self.optimizer_name = optimizer
+        self.optimizer = optimizers.make_optimizer(optimizer, net.n_params, weight_decay=weight_decay,
+                                                   clip_norm=clip_norm, mask=mask, **optimizer_kwargs)
+        self.schedule = schedule
+        self.schedule_kwargs = dict(schedule_kwargs or {})
+        schedules.check(schedule, **self.schedule_kwargs)
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.tol = tol
+        self.patience = patience
+        self.rng = np.random.default_rng(seed)
+
+        self.step_count = 0
+        self.epoch = 0
+        self.status = RUNNING
+        self.message = ""
+        self.diverged_at: int | None = None
+        self.last_grad = np.zeros(net.n_params)
+        self.last_update = np.zeros(net.n_params)
+        self._order = np.arange(n)
+        self._pos = 0
+        self._quiet_epochs = 0
+        self._first_loss: float | None = None
+        # history: (step, loss, grad_norm, lr) per step; (epoch, step, train, test, metric, test_metric) per epoch
+        self.step_history = Series(4)
+        self.epoch_history = Series(6, cap=100_000)
+        self.trajectory = Trajectory(net.n_params)
+        self.trajectory.append(0, net.params)
+        self.lr_changes: list[tuple[int, float]] = []
+
+    # ---------------------------------------------------------------- properties
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        value = float(value)
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"the learning rate η must be a positive finite number, got {value}")
+        if hasattr(self, "_lr") and value != self._lr:
+            self.lr_changes.append((self.step_count, value))
+        self._lr = value
+
+    @property
+    def current_lr(self) -> float:
+        """η after the schedule, for the current epoch."""
+        return schedules.lr_at(self.schedule, self._lr, self.epoch, **self.schedule_kwargs)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        n = self.X.shape[0]
+        return 1 if self.batch_size is None else -(-n // self.batch_size)
+
+    @property
+    def done(self) -> bool:
+        return self.status != RUNNING
+
+    # ---------------------------------------------------------------- training
+
+    def _batch(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.batch_size is None:
+            return self.X, self.t
+        if self._pos == 0:
+            self._order = self.rng.permutation(self.X.shape[0])
+        idx = self._order[self._pos:self._pos + self.batch_size]
+        self._pos += self.batch_size
+        return self.X[idx], self.t[idx]
+
+    def step(self) -> StepResult:
+        """One update of the parameters. Ends the epoch (and evaluates) when the data has been passed once."""
+        X, t = self._batch()
+        loss, grad = self.net.backprop(X, t, self.loss_name)
+        grad_norm = float(np.sqrt(grad @ grad))
+        lr = self.current_lr
+        self.step_count += 1
+        if self._first_loss is None:
+            self._first_loss = loss
+        if not (math.isfinite(loss) and math.isfinite(grad_norm)) or self._exploded(loss):
+            self.last_grad = grad
+            self._diverge(loss)
+            self.step_history.append((self.step_count, loss, grad_norm, lr))
+            return StepResult(self.step_count, self.epoch, loss, grad_norm, lr)
+        self.last_grad = grad
+        self.last_update = self.optimizer.step(self.net.params, grad, lr)
+        self.step_history.append((self.step_count, loss, grad_norm, lr))
+        self.trajectory.append(self.step_count, self.net.params)
+        if self.batch_size is None or self._pos >= self.X.shape[0]:
+            self._pos = 0
+            self._end_epoch()
+        return StepResult(self.step_count, self.epoch, loss, grad_norm, lr)
+
+    def run_epoch(self) -> None:
+        """Finish the current pass over the data (a whole epoch when called at an epoch boundary)."""
+        start = self.epoch
+        while self.epoch == start and self.status != DIVERGED:
+            self.step()
+
+    def run(self, epochs: int) -> str:
+        """Train for ``epochs`` more epochs or until the run converges or diverges; returns the status."""
+        target = self.epoch + int(epochs)
+        while self.epoch < target and self.status == RUNNING:
+            self.step()
+        return self.status
+
+    def _exploded(self, loss: float) -> bool:
+        return loss > EXPLODE_FACTOR * max(self._first_loss, 1e-12) and loss > 1e3
+
+    def _diverge(self, loss: float) -> None:
+        self.status = DIVERGED
+        self.diverged_at = self.step_count
+        what = "is not finite" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
+        self.message = f"diverged at step {self.step_count}: the loss {what}; η is too large (η = {self.lr:g})"
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        train = self.evaluate(self.X, self.y, self.t)
+        test = self.evaluate(self.X_test, self.y_test, self.t_test) if self.X_test is not None else (
+            float("nan"), float("nan"))
+        prev = self.epoch_history.last()
+        self.epoch_history.append((self.epoch, self.step_count, train[0], test[0], train[1], test[1]))
+        if not math.isfinite(train[0]) or not np.all(np.isfinite(self.net.params)):
+            self._diverge(train[0])
+            return
+        if self._exploded(train[0]):
+            self._diverge(train[0])
+            return
+        change = abs(train[0] - prev[2]) if prev is not None else math.inf
+        quiet = change < self.tol or float(np.linalg.norm(self.last_grad)) < self.tol
+        self._quiet_epochs = self._quiet_epochs + 1 if quiet else 0
+        if self.status == RUNNING and self._quiet_epochs >= self.patience:
+            self.status = CONVERGED
+            self.message = f"converged at epoch {self.epoch}: the loss stopped changing (tolerance {self.tol:g})"
+        elif self.status == RUNNING and self.max_epochs is not None and self.epoch >= self.max_epochs:
+            self.status = MAX_EPOCHS
+            self.message = f"stopped after {self.epoch} epochs (the maximum)"
+
+    def evaluate(self, X, y, t) -> tuple[float, float]:
+        """(loss, accuracy or R²) on a data set at the current parameters."""
+        zs, acts = self.net.forward_all(X)
+        loss = float(losses.value(self.loss_name, zs[-1], acts[-1], t))
+        out = acts[-1]
+        if not np.all(np.isfinite(out)):
+            return loss, float("nan")
+        if self.task == "classification":
+            return loss, accuracy(out, y, self.net.output_activation)
+        return loss, r2_score(out, y)
+
+    def resume(self) -> None:
+        """Let a converged or stopped run carry on (the user pressed Run again); a diverged run cannot."""
+        if self.status in (CONVERGED, MAX_EPOCHS):
+            self.status = RUNNING
+            self._quiet_epochs = 0
+            self.message = ""
+            if self.max_epochs is not None and self.epoch >= self.max_epochs:
+                self.max_epochs = None
+
+    # ---------------------------------------------------------------- summaries
+
+    @property
+    def metric_name(self) -> str:
+        return "accuracy" if self.task == "classification" else "r2"
+
+    def summary(self) -> dict:
+        last = self.epoch_history.last()
+        if last is None:
+            train, test, metric, test_metric = self.evaluate(self.X, self.y, self.t) + (float("nan"),) * 2
+        else:
+            _, _, train, test, metric, test_metric = (float(v) for v in last)
+        out = {"status": self.status, "epochs": self.epoch, "steps": self.step_count,
+               "final_loss": _num(train), "test_loss": _num(test),
+               self.metric_name: _num(metric), "test_" + self.metric_name: _num(test_metric), "lr": self.lr}
+        if self.diverged_at is not None:
+            out["diverged_at_step"] = self.diverged_at
+        if self.message:
+            out["message"] = self.message
+        return out
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None

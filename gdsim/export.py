@@ -1,0 +1,224 @@
+"""Figures and tables to files: pure functions of (plot item or widget, path, options). Never opens a dialog.
+
+Qt and pyqtgraph are imported lazily so that ``gdsim train --export-loss run.csv`` stays headless. Every write
+goes to a temporary file in the target directory and is then renamed over the target with ``os.replace``,
+so a crash or a full disk never leaves a half-written figure where a good one was.
+
+SVG is rendered through ``QSvgGenerator`` + ``QPainter`` rather than pyqtgraph's ``SVGExporter``, which
+raises ``ValueError: not enough values to unpack`` with pyqtgraph 0.14 and recent Qt (pyqtgraph #3485).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+LOSS_HEADER = ["step", "loss", "grad_norm", "lr", "epoch", "train_loss", "test_loss"]
+FIGURE_SIZE = (900, 540)  # the loss curve's size when exported from the command line
+
+
+# ------------------------------------------------------------------ paths and atomic writes
+
+def check_path(path, allowed: Sequence[str]) -> str:
+    """The lower-case extension of ``path`` (without the dot) if it is allowed and its folder exists."""
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    allowed = tuple(a.lower().lstrip(".") for a in allowed)
+    if ext not in allowed:
+        names = [f".{a}" for a in allowed]
+        choice = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise ValueError(f"cannot write '{path}': choose a {choice} file")
+    if os.path.isdir(path):
+        raise ValueError(f"cannot write '{path}': it is a folder")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ValueError(f"cannot write '{path}': the folder '{parent}' does not exist")
+    return ext
+
+
+def _atomic(path, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it over ``path``."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".gdsim-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_bytes(path, data: bytes) -> None:
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            f.write(data)
+    _atomic(path, write)
+
+
+# ------------------------------------------------------------------ tables
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    v = float(v)
+    if math.isnan(v):
+        return ""
+    if v.is_integer() and abs(v) < 2**53:
+        return str(int(v))
+    return repr(v)
+
+
+def write_csv(path, header: list[str], rows: Iterable[Sequence]) -> None:
+    """Plain CSV; numbers in round-trip precision, NaN as an empty cell."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_cell(v) for v in row])
+    write_bytes(path, buf.getvalue().encode("utf-8"))
+
+
+def loss_csv_rows(step_history, epoch_history) -> tuple[list[str], list[list]]:
+    """One row per recorded step; the epoch columns are filled on the row of the step that ended the epoch.
+
+    A long run keeps only every k-th step, so an epoch may end on a step that was not recorded: it then gets
+    a row of its own (with empty step columns) rather than being lost.
+    """
+    sh = np.asarray(step_history, dtype=np.float64).reshape(-1, 4)
+    eh = np.asarray(epoch_history, dtype=np.float64).reshape(-1, 6)
+    rows: dict[int, list] = {}
+    for step, loss, grad_norm, lr in sh:
+        rows[int(step)] = [int(step), loss, grad_norm, lr, None, None, None]
+    for epoch, step, train, test, *_ in eh:
+        row = rows.setdefault(int(step), [int(step), None, None, None, None, None, None])
+        row[4:] = [int(epoch), train, test]
+    return list(LOSS_HEADER), [rows[k] for k in sorted(rows)]
+
+
+# ------------------------------------------------------------------ figures
+
+def _plot_source(item):
+    """What to export: a PlotWidget's PlotItem, any other GraphicsView's scene, or the item itself."""
+    if hasattr(item, "getPlotItem"):
+        return item.getPlotItem()
+    from PySide6 import QtWidgets
+
+    if isinstance(item, QtWidgets.QGraphicsView):
+        return item.scene()
+    return item
+
+
+def plot_png_bytes(item, width: int | None = None) -> bytes:
+    """PNG bytes of a plot; ``width`` in pixels keeps the aspect ratio (default: its size on screen)."""
+    import pyqtgraph.exporters as pgex
+    from PySide6 import QtCore
+
+    ex = pgex.ImageExporter(_plot_source(item))
+    if width is not None:
+        if int(width) < 1:
+            raise ValueError(f"the image width must be at least 1 pixel, got {width}")
+        ex.parameters()["width"] = int(width)
+    image = ex.export(toBytes=True)
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buf, "PNG"):
+        raise OSError("Qt could not encode the PNG image")
+    return bytes(buf.data())
+
+
+def plot_png(item, path, width: int | None = None) -> None:
+    write_bytes(path, plot_png_bytes(item, width))
+
+
+def plot_svg_bytes(item_or_widget, width: int | None = None) -> bytes:
+    """SVG of a plot, drawn by QPainter onto a QSvgGenerator (vector paths, text as text)."""
+    import pyqtgraph as pg
+    from pyqtgraph.exporters import Exporter
+    from PySide6 import QtCore, QtGui, QtSvg
+
+    source = _plot_source(item_or_widget)
+    ex = Exporter(source)  # the base class knows the source rect and toggles items' export mode
+    src = ex.getSourceRect()
+    if src.width() <= 0 or src.height() <= 0:
+        raise ValueError("cannot export an empty plot (its size is 0)")
+    w = int(width) if width else int(round(src.width()))
+    h = max(1, int(round(w * src.height() / src.width())))
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    gen = QtSvg.QSvgGenerator()
+    gen.setOutputDevice(buf)
+    gen.setSize(QtCore.QSize(w, h))
+    gen.setViewBox(QtCore.QRect(0, 0, w, h))
+    gen.setTitle("gdsim")
+    gen.setDescription("exported by gdsim")
+    painter = QtGui.QPainter()
+    if not painter.begin(gen):
+        raise OSError("Qt could not start the SVG painter")
+    try:
+        ex.setExportMode(True, {"antialias": True, "background": pg.getConfigOption("background"), "painter": painter,
+                                "resolutionScale": w / src.width()})
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.fillRect(QtCore.QRectF(0, 0, w, h), pg.mkColor(pg.getConfigOption("background")))
+        ex.getScene().render(painter, QtCore.QRectF(0, 0, w, h), QtCore.QRectF(src))
+    finally:
+        ex.setExportMode(False)
+        painter.end()
+    return bytes(buf.data())
+
+
+def plot_svg(item_or_widget, path, width: int | None = None) -> None:
+    write_bytes(path, plot_svg_bytes(item_or_widget, width))
+
+
+# ------------------------------------------------------------------ the command line's loss export
+
+def ensure_app():
+    """A QApplication for off-window rendering; picks the offscreen platform when there is no display."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from gdsim.ui.app import application
+
+    return application()
+
+
+def loss_widget(snapshot, size: tuple[int, int] = FIGURE_SIZE):
+    """A LossCurve laid out at ``size`` without ever being shown."""
+    ensure_app()
+    from gdsim.ui.panels.loss_curve import LossCurve
+
+    w = LossCurve()
+    w.resize(*size)
+    w.resizeEvent(None)  # lay the hidden widget out at its new size (what pyqtgraph itself does)
+    w.show_snapshot(snapshot)
+    return w
+
+
+def loss_history(trainer, path, width: int = 1200) -> None:
+    """Write a trainer's loss history as a table (.csv) or a figure (.png, .svg)."""
+    ext = check_path(path, ("png", "svg", "csv"))
+    if ext == "csv":
+        header, rows = loss_csv_rows(trainer.step_history.array(), trainer.epoch_history.array())
+        write_csv(path, header, rows)
+        return
+    from gdsim import snapshot
+
+    w = loss_widget(snapshot.take(trainer))
+    try:
+        if ext == "png":
+            plot_png(w, path, width)
+        else:
+            plot_svg(w, path)
+    finally:
+        w.close()
+        w.deleteLater()

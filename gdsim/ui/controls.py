@@ -1,0 +1,282 @@
+"""Forms -> configuration objects. The forms know nothing about training; they only describe a set-up."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Signal
+
+from gdsim import config as cfgmod
+from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
+
+MAX_LAYERS, MAX_NEURONS = 6, 16
+
+
+def _combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    box.addItems(list(items))
+    box.setCurrentText(current)
+    box.setToolTip(tip)
+    return box
+
+
+def _spin(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstractSpinBox:
+    box = QtWidgets.QDoubleSpinBox() if decimals is not None else QtWidgets.QSpinBox()
+    if decimals is not None:
+        box.setDecimals(decimals)
+    box.setRange(lo, hi)
+    box.setValue(value)
+    if step is not None:
+        box.setSingleStep(step)
+    box.setKeyboardTracking(False)
+    box.setToolTip(tip)
+    return box
+
+
+class LayerRow(QtWidgets.QWidget):
+    """One hidden layer: − n + and its activation (the TensorFlow Playground way)."""
+
+    changed = Signal()
+
+    def __init__(self, index: int, neurons: int, activation: str):
+        super().__init__()
+        self.minus = QtWidgets.QToolButton(text="−")
+        self.plus = QtWidgets.QToolButton(text="+")
+        self.minus.setToolTip("Remove a neuron from this layer")
+        self.plus.setToolTip("Add a neuron to this layer")
+        self.count = QtWidgets.QLabel()
+        self.count.setMinimumWidth(70)
+        self.act = _combo(activations.HIDDEN_NAMES, activation, "Activation of this hidden layer")
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QtWidgets.QLabel(f"Layer {index + 1}"))
+        lay.addWidget(self.minus)
+        lay.addWidget(self.count)
+        lay.addWidget(self.plus)
+        lay.addWidget(self.act, 1)
+        self.neurons = neurons
+        self._show()
+        self.minus.clicked.connect(lambda: self._bump(-1))
+        self.plus.clicked.connect(lambda: self._bump(1))
+        self.act.currentTextChanged.connect(self.changed)
+
+    def _bump(self, d: int) -> None:
+        n = min(MAX_NEURONS, max(1, self.neurons + d))
+        if n != self.neurons:
+            self.neurons = n
+            self._show()
+            self.changed.emit()
+
+    def _show(self) -> None:
+        self.count.setText(f"{self.neurons} neuron{'s' if self.neurons != 1 else ''}")
+        self.minus.setEnabled(self.neurons > 1)
+        self.plus.setEnabled(self.neurons < MAX_NEURONS)
+
+
+class SetupPanel(QtWidgets.QWidget):
+    """Problem, network and training forms. ``sigChanged(section)`` fires when the user edits a section."""
+
+    sigChanged = Signal(str)
+
+    def __init__(self, cfg: cfgmod.Config | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("setupPanel")
+        self._quiet = False
+        self._weight_offset = 0  # Re-initialise draws new weights without changing the data
+        self.rows: list[LayerRow] = []
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(self._problem_box())
+        outer.addWidget(self._network_box())
+        outer.addWidget(self._training_box())
+        outer.addStretch(1)
+        self.set_config(cfg or cfgmod.Config())
+
+    # ---------------------------------------------------------------- building
+
+    def _problem_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Problem")
+        form = QtWidgets.QFormLayout(box)
+        self.dataset = _combo(datasets.NAMES, "xor", "Which data to learn: five classification and three "
+                              "regression problems (package: salary from CGPA and profile score)")
+        self.samples = _spin(4, 100_000, 200, "Number of samples generated")
+        self.noise = _spin(0.0, 10.0, 0.1, "Noise added to the generated data", step=0.05, decimals=2)
+        self.test_fraction = _spin(0.0, 0.9, 0.2, "Share of samples held out as a test set", 0.05, 2)
+        self.data_seed = _spin(0, 2**31 - 1, 0, "Seed of the random generator for the data, the initial "
+                               "weights and the shuffling: the same seed gives the same run")
+        self.regenerate = QtWidgets.QPushButton("Regenerate")
+        self.regenerate.setToolTip("Draw a new sample with the next seed")
+        self.csv_label = QtWidgets.QLabel("")
+        form.addRow("Dataset", self.dataset)
+        form.addRow("Samples", self.samples)
+        form.addRow("Noise", self.noise)
+        form.addRow("Test fraction", self.test_fraction)
+        seed_row = QtWidgets.QHBoxLayout()
+        seed_row.addWidget(self.data_seed, 1)
+        seed_row.addWidget(self.regenerate)
+        form.addRow("Seed", seed_row)
+        for w in (self.dataset,):
+            w.currentTextChanged.connect(lambda *_: self._emit("problem"))
+        for w in (self.samples, self.noise, self.test_fraction, self.data_seed):
+            w.valueChanged.connect(lambda *_: self._emit("problem"))
+        self.regenerate.clicked.connect(lambda: self.data_seed.setValue(self.data_seed.value() + 1))
+        return box
+
+    def _network_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Network")
+        lay = QtWidgets.QVBoxLayout(box)
+        head = QtWidgets.QHBoxLayout()
+        self.remove_layer = QtWidgets.QToolButton(text="−")
+        self.add_layer = QtWidgets.QToolButton(text="+")
+        self.remove_layer.setToolTip("Remove the last hidden layer")
+        self.add_layer.setToolTip("Add a hidden layer")
+        self.layer_count = QtWidgets.QLabel()
+        head.addWidget(self.remove_layer)
+        head.addWidget(self.layer_count, 1)
+        head.addWidget(self.add_layer)
+        lay.addLayout(head)
+        self.rows_box = QtWidgets.QVBoxLayout()
+        lay.addLayout(self.rows_box)
+        form = QtWidgets.QFormLayout()
+        self.output = _combo(["auto", *activations.NAMES], "auto",
+                             "Output activation; auto picks the natural pairing for the loss "
+                             "(sigmoid for BCE, softmax for cross-entropy, linear for MSE)")
+        self.init = _combo(network.INITS, "xavier", "How the initial weights are drawn (biases start at 0)")
+        self.reinit = QtWidgets.QPushButton("Re-initialise")
+        self.reinit.setToolTip("Draw new initial weights (next seed)")
+        init_row = QtWidgets.QHBoxLayout()
+        init_row.addWidget(self.init, 1)
+        init_row.addWidget(self.reinit)
+        form.addRow("Output", self.output)
+        form.addRow("Init", init_row)
+        lay.addLayout(form)
+        self.add_layer.clicked.connect(lambda: self._set_layers(
+            [*self.hidden(), self.rows[-1].neurons if self.rows else 4], [*self.hidden_acts(), "tanh"]))
+        self.remove_layer.clicked.connect(lambda: self._set_layers(self.hidden()[:-1], self.hidden_acts()[:-1]))
+        self.output.currentTextChanged.connect(lambda *_: self._emit("network"))
+        self.init.currentTextChanged.connect(lambda *_: self._emit("network"))
+        self.reinit.clicked.connect(self._reinitialise)
+        return box
+
+    def _training_box(self) -> QtWidgets.QGroupBox:
+        box = QtWidgets.QGroupBox("Training")
+        form = QtWidgets.QFormLayout(box)
+        self.loss = _combo(["auto", *losses.NAMES], "auto", "Loss function; auto: BCE or cross-entropy for "
+                           "classification, MSE for regression")
+        self.optimizer = _combo(optimizers.NAMES, "sgd", "Update rule (PyTorch's formulas and defaults)")
+        self.batch = _combo(["full batch", "mini-batch", "one random row"], "full batch",
+                            "Full batch: one step per epoch on all rows. Mini-batch: shuffled batches. "
+                            "One random row: stochastic gradient descent as in the notes")
+        self.batch_size = _spin(2, 100_000, 16, "Rows per mini-batch")
+        self.schedule = _combo(schedules.NAMES, "constant", "How η changes over epochs")
+        self.max_epochs = _spin(0, 10_000_000, 1000, "Stop after this many epochs (0: no limit)")
+        self.tol = _spin(0.0, 1.0, 1e-7, "Converged when the loss changes less than this for 5 epochs",
+                         decimals=9)
+        self.tol.setSingleStep(1e-7)
+        form.addRow("Loss", self.loss)
+        form.addRow("Optimizer", self.optimizer)
+        batch_row = QtWidgets.QHBoxLayout()
+        batch_row.addWidget(self.batch, 1)
+        batch_row.addWidget(self.batch_size)
+        form.addRow("Batches", batch_row)
+        form.addRow("Schedule", self.schedule)
+        form.addRow("Max epochs", self.max_epochs)
+        form.addRow("Tolerance", self.tol)
+        for w in (self.loss, self.optimizer, self.batch, self.schedule):
+            w.currentTextChanged.connect(lambda *_: self._emit("training"))
+        for w in (self.batch_size, self.max_epochs, self.tol):
+            w.valueChanged.connect(lambda *_: self._emit("training"))
+        self.batch.currentTextChanged.connect(lambda *_: self._sync_batch())
+        return box
+
+    # ---------------------------------------------------------------- state
+
+    def hidden(self) -> list[int]:
+        return [r.neurons for r in self.rows]
+
+    def hidden_acts(self) -> list[str]:
+        return [r.act.currentText() for r in self.rows]
+
+    def _set_layers(self, sizes: list[int], acts: list[str], emit: bool = True) -> None:
+        sizes, acts = sizes[:MAX_LAYERS], acts[:MAX_LAYERS]
+        for r in self.rows:
+            self.rows_box.removeWidget(r)
+            r.deleteLater()
+        self.rows = []
+        for i, (n, a) in enumerate(zip(sizes, acts)):
+            row = LayerRow(i, n, a)
+            row.changed.connect(lambda: self._emit("network"))
+            self.rows_box.addWidget(row)
+            self.rows.append(row)
+        k = len(sizes)
+        self.layer_count.setText(f"{k} hidden layer{'s' if k != 1 else ''}")
+        self.remove_layer.setEnabled(k > 0)
+        self.add_layer.setEnabled(k < MAX_LAYERS)
+        if emit:
+            self._emit("network")
+
+    def _reinitialise(self) -> None:
+        self._weight_offset += 1
+        self._emit("network")
+
+    def _sync_batch(self) -> None:
+        self.batch_size.setEnabled(self.batch.currentText() == "mini-batch")
+
+    def _emit(self, section: str) -> None:
+        if not self._quiet:
+            self.sigChanged.emit(section)
+
+    def set_config(self, cfg: cfgmod.Config) -> None:
+        self._quiet = True
+        try:
+            p, n, t = cfg.problem, cfg.network, cfg.training
+            if p.dataset.startswith("csv:") and self.dataset.findText(p.dataset) < 0:
+                self.dataset.addItem(p.dataset)
+            self.dataset.setCurrentText(p.dataset)
+            self.samples.setValue(p.samples)
+            self.noise.setValue(p.noise)
+            self.test_fraction.setValue(p.test_fraction)
+            self.data_seed.setValue(p.seed)
+            self._set_layers(list(n.hidden), n.hidden_activations(), emit=False)
+            self.output.setCurrentText(n.output or "auto")
+            self.init.setCurrentText(n.init)
+            self.loss.setCurrentText(t.loss or "auto")
+            self.optimizer.setCurrentText(t.optimizer)
+            bs = t.batch_size
+            self.batch.setCurrentText("full batch" if bs is None else "one random row" if bs == 1 else "mini-batch")
+            if bs and bs > 1:
+                self.batch_size.setValue(bs)
+            self.schedule.setCurrentText(t.schedule)
+            self.max_epochs.setValue(t.epochs)
+            self.tol.setValue(t.tol)
+            self._sync_batch()
+            self._weight_offset = n.seed - p.seed
+            self._base = cfg
+        finally:
+            self._quiet = False
+
+    def config(self, lr: float) -> cfgmod.Config:
+        """The set-up the forms describe, with η from the η control."""
+        mode = self.batch.currentText()
+        batch = None if mode == "full batch" else 1 if mode == "one random row" else self.batch_size.value()
+        seed = self.data_seed.value()
+        base = self._base
+        return base.with_changes(
+            problem={"dataset": self.dataset.currentText(), "samples": self.samples.value(),
+                     "noise": self.noise.value(), "test_fraction": self.test_fraction.value(), "seed": seed},
+            network={"hidden": tuple(self.hidden()), "activations": tuple(self.hidden_acts()) or ("tanh",),
+                     "output": None if self.output.currentText() == "auto" else self.output.currentText(),
+                     "init": self.init.currentText(), "seed": seed + self._weight_offset},
+            training={"loss": None if self.loss.currentText() == "auto" else self.loss.currentText(),
+                      "optimizer": self.optimizer.currentText(), "lr": lr, "batch_size": batch,
+                      "schedule": self.schedule.currentText(), "epochs": self.max_epochs.value(),
+                      "tol": self.tol.value(), "seed": seed},
+        )
+
+
+def scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    area = QtWidgets.QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    return area

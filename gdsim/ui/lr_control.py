@@ -1,0 +1,87 @@
+"""η: a logarithmic slider and a spin box that stay in step, 1e-5 … 10."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Signal
+
+LR_MIN, LR_MAX = 1e-5, 10.0
+TICKS = 600  # slider resolution: 100 per decade
+
+
+def lr_to_tick(lr: float) -> int:
+    lr = min(max(lr, LR_MIN), LR_MAX)
+    return round((math.log10(lr) - math.log10(LR_MIN)) / (math.log10(LR_MAX) - math.log10(LR_MIN)) * TICKS)
+
+
+def tick_to_lr(tick: int) -> float:
+    exp = math.log10(LR_MIN) + tick / TICKS * (math.log10(LR_MAX) - math.log10(LR_MIN))
+    value = 10**exp
+    return float(f"{value:.2g}")  # two significant digits: η = 0.03, not 0.0301995
+
+
+class LearningRateControl(QtWidgets.QWidget):
+    """Emits ``sigChanged(lr)`` once per user change (slider release/drag or spin box edit)."""
+
+    sigChanged = Signal(float)
+
+    def __init__(self, lr: float = 0.1, parent=None):
+        super().__init__(parent)
+        self.label = QtWidgets.QLabel("η")
+        self.label.setToolTip("Learning rate η: the size of each step, θ ← θ − η·∇L")
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setObjectName("learningRateSlider")
+        self.slider.setRange(0, TICKS)
+        self.slider.setMinimumWidth(140)
+        self.slider.setToolTip("Learning rate η on a logarithmic scale (1e-5 … 10). "
+                               "Changing it while running takes effect at the next step.")
+        self.spin = QtWidgets.QDoubleSpinBox()
+        self.spin.setObjectName("learningRateSpin")
+        self.spin.setDecimals(5)
+        self.spin.setRange(LR_MIN, LR_MAX)
+        self.spin.setKeyboardTracking(False)
+        self.spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.spin.setToolTip(self.slider.toolTip())
+        self.spin.setMinimumWidth(90)
+        self.hint = QtWidgets.QLabel("")
+        self.hint.setObjectName("learningRateHint")
+        self.hint.setStyleSheet("color: #666;")
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.label)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.spin)
+        lay.addWidget(self.hint)
+        self._value = lr
+        self.set_value(lr)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.spin.valueChanged.connect(self._on_spin)
+
+    def value(self) -> float:
+        return self._value
+
+    def set_value(self, lr: float) -> None:
+        """Show ``lr`` without emitting."""
+        self._value = float(lr)
+        for w, v in ((self.slider, lr_to_tick(lr)), (self.spin, lr)):
+            w.blockSignals(True)
+            w.setValue(v)
+            w.blockSignals(False)
+
+    def _on_slider(self, tick: int) -> None:
+        self._commit(tick_to_lr(tick), from_slider=True)
+
+    def _on_spin(self, value: float) -> None:
+        self._commit(value, from_slider=False)
+
+    def _commit(self, lr: float, from_slider: bool) -> None:
+        if lr == self._value:
+            return
+        self._value = lr
+        other = self.spin if from_slider else self.slider
+        other.blockSignals(True)
+        other.setValue(lr if from_slider else lr_to_tick(lr))
+        other.blockSignals(False)
+        self.sigChanged.emit(lr)

@@ -1,0 +1,1 @@
+"""Passive views: each shows snapshots (or surfaces) it is given and never touches the trainer."""

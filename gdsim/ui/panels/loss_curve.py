@@ -1,0 +1,238 @@
+"""The loss over training steps: per-step loss, per-epoch train and test loss, η changes and the run's end.
+
+A passive view: ``show_snapshot(s)`` only calls ``setData`` on items created once. Losses span decades, so the
+y axis is logarithmic by default; points that log scale cannot show (NaN, ±inf, ≤ 0) are masked out here,
+not handed to pyqtgraph, so a diverged run never breaks the axis or the peak downsampling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+STEP_PEN = pg.mkPen((160, 178, 205), width=1)
+TRAIN_PEN = pg.mkPen((31, 100, 180), width=2.5)
+TEST_PEN = pg.mkPen((225, 110, 20), width=2.5)
+LR_PEN = pg.mkPen((90, 90, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
+STATUS_COLOURS = {"converged": (30, 140, 60), "diverged": (200, 30, 30)}
+STATUS_SYMBOLS = {"converged": "star", "diverged": "x"}
+MAX_LR_MARKERS = 100   # a dragged slider can change η hundreds of times; only the last ones are drawn
+HOVER_RADIUS = 24      # pixels: how close the mouse must be to a point for the readout
+
+
+class LossCurve(pg.PlotWidget):
+    """Loss against step; ``set_log_y`` switches the y scale (also in the context menu)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        del self.clear  # PlotWidget binds PlotItem.clear (which removes every item) on the instance
+        self.setObjectName("lossCurvePlot")
+        pi = self.getPlotItem()
+        pi.setLabel("bottom", "step")
+        pi.setLabel("left", "loss")
+        pi.showGrid(x=True, y=True, alpha=0.15)
+        pi.setDownsampling(auto=True, mode="peak")
+        pi.setClipToView(True)
+        self._legend = pi.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self._steps = pi.plot(name="loss per step", pen=STEP_PEN)
+        self._train = pi.plot(name="train loss (epoch)", pen=TRAIN_PEN)
+        self._test = pi.plot(name="test loss (epoch)", pen=TEST_PEN)
+        self._test_in_legend = True
+        self._status_dot = pi.plot(pen=None, symbol="x", symbolSize=14)
+        self._status_line = pg.InfiniteLine(angle=90, movable=False, label="", labelOpts={
+            "position": 0.55, "anchors": [(1, 0.5), (1, 0.5)], "fill": (255, 255, 255, 200)})
+        pi.addItem(self._status_line, ignoreBounds=True)
+        self._status_line.hide()
+        self._hover_dot = pi.plot(pen=None, symbol="o", symbolSize=9, symbolBrush=None,
+                                  symbolPen=pg.mkPen((20, 20, 20), width=1.5))
+        self._lr_lines: list[pg.InfiniteLine] = []
+        self._readout = pg.LabelItem("", justify="left", size="9pt", color=(30, 30, 30))
+        self._readout.setParentItem(pi.vb)
+        self._readout.anchor(itemPos=(0, 1), parentPos=(0, 1), offset=(6, -4))
+
+        self._log_action = QtGui.QAction("Log scale (y axis)", self, checkable=True)
+        self._log_action.toggled.connect(self.set_log_y)
+        menu = pi.vb.menu
+        menu.insertAction(menu.actions()[0] if menu.actions() else None, self._log_action)
+        pi.ctrl.logYCheck.toggled.connect(self._on_log_toggled)  # the built-in menu's log switch too
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+        self._snap = None
+        self._shown: dict[str, np.ndarray] = {}
+        self.clear()
+        self.set_log_y(True)
+
+    # ------------------------------------------------------------------ public API
+
+    def clear(self) -> None:
+        """Forget the run (a new run is starting). Unlike PlotItem.clear, keeps every item."""
+        self._snap = None
+        self._redraw()
+        self._readout.setText("")
+
+    def log_y(self) -> bool:
+        return self.getPlotItem().ctrl.logYCheck.isChecked()
+
+    def set_log_y(self, on: bool) -> None:
+        self.getPlotItem().setLogMode(y=bool(on))  # -> _on_log_toggled via the ctrl checkbox
+
+    def show_snapshot(self, s) -> None:
+        self._snap = s
+        self._redraw()
+
+    def curve_data(self) -> dict[str, np.ndarray]:
+        """The arrays drawn now: the step curve, and epoch rows (NaN where a value is not drawn)."""
+        return {k: v.copy() for k, v in self._shown.items()}
+
+    def export_image(self, path, width: int | None = None) -> None:
+        """Save the plot as .png (``width`` px, aspect kept), .svg, or the full history as .csv."""
+        from gdsim import export
+
+        ext = export.check_path(path, ("png", "svg", "csv"))
+        if ext == "png":
+            export.plot_png(self, path, width)
+        elif ext == "svg":
+            export.plot_svg(self, path, width)
+        else:
+            s = self._snap
+            header, rows = export.loss_csv_rows(s.step_history if s else np.empty((0, 4)),
+                                                s.epoch_history if s else np.empty((0, 6)))
+            export.write_csv(path, header, rows)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _keep(self, y: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(y) & (y > 0) if self.log_y() else np.isfinite(y)
+
+    def _redraw(self) -> None:
+        s = self._snap
+        sh = np.empty((0, 4)) if s is None else np.asarray(s.step_history).reshape(-1, 4)
+        eh = np.empty((0, 6)) if s is None else np.asarray(s.epoch_history).reshape(-1, 6)
+        keep = self._keep(sh[:, 1]) & np.isfinite(sh[:, 0])
+        step_x, step_y = sh[keep, 0], sh[keep, 1]
+        self._steps.setData(step_x, step_y)
+
+        ex, train, test = eh[:, 1], eh[:, 2], eh[:, 3]
+        k_train, k_test = self._keep(train), self._keep(test)
+        self._train.setData(ex[k_train], train[k_train])
+        self._test.setData(ex[k_test], test[k_test])
+        has_test = bool(np.any(np.isfinite(test)))
+        if has_test != self._test_in_legend:
+            if has_test:
+                self._legend.addItem(self._test, "test loss (epoch)")
+            else:
+                self._legend.removeItem(self._test)
+            self._test_in_legend = has_test
+
+        rows = k_train | k_test
+        self._shown = {"step": step_x, "loss": step_y, "epoch": eh[rows, 0], "epoch_step": ex[rows],
+                       "train_loss": np.where(k_train, train, np.nan)[rows],
+                       "test_loss": np.where(k_test, test, np.nan)[rows]}
+        self._draw_lr_changes(() if s is None else s.lr_changes)
+        self._draw_status(s, sh, keep)
+        self._hover_dot.setData([], [])
+
+    def _draw_lr_changes(self, changes) -> None:
+        changes = list(changes)[-MAX_LR_MARKERS:]
+        while len(self._lr_lines) < len(changes):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=LR_PEN, label="", labelOpts={
+                "position": 0.93, "anchors": [(0, 0.5), (0, 0.5)], "color": (60, 60, 60)})
+            self.getPlotItem().addItem(line, ignoreBounds=True)
+            self._lr_lines.append(line)
+        for line, (step, lr) in zip(self._lr_lines, changes):
+            line.setValue(float(step))
+            line.label.setFormat(f"η={lr:g}")
+            line.show()
+        for line in self._lr_lines[len(changes):]:
+            line.hide()
+
+    def _draw_status(self, s, sh: np.ndarray, keep: np.ndarray) -> None:
+        status = None if s is None else s.status
+        if status not in STATUS_COLOURS or not len(sh):
+            self._status_line.hide()
+            self._status_dot.setData([], [])
+            return
+        colour = STATUS_COLOURS[status]
+        step = float(sh[-1, 0])
+        self._status_line.setPen(pg.mkPen(colour, width=1.5))
+        self._status_line.setValue(step)
+        self._status_line.label.setColor(colour)
+        self._status_line.label.setFormat(f"{status} at step {int(step)}")
+        self._status_line.show()
+        finite = np.flatnonzero(keep)
+        if len(finite):
+            y = float(sh[finite[-1], 1])
+            self._status_dot.setData([step], [y], symbol=STATUS_SYMBOLS[status], symbolBrush=colour,
+                                     symbolPen=pg.mkPen(colour, width=2))
+        else:
+            self._status_dot.setData([], [])
+
+    def _on_log_toggled(self, on: bool) -> None:
+        if self._log_action.isChecked() != on:
+            self._log_action.setChecked(on)
+        self._redraw()
+
+    # ------------------------------------------------------------------ hover readout
+
+    def status_text(self) -> str:
+        """The status marker's label ('' when the run has not converged or diverged)."""
+        return self._status_line.label.format if self._status_line.isVisible() else ""
+
+    def readout(self) -> str:
+        return self._readout.text or ""
+
+    def _on_mouse_moved(self, pos) -> None:
+        vb = self.getPlotItem().vb
+        hit = self._nearest(vb, pos) if vb.sceneBoundingRect().contains(pos) else None
+        if hit is None:
+            self._readout.setText("")
+            self._hover_dot.setData([], [])
+            return
+        name, x, y, text = hit
+        self._hover_dot.setData([x], [y])
+        self._readout.setText(text)
+
+    def _nearest(self, vb, pos):
+        """The drawn point closest to the scene position ``pos`` (in pixels), if within HOVER_RADIUS."""
+        p = vb.mapSceneToView(pos)
+        pw, ph = vb.viewPixelSize()
+        if not (pw > 0 and ph > 0):
+            return None
+        d = self._shown
+        curves = [("step", d.get("step"), d.get("loss")), ("train", d.get("epoch_step"), d.get("train_loss")),
+                  ("test", d.get("epoch_step"), d.get("test_loss"))]
+        best = None
+        for name, xs, ys in curves:
+            if xs is None or not len(xs):
+                continue
+            lo = int(np.searchsorted(xs, p.x() - HOVER_RADIUS * pw))
+            hi = int(np.searchsorted(xs, p.x() + HOVER_RADIUS * pw, side="right"))
+            if hi - lo > 4000:  # a dense stretch: look only around the nearest x
+                mid = int(np.searchsorted(xs, p.x()))
+                lo, hi = max(lo, mid - 2000), min(hi, mid + 2000)
+            if hi <= lo:
+                continue
+            yv = ys[lo:hi]
+            with np.errstate(all="ignore"):
+                yy = np.log10(yv) if self.log_y() else yv
+                dist = ((xs[lo:hi] - p.x()) / pw) ** 2 + ((yy - p.y()) / ph) ** 2
+            dist = np.where(np.isfinite(dist), dist, np.inf)
+            j = int(np.argmin(dist))
+            if dist[j] <= HOVER_RADIUS ** 2 and (best is None or dist[j] < best[0]):
+                best = (dist[j], name, lo + j)
+        if best is None:
+            return None
+        _, name, i = best
+        if name == "step":
+            return name, d["step"][i], d["loss"][i], f"step {int(d['step'][i])} · loss {d['loss'][i]:.4g}"
+        text = f"epoch {int(d['epoch'][i])} · train {_num(d['train_loss'][i])}"
+        if np.isfinite(d["test_loss"]).any():
+            text += f" · test {_num(d['test_loss'][i])}"
+        y = d["train_loss"][i] if name == "train" else d["test_loss"][i]
+        return name, d["epoch_step"][i], y, text
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}" if np.isfinite(v) else "–"

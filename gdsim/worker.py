@@ -1,0 +1,202 @@
+"""The one long-lived worker: a parentless QObject living in a QThread that owns the Trainer.
+
+Commands arrive as queued signals. A run is done in short chunks (≈10 ms of steps each) that re-queue
+themselves, so between chunks the worker's event loop handles new commands (η changes, pause, quit) and the
+GUI thread gets the interpreter. Only immutable snapshots leave, at most ``MAX_FPS`` times a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+
+import numpy as np
+from PySide6 import QtCore
+from PySide6.QtCore import QObject, Signal, Slot
+
+from gdsim import snapshot, worker_registry
+from gdsim.config import Built
+
+MAX_FPS = 30
+CHUNK_SECONDS = 0.010
+
+
+class TrainingWorker(QObject):
+    sigSnapshot = Signal(object)       # Snapshot
+    sigRunning = Signal(bool)          # a run started / ended
+    sigProgress = Signal(int, int)     # epochs done, epochs asked for (run N epochs)
+    sigError = Signal(str)             # a message for the user; the worker stays usable
+
+    def __init__(self):
+        super().__init__()
+        self.built: Built | None = None
+        self._pause = threading.Event()
+        self._running = False
+        self._target_epoch: int | None = None
+        self._start_epoch = 0
+        self._rate = 0.0               # steps per second; 0 = as fast as possible
+        self._last_emit = 0.0
+        self._rate_clock = (0.0, 0)    # (time, step) where the current paced stretch began
+        self._sps = 0.0
+        self._sps_mark = (time.perf_counter(), 0)
+
+    # ---------------------------------------------------------------- commands (queued slots)
+
+    @Slot(object)
+    def _on_load(self, built: Built) -> None:
+        """A new set-up replaces the old one (reset): stop any run and show the untrained network."""
+        self._stop_run()
+        self.built = built
+        self._sps = 0.0
+        self._emit(force=True)
+
+    @Slot()
+    def _on_step(self) -> None:
+        if self._guard():
+            self._safely(self.built.trainer.step)
+            self._emit(force=True)
+
+    @Slot()
+    def _on_epoch(self) -> None:
+        if self._guard():
+            self._safely(self.built.trainer.run_epoch)
+            self._emit(force=True)
+
+    @Slot(int)
+    def _on_run(self, epochs: int) -> None:
+        """Run ``epochs`` more epochs, or (0) until the run converges, diverges or is paused."""
+        if not self._guard() or self._running:
+            return
+        trainer = self.built.trainer
+        trainer.resume()
+        self._pause.clear()
+        self._running = True
+        self._start_epoch = trainer.epoch
+        self._target_epoch = trainer.epoch + epochs if epochs > 0 else None
+        self._rate_clock = (time.perf_counter(), trainer.step_count)
+        self._sps_mark = self._rate_clock
+        self.sigRunning.emit(True)
+        QtCore.QTimer.singleShot(0, self._chunk)
+
+    @Slot(float)
+    def _on_set_lr(self, lr: float) -> None:
+        if self.built is not None:
+            try:
+                self.built.trainer.lr = lr
+            except ValueError as e:
+                self.sigError.emit(str(e))
+            if not self._running:
+                self._emit(force=True)
+
+    @Slot(float)
+    def _on_set_rate(self, steps_per_second: float) -> None:
+        self._rate = max(0.0, float(steps_per_second))
+        if self.built is not None:
+            self._rate_clock = (time.perf_counter(), self.built.trainer.step_count)
+
+    def pause(self) -> None:
+        """Thread-safe: takes effect between two steps."""
+        self._pause.set()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    # ---------------------------------------------------------------- the run loop
+
+    def _chunk(self) -> None:
+        if not self._running:
+            return
+        trainer = self.built.trainer
+        budget = time.perf_counter() + CHUNK_SECONDS
+        allowed = self._allowed_steps(trainer.step_count)
+        done = 0
+        try:
+            while done < allowed and not self._pause.is_set():
+                trainer.step()
+                done += 1
+                if trainer.done or self._target_reached(trainer) or time.perf_counter() > budget:
+                    break
+        except Exception:  # noqa: BLE001 - shown to the user; the app carries on
+            self._report(traceback.format_exc())
+            self._stop_run()
+            return
+        finished = self._pause.is_set() or trainer.done or self._target_reached(trainer)
+        if self._target_epoch is not None:
+            self.sigProgress.emit(trainer.epoch - self._start_epoch, self._target_epoch - self._start_epoch)
+        if finished:
+            self._stop_run()
+            self._emit(force=True)
+            return
+        self._emit()
+        delay = 0 if allowed > done or self._rate <= 0 else max(1, int(1000 / self._rate))
+        QtCore.QTimer.singleShot(delay, self._chunk)
+
+    def _allowed_steps(self, step_count: int) -> int:
+        if self._rate <= 0:
+            return 1 << 30
+        t0, s0 = self._rate_clock
+        due = int((time.perf_counter() - t0) * self._rate) - (step_count - s0)
+        return max(0, due)
+
+    def _target_reached(self, trainer) -> bool:
+        return self._target_epoch is not None and trainer.epoch >= self._target_epoch
+
+    def _stop_run(self) -> None:
+        if self._running:
+            self._running = False
+            self._pause.clear()
+            self.sigRunning.emit(False)
+
+    # ---------------------------------------------------------------- helpers
+
+    def _guard(self) -> bool:
+        if self.built is None:
+            return False
+        if self.built.trainer.status == "diverged":
+            self.sigError.emit(self.built.trainer.message + " — lower η and press Reset.")
+            return False
+        return True
+
+    def _safely(self, fn) -> None:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001
+            self._report(traceback.format_exc())
+
+    def _report(self, tb: str) -> None:
+        self.sigError.emit("Training stopped because of an internal error:\n\n" + tb.strip().splitlines()[-1]
+                           + "\n\nDetails:\n" + tb)
+
+    def _emit(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._last_emit < 1.0 / MAX_FPS:
+            return
+        if self.built is None:
+            return
+        trainer = self.built.trainer
+        t0, s0 = self._sps_mark
+        if self._running and now - t0 > 0.25:
+            self._sps = (trainer.step_count - s0) / (now - t0)
+            self._sps_mark = (now, trainer.step_count)
+        self._last_emit = now
+        with np.errstate(all="ignore"):
+            self.sigSnapshot.emit(snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0))
+
+
+class WorkerThread:
+    """Starts the worker in its own QThread and stops it cleanly."""
+
+    def __init__(self):
+        self.thread = QtCore.QThread()
+        self.thread.setObjectName("gdsim-training")
+        self.worker = TrainingWorker()
+        self.worker.moveToThread(self.thread)
+        worker_registry.register(self.thread)
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 2000) -> bool:
+        self.worker.pause()
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)

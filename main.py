@@ -1,0 +1,3 @@
+from gdsim.ui.app import main
+
+raise SystemExit(main())

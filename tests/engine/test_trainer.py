@@ -1,0 +1,136 @@
+import numpy as np
+import pytest
+
+from gdsim import config
+from gdsim.engine.network import Network
+from gdsim.engine.trainer import Trainer
+
+
+def linear_problem(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, 1))
+    return X, 2 * X[:, 0] + 1
+
+
+def test_one_sgd_step_is_w_minus_lr_grad():
+    X, y = linear_problem()
+    net = Network([1, 3, 1], ["tanh", "linear"], seed=1)
+    before = net.params.copy()
+    _, g = net.loss_and_grad(X, y, "mse")
+    tr = Trainer(net, X, y, loss="mse", optimizer="sgd", lr=0.05)
+    result = tr.step()
+    np.testing.assert_allclose(net.params, before - 0.05 * g, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(tr.last_update, -0.05 * g, atol=1e-15)
+    assert result.step == 1 and tr.epoch == 1
+
+
+def test_lr_can_change_between_steps_without_reset():
+    X, y = linear_problem()
+    net = Network([1, 1], ["linear"], seed=0)
+    tr = Trainer(net, X, y, loss="mse", lr=0.1)
+    tr.step()
+    mid = net.params.copy()
+    tr.lr = 0.01
+    _, g = net.loss_and_grad(X, y, "mse")
+    tr.step()
+    np.testing.assert_allclose(net.params, mid - 0.01 * g, atol=1e-15)
+    assert tr.step_count == 2 and tr.lr_changes == [(1, 0.01)]
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="positive finite"):
+            tr.lr = bad
+
+
+def test_minibatches_visit_every_row_once_per_epoch_with_a_fresh_shuffle():
+    X = np.arange(10, dtype=float)[:, None]
+    net = Network([1, 1], ["linear"])
+    tr = Trainer(net, X, X[:, 0], loss="mse", lr=1e-3, batch_size=3, seed=4)
+    assert tr.steps_per_epoch == 4
+    orders = []
+    for _ in range(2):
+        tr.run_epoch()
+        orders.append(tr._order.copy())
+    assert sorted(orders[0]) == list(range(10)) and not np.array_equal(orders[0], orders[1])
+    assert tr.step_count == 8 and tr.epoch == 2
+
+
+def test_stochastic_mode_one_row_per_step():
+    X, y = linear_problem(n=12)
+    tr = Trainer(Network([1, 1], ["linear"]), X, y, loss="mse", batch_size=1)
+    tr.run_epoch()
+    assert tr.step_count == 12 and tr.epoch == 1
+
+
+def test_same_seed_same_numbers():
+    runs = []
+    for _ in range(2):
+        b = config.build(config.load_preset("spiral").with_changes(training={"epochs": 3}))
+        b.trainer.run(3)
+        runs.append(b.net.params.copy())
+    np.testing.assert_array_equal(*runs)
+
+
+def test_divergence_is_detected_with_a_hint():
+    X, y = linear_problem()
+    tr = Trainer(Network([1, 1], ["linear"], seed=0), X, 100 * y, loss="mse", lr=5.0)
+    status = tr.run(200)
+    assert status == "diverged" and tr.diverged_at is not None
+    assert "η is too large" in tr.message
+    assert np.all(np.isfinite(tr.net.params))  # the exploding step is not applied
+    assert tr.summary()["diverged_at_step"] == tr.diverged_at
+
+
+def test_convergence_is_detected():
+    X, y = linear_problem()
+    tr = Trainer(Network([1, 1], ["linear"], seed=0), X, y, loss="mse", lr=0.5, tol=1e-10)
+    assert tr.run(5000) == "converged"
+    np.testing.assert_allclose(tr.net.params, [2, 1], atol=1e-4)
+    assert tr.epoch < 5000
+
+
+def test_max_epochs_status_and_resume():
+    X, y = linear_problem()
+    tr = Trainer(Network([1, 1], ["linear"]), X, y, loss="mse", lr=1e-4, max_epochs=10)
+    assert tr.run(50) == "max_epochs" and tr.epoch == 10
+    tr.resume()
+    assert tr.run(5) == "running" and tr.epoch == 15
+
+
+def test_history_and_metrics():
+    b = config.build(config.load_preset("xor"))
+    b.trainer.run(20)
+    eh = b.trainer.epoch_history.array()
+    assert eh.shape == (20, 6) and np.all(np.diff(eh[:, 0]) == 1)
+    assert 0 <= eh[-1, 4] <= 1  # accuracy
+    sh = b.trainer.step_history.array()
+    assert sh.shape == (20, 4)
+    s = b.trainer.summary()
+    assert set(s) >= {"status", "epochs", "steps", "final_loss", "test_loss", "accuracy"}
+    reg = config.build(config.load_preset("sine"))
+    reg.trainer.run(5)
+    assert "r2" in reg.trainer.summary()
+
+
+def test_history_memory_is_bounded():
+    from gdsim.engine.history import Series, Trajectory
+
+    s = Series(2, cap=1000)
+    for i in range(100_000):
+        s.append((i, i))
+    assert len(s) <= 2048 and s.array()[-1, 0] > 90_000 and s.array()[0, 0] == 0
+    t = Trajectory(3, cap=100, recent=10)
+    for i in range(5000):
+        t.append(i, np.full(3, float(i)))
+    steps, points = t.sample()
+    assert len(steps) <= 220 and steps[-1] == 4999 and np.all(np.diff(steps) > 0)
+    np.testing.assert_array_equal(t.last_steps()[:, 0], np.arange(4990, 5000))
+
+
+def test_mask_trains_only_chosen_parameters():
+    X, y = linear_problem()
+    net = Network([1, 4, 1], ["tanh", "linear"], seed=0)
+    before = net.params.copy()
+    mask = np.zeros(net.n_params, bool)
+    mask[[1, -1]] = True
+    Trainer(net, X, y, loss="mse", optimizer="adam", lr=0.1, mask=mask, weight_decay=0.1).run(20)
+    changed = np.flatnonzero(net.params != before)
+    assert list(changed) == [1, net.n_params - 1]
