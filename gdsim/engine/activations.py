@@ -12,9 +12,11 @@ LEAKY_SLOPE = 0.01
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # exp of a non-positive number only, so no overflow warnings for large |z|
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # σ(z) = (1 + tanh(z/2)) / 2: one ufunc, no overflow for large |z|
+    a = np.tanh(0.5 * z)
+    a += 1.0
+    a *= 0.5
+    return a
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

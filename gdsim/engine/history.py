@@ -7,8 +7,6 @@ exactly in a small ring so the last steps across a valley can always be drawn.
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 
@@ -75,28 +73,40 @@ class Trajectory:
     def __init__(self, n_params: int, cap: int = 2000, recent: int = 64):
         self.steps = Series(1, cap)
         self.points = Series(n_params, cap)
-        self.recent: deque[tuple[int, np.ndarray]] = deque(maxlen=recent)
+        self._ring = np.empty((recent, n_params))
+        self._ring_steps = np.empty(recent)
+        self._count = 0
 
     def append(self, step: int, theta: np.ndarray) -> None:
         self.steps.append((step,))
         self.points.append(theta)
-        self.recent.append((step, theta.copy()))
+        i = self._count % self._ring.shape[0]
+        self._ring[i] = theta
+        self._ring_steps[i] = step
+        self._count += 1
+
+    def _recent(self) -> tuple[np.ndarray, np.ndarray]:
+        r = self._ring.shape[0]
+        if self._count <= r:
+            return self._ring_steps[: self._count].copy(), self._ring[: self._count].copy()
+        order = np.roll(np.arange(r), -(self._count % r))
+        return self._ring_steps[order], self._ring[order]
 
     def sample(self) -> tuple[np.ndarray, np.ndarray]:
         """Steps (T,) and parameters (T, P), strided sample merged with the exact recent ones."""
         steps = self.steps.array()[:, 0]
         points = self.points.array()
-        if self.recent:
-            rs = np.array([s for s, _ in self.recent], dtype=np.float64)
+        rs, rp = self._recent()
+        if len(rs):
             keep = steps < rs[0]
             steps = np.concatenate([steps[keep], rs])
-            points = np.concatenate([points[keep], np.array([p for _, p in self.recent])])
+            points = np.concatenate([points[keep], rp])
         for a in (steps, points):
             a.setflags(write=False)
         return steps, points
 
     def last_steps(self) -> np.ndarray:
         """The exact parameter vectors of the most recent steps, (R, P)."""
-        out = np.array([p for _, p in self.recent]) if self.recent else np.empty((0, self.points._data.shape[1]))
+        out = self._recent()[1]
         out.setflags(write=False)
         return out

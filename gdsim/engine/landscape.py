@@ -48,7 +48,8 @@ def cached_activation(net: Network, theta: np.ndarray, X: np.ndarray, k: int) ->
     return a
 
 
-def tail_losses(net: Network, thetas: np.ndarray, a: np.ndarray, k: int, t: np.ndarray, loss: str) -> np.ndarray:
+def tail_losses(net: Network, thetas: np.ndarray, a: np.ndarray, k: int, t: np.ndarray,
+                loss: str) -> np.ndarray:
     """Losses of K parameter vectors (K, P) running layers k.. from the shared activation ``a`` (n, h_k).
 
     Mirrors ``Network._loss_many`` from layer k on; ``a`` broadcasts against the batch in the first matmul.
@@ -110,7 +111,7 @@ def surface_2d(net: Network, X, y, loss: str, center, d1, d2, alphas, betas, *, 
 
 def directions(net: Network, kind: str, trajectory=None, seed: int = 0, params=None,
                indices: tuple[int, int] | None = None, layers: Sequence[int] | None = None):
-    """Two directions (d1, d2) spanning a slice, and an ``info`` dict; ``info["center"]`` is the natural centre.
+    """Two directions (d1, d2) spanning a slice and an ``info`` dict whose ``center`` is the natural centre.
 
     * ``"random"``: Gaussian, filter-normalised to the network at ``params`` (default ``net.params``);
       ``layers`` (0-based, negatives allowed) limits them to some layers, e.g. ``[-1]`` for the output layer.
@@ -139,7 +140,7 @@ def _columns(net: Network, d: np.ndarray):
 
 def _filter_normalise(net: Network, d: np.ndarray, theta: np.ndarray) -> None:
     """In place: every column of every W in d gets the norm of the same column at theta."""
-    for dw, tw in zip(_columns(net, d), _columns(net, theta)):
+    for dw, tw in zip(_columns(net, d), _columns(net, theta), strict=True):
         dn, tn = np.linalg.norm(dw, axis=0), np.linalg.norm(tw, axis=0)
         dw *= np.divide(tn, dn, out=np.zeros_like(dn), where=dn > 0)
 
@@ -164,7 +165,7 @@ def _random(net: Network, theta: np.ndarray, seed: int, layers) -> tuple:
     if not np.any(d1):
         raise ValueError("random directions are scaled to the network's weights, which are all zero here; "
                          "use 'pca' or 'axes' directions")
-    for c1, c2 in zip(_columns(net, d1), _columns(net, d2)):
+    for c1, c2 in zip(_columns(net, d1), _columns(net, d2), strict=True):
         n11 = np.sum(c1 * c1, axis=0)
         proj = c2 - c1 * np.divide(np.sum(c1 * c2, axis=0), n11, out=np.zeros_like(n11), where=n11 > 0)
         ok = np.linalg.norm(proj, axis=0) > 1e-8 * np.linalg.norm(c2, axis=0)
@@ -249,7 +250,9 @@ def auto_range(coords, margin: float = 0.5, min_half_width: float = 1.0) -> tupl
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     mid = (lo + hi) / 2
     half = np.maximum((hi - lo) / 2 * (1.0 + margin), min_half_width)
-    return (float(mid[0] - half[0]), float(mid[0] + half[0]), float(mid[1] - half[1]), float(mid[1] + half[1]))
+    a_lo, b_lo = mid - half
+    a_hi, b_hi = mid + half
+    return float(a_lo), float(a_hi), float(b_lo), float(b_hi)
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -52,15 +52,18 @@ def _softplus(z: np.ndarray) -> np.ndarray:
 
 def value(name: str, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Loss over the last two axes (samples, outputs); leading axes (a batch of parameter vectors) stay."""
+    # sums divided by counts rather than np.mean: the same numbers with less overhead on the hot path
+    count = t.shape[-2] * t.shape[-1]
     if name in ("mse", "half_mse"):
-        m = np.mean((a - t) ** 2, axis=(-2, -1))
+        d = a - t
+        m = np.add.reduce((d * d).reshape(*d.shape[:-2], -1), axis=-1) / count
         return 0.5 * m if name == "half_mse" else m
     if name == "bce":
-        return np.mean(_softplus(z) - t * z, axis=(-2, -1))
+        return np.add.reduce((_softplus(z) - t * z).reshape(*z.shape[:-2], -1), axis=-1) / count
     if name == "cross_entropy":
         zmax = z.max(axis=-1, keepdims=True)
         lse = zmax[..., 0] + np.log(np.sum(np.exp(z - zmax), axis=-1))
-        return np.mean(lse - np.sum(t * z, axis=-1), axis=-1)
+        return np.add.reduce(lse - np.sum(t * z, axis=-1), axis=-1) / t.shape[-2]
     raise ValueError(f"unknown loss {name!r}")
 
 

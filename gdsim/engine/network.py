@@ -176,19 +176,24 @@ class Network:
         return self.backprop(X, self.targets(y, loss), loss)
 
     def backprop(self, X: np.ndarray, t: np.ndarray, loss: str) -> tuple[float, np.ndarray]:
-        """Loss and gradient for targets already shaped by ``targets`` (the trainer's hot path)."""
+        """Loss and gradient for targets already shaped by ``targets``."""
+        return self.forward_backward(X, t, loss)[:2]
+
+    def forward_backward(self, X: np.ndarray, t: np.ndarray, loss: str) -> tuple[float, np.ndarray, np.ndarray]:
+        """Loss, gradient and the outputs they were computed from (the trainer's hot path)."""
         zs, acts = self.forward_all(X)
         value = float(losses.value(loss, zs[-1], acts[-1], t))
         grad = np.empty_like(self.params)
         delta = losses.grad_z(loss, zs[-1], acts[-1], t, self.output_activation)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            grad[layer.slots.w] = (acts[i].T @ delta).ravel()
-            grad[layer.slots.b] = delta.sum(axis=0)
+            s = layer.slots
+            np.matmul(acts[i].T, delta, out=grad[s.w].reshape(s.n_in, s.n_out))
+            np.add.reduce(delta, axis=0, out=grad[s.b])
             if i:
                 below = self.layers[i - 1]
                 delta = activations.backward(below.activation, zs[i - 1], acts[i], delta @ layer.W.T)
-        return value, grad
+        return value, grad, acts[-1]
 
     def loss_batch(self, thetas: np.ndarray, X: np.ndarray, y: np.ndarray, loss: str = "mse",
                    chunk: int | None = None) -> np.ndarray:

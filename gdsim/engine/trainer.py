@@ -8,7 +8,7 @@ Failures are data: divergence is a status with the step at which it happened and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,8 +23,7 @@ STATUSES = (RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS)
 EXPLODE_FACTOR = 1e6
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(NamedTuple):
     step: int
     epoch: int
     loss: float
@@ -33,12 +32,13 @@ class StepResult:
 
 
 def accuracy(outputs: np.ndarray, labels: np.ndarray, output_activation: str) -> float:
+    labels = np.asarray(labels).reshape(-1)
     if outputs.shape[1] > 1:
         pred = outputs.argmax(axis=1)
     else:
         threshold = 0.0 if output_activation in ("tanh", "linear") else 0.5
-        pred = (outputs[:, 0] > threshold).astype(np.int64)
-    return float(np.mean(pred == np.asarray(labels).reshape(-1)))
+        pred = outputs[:, 0] > threshold
+    return np.count_nonzero(pred == labels) / labels.size
 
 
 def r2_score(outputs: np.ndarray, targets: np.ndarray) -> float:
@@ -95,6 +95,7 @@ class Trainer:
         self._pos = 0
         self._quiet_epochs = 0
         self._first_loss: float | None = None
+        self._last_grad_norm = math.inf
         # history: (step, loss, grad_norm, lr) per step; (epoch, step, train, test, metric, test_metric) per epoch
         self.step_history = Series(4)
         self.epoch_history = Series(6, cap=100_000)
@@ -120,6 +121,8 @@ class Trainer:
     @property
     def current_lr(self) -> float:
         """η after the schedule, for the current epoch."""
+        if self.schedule == "constant":
+            return self._lr
         return schedules.lr_at(self.schedule, self._lr, self.epoch, **self.schedule_kwargs)
 
     @property
@@ -145,8 +148,8 @@ class Trainer:
     def step(self) -> StepResult:
         """One update of the parameters. Ends the epoch (and evaluates) when the data has been passed once."""
         X, t = self._batch()
-        loss, grad = self.net.backprop(X, t, self.loss_name)
-        grad_norm = float(np.sqrt(grad @ grad))
+        loss, grad, out = self.net.forward_backward(X, t, self.loss_name)
+        grad_norm = self._last_grad_norm = math.sqrt(grad @ grad)
         lr = self.current_lr
         self.step_count += 1
         if self._first_loss is None:
@@ -160,9 +163,12 @@ class Trainer:
         self.last_update = self.optimizer.step(self.net.params, grad, lr)
         self.step_history.append((self.step_count, loss, grad_norm, lr))
         self.trajectory.append(self.step_count, self.net.params)
-        if self.batch_size is None or self._pos >= self.X.shape[0]:
+        if self.batch_size is None:
+            # full batch: the step's own forward pass is the epoch's evaluation (θ before the update)
+            self._end_epoch((loss, self._metric(out, self.y)))
+        elif self._pos >= self.X.shape[0]:
             self._pos = 0
-            self._end_epoch()
+            self._end_epoch(self.evaluate(self.X, self.y, self.t))
         return StepResult(self.step_count, self.epoch, loss, grad_norm, lr)
 
     def run_epoch(self) -> None:
@@ -187,21 +193,20 @@ class Trainer:
         what = "is not finite" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
         self.message = f"diverged at step {self.step_count}: the loss {what}; η is too large (η = {self.lr:g})"
 
-    def _end_epoch(self) -> None:
+    def _end_epoch(self, train: tuple[float, float]) -> None:
         self.epoch += 1
-        train = self.evaluate(self.X, self.y, self.t)
         test = self.evaluate(self.X_test, self.y_test, self.t_test) if self.X_test is not None else (
             float("nan"), float("nan"))
         prev = self.epoch_history.last()
         self.epoch_history.append((self.epoch, self.step_count, train[0], test[0], train[1], test[1]))
-        if not math.isfinite(train[0]) or not np.all(np.isfinite(self.net.params)):
+        if not (math.isfinite(train[0]) and math.isfinite(self.net.params.sum())):
             self._diverge(train[0])
             return
         if self._exploded(train[0]):
             self._diverge(train[0])
             return
         change = abs(train[0] - prev[2]) if prev is not None else math.inf
-        quiet = change < self.tol or float(np.linalg.norm(self.last_grad)) < self.tol
+        quiet = change < self.tol or self._last_grad_norm < self.tol
         self._quiet_epochs = self._quiet_epochs + 1 if quiet else 0
         if self.status == RUNNING and self._quiet_epochs >= self.patience:
             self.status = CONVERGED
@@ -213,13 +218,12 @@ class Trainer:
     def evaluate(self, X, y, t) -> tuple[float, float]:
         """(loss, accuracy or R²) on a data set at the current parameters."""
         zs, acts = self.net.forward_all(X)
-        loss = float(losses.value(self.loss_name, zs[-1], acts[-1], t))
-        out = acts[-1]
-        if not np.all(np.isfinite(out)):
-            return loss, float("nan")
+        return float(losses.value(self.loss_name, zs[-1], acts[-1], t)), self._metric(acts[-1], y)
+
+    def _metric(self, out: np.ndarray, y) -> float:
         if self.task == "classification":
-            return loss, accuracy(out, y, self.net.output_activation)
-        return loss, r2_score(out, y)
+            return accuracy(out, y, self.net.output_activation)
+        return r2_score(out, y)
 
     def resume(self) -> None:
         """Let a converged or stopped run carry on (the user pressed Run again); a diverged run cannot."""

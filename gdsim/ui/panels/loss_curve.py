@@ -18,14 +18,30 @@ LR_PEN = pg.mkPen((90, 90, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
 STATUS_COLOURS = {"converged": (30, 140, 60), "diverged": (200, 30, 30)}
 STATUS_SYMBOLS = {"converged": "star", "diverged": "x"}
 MAX_LR_MARKERS = 100   # a dragged slider can change η hundreds of times; only the last ones are drawn
+# legend corners in order of preference (pyqtgraph offsets: sign picks the corner); see _place_legend
+LEGEND_OFFSETS = [(-8, 8), (8, -8), (-8, -8), (8, 8)]  # top right, bottom left, bottom right, top left
 HOVER_RADIUS = 24      # pixels: how close the mouse must be to a point for the readout
+
+
+class _LossAxis(pg.AxisItem):
+    """Log ticks labelled only at 1, 2 and 5 × 10^k, so a decade's minor labels do not pile up."""
+
+    def logTickStrings(self, values, scale, spacing):
+        strings = super().logTickStrings(values, scale, spacing)
+        m = 10 ** (np.asarray(values, dtype=float) % 1.0)
+        decade = np.isclose(m, 1, rtol=0.02) | np.isclose(m, 10, rtol=0.02)
+        # the minor level (spacing None) repeats the decades the major level already labels
+        keep = (np.isclose(m, 2, rtol=0.02) | np.isclose(m, 5, rtol=0.02)) | (decade & (spacing is not None))
+        if len(values) <= 3 or keep.sum() < 2:
+            return strings
+        return [s if k else "" for s, k in zip(strings, keep)]
 
 
 class LossCurve(pg.PlotWidget):
     """Loss against step; ``set_log_y`` switches the y scale (also in the context menu)."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": _LossAxis("left")})
         del self.clear  # PlotWidget binds PlotItem.clear (which removes every item) on the instance
         self.setObjectName("lossCurvePlot")
         pi = self.getPlotItem()
@@ -34,7 +50,7 @@ class LossCurve(pg.PlotWidget):
         pi.showGrid(x=True, y=True, alpha=0.15)
         pi.setDownsampling(auto=True, mode="peak")
         pi.setClipToView(True)
-        self._legend = pi.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self._legend = pi.addLegend(offset=LEGEND_OFFSETS[0], labelTextSize="8pt", brush=(255, 255, 255, 210))
         self._steps = pi.plot(name="loss per step", pen=STEP_PEN)
         self._train = pi.plot(name="train loss (epoch)", pen=TRAIN_PEN)
         self._test = pi.plot(name="test loss (epoch)", pen=TEST_PEN)
@@ -47,9 +63,11 @@ class LossCurve(pg.PlotWidget):
         self._hover_dot = pi.plot(pen=None, symbol="o", symbolSize=9, symbolBrush=None,
                                   symbolPen=pg.mkPen((20, 20, 20), width=1.5))
         self._lr_lines: list[pg.InfiniteLine] = []
-        self._readout = pg.LabelItem("", justify="left", size="9pt", color=(30, 30, 30))
-        self._readout.setParentItem(pi.vb)
-        self._readout.anchor(itemPos=(0, 1), parentPos=(0, 1), offset=(6, -4))
+        # the readout lives in the title row, so it never hides data
+        pi.setTitle("\u00a0", size="9pt")
+        self._readout = pi.titleLabel
+        self._hovering = ""
+        self._latest = ""  # shown while not hovering: the last step's loss, also in exported figures
 
         self._log_action = QtGui.QAction("Log scale (y axis)", self, checkable=True)
         self._log_action.toggled.connect(self.set_log_y)
@@ -59,6 +77,7 @@ class LossCurve(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
         self._snap = None
+        self._mouse = None  # last scene position of the mouse over the plot
         self._shown: dict[str, np.ndarray] = {}
         self.clear()
         self.set_log_y(True)
@@ -69,7 +88,6 @@ class LossCurve(pg.PlotWidget):
         """Forget the run (a new run is starting). Unlike PlotItem.clear, keeps every item."""
         self._snap = None
         self._redraw()
-        self._readout.setText("")
 
     def log_y(self) -> bool:
         return self.getPlotItem().ctrl.logYCheck.isChecked()
@@ -132,7 +150,11 @@ class LossCurve(pg.PlotWidget):
                        "test_loss": np.where(k_test, test, np.nan)[rows]}
         self._draw_lr_changes(() if s is None else s.lr_changes)
         self._draw_status(s, sh, keep)
-        self._hover_dot.setData([], [])
+        self._place_legend(np.concatenate([step_x[::max(1, len(step_x) // 2000)], ex[k_train], ex[k_test]]),
+                           np.concatenate([step_y[::max(1, len(step_y) // 2000)], train[k_train], test[k_test]]))
+        self._latest = "" if s is None or not len(sh) else (
+            f"last: step {int(sh[-1, 0])} · loss {_num(sh[-1, 1])} · η={s.current_lr:g}")
+        self._on_mouse_moved(self._mouse)  # keep a live readout under a still mouse
 
     def _draw_lr_changes(self, changes) -> None:
         changes = list(changes)[-MAX_LR_MARKERS:]
@@ -141,10 +163,11 @@ class LossCurve(pg.PlotWidget):
                 "position": 0.93, "anchors": [(0, 0.5), (0, 0.5)], "color": (60, 60, 60)})
             self.getPlotItem().addItem(line, ignoreBounds=True)
             self._lr_lines.append(line)
-        for line, (step, lr) in zip(self._lr_lines, changes):
+        for i, (line, (step, lr)) in enumerate(zip(self._lr_lines, changes)):
+            line.show()  # before setFormat: a hidden label ignores new text
             line.setValue(float(step))
+            line.label.setPosition(0.93 - 0.07 * (i % 3))  # stagger, so close changes stay readable
             line.label.setFormat(f"η={lr:g}")
-            line.show()
         for line in self._lr_lines[len(changes):]:
             line.hide()
 
@@ -156,11 +179,11 @@ class LossCurve(pg.PlotWidget):
             return
         colour = STATUS_COLOURS[status]
         step = float(sh[-1, 0])
+        self._status_line.show()  # before setFormat: a hidden label ignores new text
         self._status_line.setPen(pg.mkPen(colour, width=1.5))
         self._status_line.setValue(step)
         self._status_line.label.setColor(colour)
         self._status_line.label.setFormat(f"{status} at step {int(step)}")
-        self._status_line.show()
         finite = np.flatnonzero(keep)
         if len(finite):
             y = float(sh[finite[-1], 1])
@@ -168,6 +191,23 @@ class LossCurve(pg.PlotWidget):
                                      symbolPen=pg.mkPen(colour, width=2))
         else:
             self._status_dot.setData([], [])
+
+    def _place_legend(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Move the legend to the data's emptiest corner (a falling loss leaves the top right free,
+        a diverging one fills it)."""
+        if self.log_y():
+            ys = np.log10(ys)
+        if self._status_line.isVisible() and len(xs):  # the end-of-run marker must stay visible
+            xs, ys = np.append(xs, [xs.max()] * 50), np.append(ys, [ys.max()] * 50)
+        if len(xs) < 2:
+            return
+        fx = (xs - xs.min()) / (np.ptp(xs) or 1.0)
+        fy = (ys - ys.min()) / (np.ptp(ys) or 1.0)
+        right, left, top, bottom = fx > 0.6, fx < 0.4, fy > 0.7, fy < 0.3
+        counts = [np.sum(right & top), np.sum(left & bottom), np.sum(right & bottom), np.sum(left & top)]
+        best = LEGEND_OFFSETS[int(np.argmin(counts))]
+        if counts[LEGEND_OFFSETS.index(tuple(self._legend.offset))] > min(counts):
+            self._legend.setOffset(best)
 
     def _on_log_toggled(self, on: bool) -> None:
         if self._log_action.isChecked() != on:
@@ -181,18 +221,29 @@ class LossCurve(pg.PlotWidget):
         return self._status_line.label.format if self._status_line.isVisible() else ""
 
     def readout(self) -> str:
-        return self._readout.text or ""
+        """The hover readout ('' when the mouse is not near a point)."""
+        return self._hovering
+
+    def _set_readout(self, text: str) -> None:
+        self._hovering = text
+        shown = text or self._latest or "\u00a0"
+        self._readout.setText(shown, size="9pt", color=(20, 20, 20) if text else (110, 110, 110))
+
+    def leaveEvent(self, ev) -> None:
+        self._on_mouse_moved(None)
+        super().leaveEvent(ev)
 
     def _on_mouse_moved(self, pos) -> None:
+        self._mouse = pos
         vb = self.getPlotItem().vb
-        hit = self._nearest(vb, pos) if vb.sceneBoundingRect().contains(pos) else None
+        hit = self._nearest(vb, pos) if pos is not None and vb.sceneBoundingRect().contains(pos) else None
         if hit is None:
-            self._readout.setText("")
+            self._set_readout("")
             self._hover_dot.setData([], [])
             return
         name, x, y, text = hit
         self._hover_dot.setData([x], [y])
-        self._readout.setText(text)
+        self._set_readout(text)
 
     def _nearest(self, vb, pos):
         """The drawn point closest to the scene position ``pos`` (in pixels), if within HOVER_RADIUS."""
@@ -235,4 +286,4 @@ class LossCurve(pg.PlotWidget):
 
 
 def _num(v: float) -> str:
-    return f"{v:.4g}" if np.isfinite(v) else "–"
+    return "–" if np.isnan(v) else f"{v:.4g}"
