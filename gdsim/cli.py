@@ -150,11 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        from gdsim.ui.app import main as gui_main
-
-        return gui_main()
     try:
+        if not argv:
+            from gdsim.ui.app import main as gui_main
+
+            return gui_main()
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
             raise UsageError("choose a command: train or gui (gdsim --help lists them)")

@@ -158,6 +158,9 @@ def plot_svg_bytes(item_or_widget, width: int | None = None) -> bytes:
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     gen = QtSvg.QSvgGenerator()
     gen.setOutputDevice(buf)
+    screen = QtGui.QGuiApplication.primaryScreen()
+    # draw at the screen's logical DPI: fonts in points and pyqtgraph's pixel-based items then agree
+    gen.setResolution(int(round(screen.logicalDotsPerInch())) if screen else 96)
     gen.setSize(QtCore.QSize(w, h))
     gen.setViewBox(QtCore.QRect(0, 0, w, h))
     gen.setTitle("gdsim")
@@ -166,10 +169,11 @@ def plot_svg_bytes(item_or_widget, width: int | None = None) -> bytes:
     if not painter.begin(gen):
         raise OSError("Qt could not start the SVG painter")
     try:
-        ex.setExportMode(True, {"antialias": True, "background": pg.getConfigOption("background"), "painter": painter,
+        background = pg.getConfigOption("background")
+        ex.setExportMode(True, {"antialias": True, "background": background, "painter": painter,
                                 "resolutionScale": w / src.width()})
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        painter.fillRect(QtCore.QRectF(0, 0, w, h), pg.mkColor(pg.getConfigOption("background")))
+        painter.fillRect(QtCore.QRectF(0, 0, w, h), pg.mkColor(background))
         ex.getScene().render(painter, QtCore.QRectF(0, 0, w, h), QtCore.QRectF(src))
     finally:
         ex.setExportMode(False)
@@ -185,7 +189,8 @@ def plot_svg(item_or_widget, path, width: int | None = None) -> None:
 
 def ensure_app():
     """A QApplication for off-window rendering; picks the offscreen platform when there is no display."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+    env = os.environ
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from gdsim.ui.app import application
 

@@ -24,7 +24,7 @@ CHUNK_SECONDS = 0.010
 
 class TrainingWorker(QObject):
     sigSnapshot = Signal(object)       # Snapshot
-    sigRunning = Signal(bool)          # a run started / ended
+    sigRunning = Signal(int)           # 1: a run started, 0: it ended (int: PySide bool args across threads are fragile)
     sigProgress = Signal(int, int)     # epochs done, epochs asked for (run N epochs)
     sigError = Signal(str)             # a message for the user; the worker stays usable
 
@@ -76,7 +76,7 @@ class TrainingWorker(QObject):
         self._target_epoch = trainer.epoch + epochs if epochs > 0 else None
         self._rate_clock = (time.perf_counter(), trainer.step_count)
         self._sps_mark = self._rate_clock
-        self.sigRunning.emit(True)
+        self.sigRunning.emit(1)
         QtCore.QTimer.singleShot(0, self._chunk)
 
     @Slot(float)
@@ -147,7 +147,7 @@ class TrainingWorker(QObject):
         if self._running:
             self._running = False
             self._pause.clear()
-            self.sigRunning.emit(False)
+            self.sigRunning.emit(0)
 
     # ---------------------------------------------------------------- helpers
 

@@ -1,16 +1,30 @@
-"""QApplication set-up and the entry point of the desktop app."""
+"""QApplication set-up and the entry point of the desktop app (also the scripted ``gdsim gui`` mode)."""
 
 from __future__ import annotations
 
 import sys
 
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 
-def application() -> QtWidgets.QApplication:
+def has_display() -> bool:
+    import os
+
+    return bool(os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY")
+                or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
+
+
+def application(headless: bool = False) -> QtWidgets.QApplication:
+    """The one QApplication; ``headless`` renders offscreen when there is no screen (scripted figures)."""
+    import os
+
     app = QtWidgets.QApplication.instance()
     if app is None:
+        if not has_display():
+            if not headless:
+                raise OSError("no display found: set DISPLAY (or QT_QPA_PLATFORM=offscreen to render without one)")
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
         app = QtWidgets.QApplication(sys.argv[:1])
         app.setApplicationName("gdsim")
         app.setOrganizationName("gdsim")
@@ -19,9 +33,63 @@ def application() -> QtWidgets.QApplication:
 
 
 def main(args=None) -> int:
-    app = application()
+    """Open the window. With ``args`` from ``gdsim gui``: start from that set-up, and in scripted mode train
+    ``--epochs`` epochs, save the screenshot and the loss curve, and quit with status 0."""
+    cfg = None
+    if args is not None:
+        from gdsim.cli import config_from_args
+
+        cfg = config_from_args(args)  # ValueError -> one line, exit 2 (handled by the CLI)
+        from gdsim import export
+
+        for path, allowed in ((args.screenshot, ("png",)), (args.export_loss, ("png", "svg", "csv"))):
+            if path:
+                export.check_path(path, allowed)
+    try:
+        app = application(headless=args is not None and args.quit)
+    except OSError as e:
+        print(f"gdsim: error: {e}", file=sys.stderr)
+        return 2
     from gdsim.ui.main_window import MainWindow
 
-    win = MainWindow()
+    win = MainWindow(cfg, restore_layout=args is None or not args.quit)
     win.show()
-    return app.exec()
+    if args is not None and (args.epochs or args.screenshot or args.export_loss):
+        scripted = Scripted(win, args)
+        QtCore.QTimer.singleShot(0, scripted.start)
+    code = app.exec()
+    return getattr(win, "exit_code", code)
+
+
+class Scripted(QtCore.QObject):
+    """Train, save, and (with --quit) close: reproducible figures for docs and slides."""
+
+    def __init__(self, win, args):
+        super().__init__(win)
+        self.win, self.args = win, args
+
+    def start(self) -> None:
+        epochs = self.args.epochs or 0
+        if epochs > 0:
+            self.win.worker.sigRunning.connect(self._on_running)
+            self.win._start_run(epochs)
+        else:
+            QtCore.QTimer.singleShot(300, self.finish)
+
+    def _on_running(self, running: bool) -> None:
+        if not running:
+            QtCore.QTimer.singleShot(300, self.finish)  # let the last snapshot reach the panels
+
+    def finish(self) -> None:
+        win, a = self.win, self.args
+        try:
+            if a.screenshot:
+                win.save_screenshot(a.screenshot)
+            if a.export_loss:
+                win.export_loss(a.export_loss)
+            win.exit_code = 0
+        except (ValueError, OSError) as e:
+            print(f"gdsim: error: {e}", file=sys.stderr)
+            win.exit_code = 2
+        if a.quit:
+            win.close()

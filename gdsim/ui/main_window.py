@@ -251,7 +251,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if s.message and s.status != "running":
             self.statusBar().showMessage(s.message, 15000)
 
-    def _on_running(self, running: bool) -> None:
+    def _on_running(self, running: int) -> None:
+        running = bool(running)
         self.toolbar.set_running(running)
         if not running:
             self.progress.setVisible(False)

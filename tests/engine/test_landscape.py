@@ -251,7 +251,7 @@ def test_auto_range_frames_path_and_centre():
     a_lo, a_hi, b_lo, b_hi = auto_range(coords, margin=0.5, min_half_width=1.0)
     assert a_lo < 0 < 4 < a_hi and b_lo < -1 < 0.5 < b_hi  # every finite point and the origin
     assert (a_lo, a_hi) == pytest.approx((-1.0, 5.0))  # [0, 4] widened by half its half-width
-    assert (b_lo, b_hi) == pytest.approx((-1.25 - 0.5625 + 0.5625, 1.0))  # [-1, 0.5] grows to 2.25 wide
+    assert (b_lo, b_hi) == pytest.approx((-1.375, 0.875))  # [-1, 0.5] grows to 2.25 wide
     assert auto_range([[0.2, 0.1]]) == pytest.approx((-0.9, 1.1, -0.95, 1.05))  # minimum half-width 1
     assert auto_range(np.zeros((3, 2)), min_half_width=0.5) == (-0.5, 0.5, -0.5, 0.5)
     assert auto_range(np.full((2, 2), np.inf)) == (-1.0, 1.0, -1.0, 1.0)

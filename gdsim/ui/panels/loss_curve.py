@@ -32,9 +32,9 @@ class _LossAxis(pg.AxisItem):
         decade = np.isclose(m, 1, rtol=0.02) | np.isclose(m, 10, rtol=0.02)
         # the minor level (spacing None) repeats the decades the major level already labels
         keep = (np.isclose(m, 2, rtol=0.02) | np.isclose(m, 5, rtol=0.02)) | (decade & (spacing is not None))
-        if len(values) <= 3 or keep.sum() < 2:
+        if len(values) <= 3 or keep.sum() < 3:
             return strings
-        return [s if k else "" for s, k in zip(strings, keep)]
+        return [s if k else "" for s, k in zip(strings, keep, strict=True)]
 
 
 class LossCurve(pg.PlotWidget):
@@ -47,6 +47,7 @@ class LossCurve(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setLabel("bottom", "step")
         pi.setLabel("left", "loss")
+        pi.getAxis("left").enableAutoSIPrefix(False)  # an SI scale ("x0.001") garbles log tick labels
         pi.showGrid(x=True, y=True, alpha=0.15)
         pi.setDownsampling(auto=True, mode="peak")
         pi.setClipToView(True)
@@ -150,8 +151,9 @@ class LossCurve(pg.PlotWidget):
                        "test_loss": np.where(k_test, test, np.nan)[rows]}
         self._draw_lr_changes(() if s is None else s.lr_changes)
         self._draw_status(s, sh, keep)
-        self._place_legend(np.concatenate([step_x[::max(1, len(step_x) // 2000)], ex[k_train], ex[k_test]]),
-                           np.concatenate([step_y[::max(1, len(step_y) // 2000)], train[k_train], test[k_test]]))
+        every = max(1, len(step_x) // 2000)
+        self._place_legend(np.concatenate([step_x[::every], ex[k_train], ex[k_test]]),
+                           np.concatenate([step_y[::every], train[k_train], test[k_test]]))
         self._latest = "" if s is None or not len(sh) else (
             f"last: step {int(sh[-1, 0])} · loss {_num(sh[-1, 1])} · η={s.current_lr:g}")
         self._on_mouse_moved(self._mouse)  # keep a live readout under a still mouse
@@ -163,7 +165,7 @@ class LossCurve(pg.PlotWidget):
                 "position": 0.93, "anchors": [(0, 0.5), (0, 0.5)], "color": (60, 60, 60)})
             self.getPlotItem().addItem(line, ignoreBounds=True)
             self._lr_lines.append(line)
-        for i, (line, (step, lr)) in enumerate(zip(self._lr_lines, changes)):
+        for i, (line, (step, lr)) in enumerate(zip(self._lr_lines, changes, strict=False)):
             line.show()  # before setFormat: a hidden label ignores new text
             line.setValue(float(step))
             line.label.setPosition(0.93 - 0.07 * (i % 3))  # stagger, so close changes stay readable
@@ -252,8 +254,9 @@ class LossCurve(pg.PlotWidget):
         if not (pw > 0 and ph > 0):
             return None
         d = self._shown
-        curves = [("step", d.get("step"), d.get("loss")), ("train", d.get("epoch_step"), d.get("train_loss")),
-                  ("test", d.get("epoch_step"), d.get("test_loss"))]
+        # epoch curves first: on a tie (full batch: step loss = train loss) they say more
+        curves = [("train", d.get("epoch_step"), d.get("train_loss")), ("test", d.get("epoch_step"),
+                  d.get("test_loss")), ("step", d.get("step"), d.get("loss"))]
         best = None
         for name, xs, ys in curves:
             if xs is None or not len(xs):

@@ -91,6 +91,10 @@ class OutputView(pg.PlotWidget):
         pi = self.getPlotItem()
         names = list(data.feature_names) or ["x"]
         target = ", ".join(data.target_names) or "y"
+        # the items' own colours are what the legend shows; per-point colours (classes) override them
+        neutral = self._kind == "decision"
+        self._train.setBrush((120, 120, 120) if neutral else TRAIN_COLOUR)
+        self._test.setPen(pg.mkPen((90, 90, 90) if neutral else TEST_COLOUR, width=1.6))
         if self._kind == "decision":
             colours, self._cmap = class_colours(data.n_classes)
             self._image.setColorMap(self._cmap)
@@ -98,13 +102,12 @@ class OutputView(pg.PlotWidget):
             pens = np.array([pg.mkPen(c, width=1.6) for c in colours], dtype=object)
             y_tr, y_te = np.asarray(data.y_train, int).ravel(), np.asarray(data.y_test, int).ravel()
             self._train.setData(data.X_train[:, 0], data.X_train[:, 1], brush=list(brushes[y_tr]))
-            self._test.setData(data.X_test[:, 0], data.X_test[:, 1], pen=list(pens[y_te]), brush=None)
+            self._test.setData(data.X_test[:, 0], data.X_test[:, 1], pen=list(pens[y_te]))
             pi.setLabel("bottom", names[0])
             pi.setLabel("left", names[1] if len(names) > 1 else "x2")
         elif self._kind == "curve":
-            self._train.setData(data.X_train[:, 0], _first_column(data.y_train), brush=pg.mkBrush(TRAIN_COLOUR))
-            self._test.setData(data.X_test[:, 0], _first_column(data.y_test),
-                               pen=pg.mkPen(TEST_COLOUR, width=1.6), brush=None)
+            self._train.setData(data.X_train[:, 0], _first_column(data.y_train))
+            self._test.setData(data.X_test[:, 0], _first_column(data.y_test))
             pi.setLabel("bottom", f"{names[0]} (standardised)")
             pi.setLabel("left", data.target_names[0] if data.target_names else "y")
         else:
@@ -168,17 +171,14 @@ class OutputView(pg.PlotWidget):
 
     def _show_predictions(self, train: np.ndarray, test: np.ndarray) -> None:
         d = self._data
-        for item, pred, y, colour in ((self._train, train, d.y_train, TRAIN_COLOUR),
-                                      (self._test, test, d.y_test, TEST_COLOUR)):
+        for item, pred, y in ((self._train, train, d.y_train), (self._test, test, d.y_test)):
             actual = self._actual(y)
             p = self._predicted(pred)
             if len(p) != len(actual):
                 item.setData([], [])
                 continue
             keep = np.isfinite(actual) & np.isfinite(p)
-            style = {"brush": pg.mkBrush(colour)} if item is self._train else {
-                "pen": pg.mkPen(colour, width=1.6), "brush": None}
-            item.setData(actual[keep], p[keep], **style)
+            item.setData(actual[keep], p[keep])
 
     def _actual(self, y) -> np.ndarray:
         """Targets on the x axis; class labels get a fixed jitter so stacked points spread out."""

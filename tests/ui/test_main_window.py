@@ -1,0 +1,168 @@
+"""The app driven the way a user drives it: buttons, η, run/pause, closing mid-run, export."""
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from gdsim import config
+from gdsim.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    yield w
+    w.shutdown()
+
+
+def button(win, name) -> QtWidgets.QAbstractButton:
+    b = win.findChild(QtWidgets.QAbstractButton, name)
+    assert b is not None, name
+    return b
+
+
+def wait_step(qtbot, win, step):
+    qtbot.waitUntil(lambda: win.snapshot.step == step, timeout=5000)
+
+
+def test_starts_on_a_problem_that_is_ready_to_run(win):
+    s = win.snapshot
+    assert s.step == 0 and s.sizes == (2, 4, 1) and s.status == "running"
+    for name in ("networkGraphView", "lossCurvePlot", "outputView"):
+        assert win.findChild(QtWidgets.QWidget, name) is not None
+
+
+def test_step_adds_one_point_epoch_adds_one_pass(win, qtbot):
+    button(win, "stepButton").click()
+    wait_step(qtbot, win, 1)
+    assert win.snapshot.step_history.shape[0] == 1
+    win.setup.batch.setCurrentText("mini-batch")  # 160 rows / 16 = 10 steps an epoch (resets)
+    wait_step(qtbot, win, 0)
+    button(win, "epochButton").click()
+    wait_step(qtbot, win, 10)
+    assert win.snapshot.epoch == 1
+
+
+def test_run_then_pause_stops_adding_points(win, qtbot):
+    run = button(win, "runButton")
+    run.click()
+    qtbot.waitUntil(lambda: win.snapshot.step > 20, timeout=5000)
+    run.click()  # pause
+    qtbot.waitUntil(lambda: not win.worker.running, timeout=3000)
+    qtbot.wait(100)
+    frozen = win.snapshot.step
+    qtbot.wait(300)
+    assert win.snapshot.step == frozen and not run.isChecked()
+
+
+def test_lr_change_mid_run_takes_effect_without_reset(win, qtbot):
+    button(win, "runButton").click()
+    qtbot.waitUntil(lambda: win.snapshot.step > 10, timeout=5000)
+    spin = win.findChild(QtWidgets.QDoubleSpinBox, "learningRateSpin")
+    spin.setValue(0.05)
+    qtbot.waitUntil(lambda: win.snapshot.lr == 0.05, timeout=5000)
+    step_at_change, _ = win.snapshot.lr_changes[-1]
+    assert step_at_change > 10  # no reset happened
+    qtbot.waitUntil(lambda: win.snapshot.step > step_at_change + 5, timeout=5000)
+    h = win.snapshot.step_history
+    assert np.all(h[h[:, 0] > step_at_change + 1, 3] == 0.05)
+    button(win, "runButton").click()
+
+
+def test_reset_returns_to_the_same_initial_weights(win, qtbot):
+    first = win.snapshot.params.copy()
+    button(win, "epochButton").click()
+    wait_step(qtbot, win, 1)
+    button(win, "resetButton").click()
+    wait_step(qtbot, win, 0)
+    np.testing.assert_array_equal(win.snapshot.params, first)
+
+
+def test_run_n_epochs_with_progress(win, qtbot):
+    win.toolbar.epochs.setValue(25)
+    button(win, "runEpochsButton").click()
+    qtbot.waitUntil(lambda: win.snapshot.epoch == 25 and not win.worker.running, timeout=10000)
+    assert not win.progress.isVisible()
+
+
+def test_adding_a_neuron_rebuilds_the_network(win, qtbot):
+    win.setup.rows[0].plus.click()
+    qtbot.waitUntil(lambda: win.snapshot.sizes == (2, 5, 1), timeout=5000)
+    win.setup.add_layer.click()
+    qtbot.waitUntil(lambda: win.snapshot.sizes == (2, 5, 5, 1), timeout=5000)
+
+
+def test_bad_setup_gets_a_message_and_the_app_carries_on(win, qtbot):
+    win.setup.output.setCurrentText("linear")
+    win.setup.loss.setCurrentText("bce")  # BCE on a linear output: refused with a message
+    assert win.errors and "Cannot use this set-up" in win.errors[-1] and "sigmoid" in win.errors[-1]
+    win.setup.output.setCurrentText("auto")
+    button(win, "stepButton").click()
+    qtbot.waitUntil(lambda: win.snapshot.step == 1, timeout=5000)
+
+
+def test_divergence_is_shown(win, qtbot):
+    win.lr_control.spin.setValue(10.0)
+    win.setup.dataset.setCurrentText("package")
+    button(win, "runButton").click()
+    qtbot.waitUntil(lambda: win.snapshot.status == "diverged", timeout=10000)
+    assert "η is too large" in win.status_labels["status"].toolTip()
+    qtbot.waitUntil(lambda: not win.worker.running, timeout=3000)
+
+
+def test_worker_exception_reaches_the_user(win, qtbot, monkeypatch):
+    def boom():
+        raise RuntimeError("kaboom")
+
+    win.worker.built.trainer.step = boom
+    button(win, "stepButton").click()
+    qtbot.waitUntil(lambda: bool(win.errors), timeout=5000)
+    assert "kaboom" in win.errors[-1]
+    assert win.worker_thread.thread.isRunning()
+
+
+def test_closing_mid_run_stops_the_thread(qtbot, tmp_path):
+    w = MainWindow(config.load_preset("spiral"), restore_layout=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    button(w, "runButton").click()
+    qtbot.waitUntil(lambda: w.snapshot.step > 5, timeout=5000)
+    timer = QtCore.QElapsedTimer()
+    timer.start()
+    w.close()
+    assert not w.worker_thread.thread.isRunning()
+    assert timer.elapsed() < 1000
+
+
+def test_exports(win, qtbot, tmp_path):
+    button(win, "epochButton").click()
+    wait_step(qtbot, win, 1)
+    button(win, "epochButton").click()
+    wait_step(qtbot, win, 2)
+    png, svg, csv = tmp_path / "l.png", tmp_path / "l.svg", tmp_path / "l.csv"
+    win.export_loss(str(png), width=800)
+    win.export_loss(str(svg))
+    win.export_loss(str(csv))
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == 800
+    assert ET.parse(svg).getroot().tag.endswith("svg")
+    rows = csv.read_text().splitlines()
+    assert rows[0].startswith("step,loss") and len(rows) == 3
+    shot = tmp_path / "w.png"
+    win.save_screenshot(str(shot))
+    assert shot.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError):
+        win.export_loss(str(tmp_path / "l.bmp"))
+
+
+def test_keyboard_shortcuts(win, qtbot):
+    keys = {a.shortcut().toString() for a in win.toolbar.actions_for_menu()}
+    assert keys == {"S", "E", "Space", "R"}
