@@ -32,6 +32,7 @@ class TrainingWorker(QObject):
         super().__init__()
         self.built: Built | None = None
         self._pause = threading.Event()
+        self._unseen = threading.Event()  # a snapshot is on its way to the GUI and not yet drawn
         self._running = False
         self._target_epoch: int | None = None
         self._start_epoch = 0
@@ -98,6 +99,11 @@ class TrainingWorker(QObject):
     def pause(self) -> None:
         """Thread-safe: takes effect between two steps."""
         self._pause.set()
+
+    def seen(self) -> None:
+        """Thread-safe: the GUI has drawn the last snapshot. Until then no routine snapshot is sent, so a slow
+        screen never builds up a queue of stale pictures (back-pressure instead of a backlog)."""
+        self._unseen.clear()
 
     @property
     def running(self) -> bool:
@@ -171,7 +177,7 @@ class TrainingWorker(QObject):
 
     def _emit(self, force: bool = False) -> None:
         now = time.perf_counter()
-        if not force and now - self._last_emit < 1.0 / MAX_FPS:
+        if not force and (now - self._last_emit < 1.0 / MAX_FPS or self._unseen.is_set()):
             return
         if self.built is None:
             return
@@ -181,6 +187,7 @@ class TrainingWorker(QObject):
             self._sps = (trainer.step_count - s0) / (now - t0)
             self._sps_mark = (now, trainer.step_count)
         self._last_emit = now
+        self._unseen.set()
         with np.errstate(all="ignore"):
             self.sigSnapshot.emit(snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0))
 

@@ -321,7 +321,7 @@ _BUILTINS = (
     ("rastrigin", "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)", (3.2, -2.3), ((-5.12, 5.12),) * 2,
      ((0.0, 0.0),), "Rastrigin: a bowl covered in local minima; plain GD stops in the nearest one."),
 )
-FUNCTIONS: dict[str, Function] = {b[0]: Function(*b[1:2], b[0], *b[2:]) for b in _BUILTINS}
+FUNCTIONS: dict[str, Function] = {name: Function(expr, name, *rest) for name, expr, *rest in _BUILTINS}
 
 
 def run(function: Function, optimizer: str = "sgd", lr: float = 0.1, start=None, steps: int = 100,

@@ -1,11 +1,11 @@
 """Loss landscapes: 1D and 2D slices through parameter space, the directions that span them, projections.
 
 A slice is the loss along ``center + α·d1 (+ β·d2)``. Every grid point is one parameter vector, so the
-surface is a batch of forward passes: the grid is cut into chunks of a few dozen vectors (small enough that
-activations stay in cache, which measured ~2x faster than larger chunks) and each chunk runs as one batched
-``matmul``. When the directions are zero on every parameter of the first k layers, those layers see the
-same weights at every grid point: their activation is computed once at ``center`` and only the tail of
-the network is evaluated for the grid (``tail_losses``).
+surface is a batch of forward passes: the grid is cut into chunks of a few dozen vectors (small enough
+that activations stay in cache, which measured ~2x faster than larger chunks) and each layer of a chunk
+runs as one batched ``matmul``. When the directions are zero on every parameter of the first k layers,
+those layers see the same weights at every grid point: their activation is computed once at ``center``
+and only the tail of the network is evaluated for the grid (``tail_losses``).
 
 Directions follow Li et al., "Visualizing the Loss Landscape of Neural Nets" (2018): filter-normalised
 random directions, or the PCA directions of a training trajectory; axis directions show two raw parameters.
@@ -52,17 +52,21 @@ def tail_losses(net: Network, thetas: np.ndarray, a: np.ndarray, k: int, t: np.n
                 loss: str) -> np.ndarray:
     """Losses of K parameter vectors (K, P) running layers k.. from the shared activation ``a`` (n, h_k).
 
-    Mirrors ``Network._loss_many`` from layer k on; ``a`` broadcasts against the batch in the first matmul.
+    Mirrors ``Network._loss_many`` from layer k on, but computes z transposed, (K, n_out, n): each vector's
+    bias then broadcasts along the long samples axis, not the short neurons axis (measured 5-20% faster).
     Only the entries of layers k.. of ``thetas`` are read.
     """
     K = thetas.shape[0]
-    z = a
-    for layer in net.layers[k:]:
+    a = a.T
+    for layer in net.layers[k:-1]:  # hidden activations are elementwise: the layout does not matter
         s = layer.slots
-        z = np.matmul(a, thetas[:, s.w].reshape(K, s.n_in, s.n_out))
-        z += thetas[:, None, s.b]
+        z = np.matmul(thetas[:, s.w].reshape(K, s.n_in, s.n_out).transpose(0, 2, 1), a)
+        z += thetas[:, s.b, None]
         a = activations.forward(layer.activation, z)
-    return losses.value(loss, z, a, t)
+    s, act = net.slots[-1], net.activations[-1]
+    z = np.matmul(a.swapaxes(-1, -2), thetas[:, s.w].reshape(K, s.n_in, s.n_out))  # (K, n, n_out)
+    z += thetas[:, None, s.b]
+    return losses.value(loss, z, activations.forward(act, z), t)
 
 
 def _plane_losses(net, X, y, loss, center, dirs, coefs, cache, chunk) -> np.ndarray:
@@ -79,7 +83,7 @@ def _plane_losses(net, X, y, loss, center, dirs, coefs, cache, chunk) -> np.ndar
     if chunk is None:
         chunk = max(1, _CHUNK_BYTES // (8 * max(1, X.shape[0]) * max(net.sizes[k:])))
     out = np.empty(coefs.shape[0])
-    with np.errstate(over="ignore", invalid="ignore"):  # far out a slice may overflow: inf is data
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # far out, inf is data
         for i in range(0, coefs.shape[0], chunk):
             c = coefs[i:i + chunk]
             thetas = center + c[:, :1] * dirs[0]

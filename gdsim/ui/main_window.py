@@ -6,7 +6,7 @@ import math
 
 
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 
 from gdsim import config as cfgmod
 from gdsim import export
@@ -52,10 +52,11 @@ class MainWindow(QtWidgets.QMainWindow):
                           (self.sigEpoch, worker._on_epoch), (self.sigRun, worker._on_run),
                           (self.sigSetLr, worker._on_set_lr), (self.sigSetRate, worker._on_set_rate)):
             sig.connect(slot, QtCore.Qt.ConnectionType.QueuedConnection)
-        worker.sigSnapshot.connect(self._on_snapshot)
-        worker.sigRunning.connect(self._on_running)
-        worker.sigProgress.connect(self._on_progress)
-        worker.sigError.connect(self._on_worker_error)
+        queued = QtCore.Qt.ConnectionType.QueuedConnection  # explicit: these slots must run in the GUI thread
+        worker.sigSnapshot.connect(self._on_snapshot, queued)
+        worker.sigRunning.connect(self._on_running, queued)
+        worker.sigProgress.connect(self._on_progress, queued)
+        worker.sigError.connect(self._on_worker_error, queued)
 
         cfg = cfg or default_config()
         self.graph = NetworkGraph()
@@ -231,12 +232,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---------------------------------------------------------------- worker -> panels
 
+    @Slot(object)
     def _on_snapshot(self, s: Snapshot) -> None:
         self.snapshot = s
         self.graph.show_snapshot(s)
         self.loss_curve.show_snapshot(s)
         self.output_view.show_snapshot(s)
         self._show_status(s)
+        self.worker.seen()
 
     def _show_status(self, s: Snapshot) -> None:
         lab = self.status_labels
@@ -251,16 +254,19 @@ class MainWindow(QtWidgets.QMainWindow):
         if s.message and s.status != "running":
             self.statusBar().showMessage(s.message, 15000)
 
+    @Slot(int)
     def _on_running(self, running: int) -> None:
         running = bool(running)
         self.toolbar.set_running(running)
         if not running:
             self.progress.setVisible(False)
 
+    @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
 
+    @Slot(str)
     def _on_worker_error(self, message: str) -> None:
         self.show_error(message)
 

@@ -1,8 +1,9 @@
 """The network diagram, TensorFlow Playground style: neurons in columns, edges coloured by sign, width by |w|.
 
-A passive view. ``show_snapshot`` only restyles; the geometry is rebuilt when the layer sizes change. Edges are
-sorted into a few width × sign buckets, each drawn by one ``PlotCurveItem(connect="pairs")`` with a fixed pen,
-so a snapshot costs at most a handful of ``setData`` calls however many weights there are.
+A passive view. ``show_snapshot`` only restyles; the geometry is rebuilt when the layer sizes change. Every
+edge falls into one of a few width × sign buckets with a fixed pen, and one ``SegmentItem`` draws them all.
+It paints in device pixels: Qt strokes wide antialiased cosmetic pens ~20× slower under the ViewBox's
+non-uniform scale (about 250 ms for a 2-16-16-16-16-1 network) than with an identity transform.
 """
 
 from __future__ import annotations
@@ -33,13 +34,18 @@ def bucket_codes(values: np.ndarray, scale: float) -> np.ndarray:
     return np.where(norm >= 0, BUCKETS + level, BUCKETS - 1 - level)
 
 
-def code_style(code: int) -> tuple[QtGui.QColor, float]:
-    """Colour and pen width of a bucket; the faintest bucket is still tinted so small weights stay visible."""
+def code_style(code: int, max_width: float = MAX_WIDTH) -> tuple[QtGui.QColor, float]:
+    """Colour and pen width of a bucket: small values fade (as in Playground) but stay tinted, so visible."""
     level = code - BUCKETS if code >= BUCKETS else BUCKETS - 1 - code
     frac = level / (BUCKETS - 1)
     sign = 1.0 if code >= BUCKETS else -1.0
     color = COLORMAP.map(0.5 + sign * 0.5 * (0.3 + 0.7 * frac), mode="qcolor")
-    return color, MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * frac
+    alpha = 0.45 + 0.55 * frac  # blended onto white here: opaque pens are several times faster to stroke
+    color = QtGui.QColor.fromRgbF(*(1 - alpha + alpha * c for c in color.getRgbF()[:3]))
+    return color, MIN_WIDTH + (max_width - MIN_WIDTH) * frac
+
+
+DRAW_ORDER = [c for level in range(BUCKETS) for c in (BUCKETS - 1 - level, BUCKETS + level)]  # strong on top
 
 
 def magnitude_scale(values: np.ndarray) -> float:
@@ -50,6 +56,56 @@ def magnitude_scale(values: np.ndarray) -> float:
 
 def number(v: float) -> str:
     return f"{v:.4g}".replace("-", "\u2212")
+
+
+class SegmentItem(pg.GraphicsObject):
+    """Line segments (x0, y0, x1, y1 in view coordinates), each drawn with the pen of its style code."""
+
+    def __init__(self, pens: list[QtGui.QPen]) -> None:
+        super().__init__()
+        self.pens = pens
+        self.segments = np.empty((0, 4))
+        self.codes = np.empty(0, dtype=np.int64)
+        self._bounds = QtCore.QRectF()
+
+    def set_segments(self, segments: np.ndarray, codes: np.ndarray | None = None) -> None:
+        self.prepareGeometryChange()
+        self.segments = np.asarray(segments, dtype=np.float64).reshape(-1, 4)
+        self.codes = np.zeros(len(self.segments), np.int64) if codes is None else codes
+        if len(self.segments):  # padded by half a column / neuron step, far more than half a pen width
+            x, y = self.segments[:, [0, 2]], self.segments[:, [1, 3]]
+            self._bounds = QtCore.QRectF(x.min() - 0.5, y.min() - 0.5, np.ptp(x) + 1, np.ptp(y) + 1)
+        else:
+            self._bounds = QtCore.QRectF()
+        self.update()
+
+    def set_codes(self, codes: np.ndarray) -> None:
+        self.codes = codes
+        self.update()
+
+    def set_pens(self, pens: list[QtGui.QPen]) -> None:
+        self.pens = pens
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt's name)
+        return self._bounds
+
+    def paint(self, p: QtGui.QPainter, *args) -> None:
+        if not len(self.segments):
+            return
+        t = p.transform()
+        x, y = self.segments[:, [0, 2]], self.segments[:, [1, 3]]
+        px = np.column_stack([t.m11() * x + t.m21() * y + t.dx(), t.m12() * x + t.m22() * y + t.dy()])
+        pixels = px[:, [0, 2, 1, 3]]  # x0, y0, x1, y1 in device pixels
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        for code in DRAW_ORDER if len(self.pens) > 1 else [0]:
+            rows = pixels[self.codes == code]
+            if len(rows):
+                p.setPen(self.pens[code])
+                p.drawLines([QtCore.QLineF(*r) for r in rows.tolist()])
+        p.restore()
 
 
 class _StillView(pg.ViewBox):
@@ -118,26 +174,21 @@ class NetworkGraph(QtWidgets.QWidget):
 
         self._font = QtGui.QFont()
         self._font.setPointSizeF(8.5)
-        self._halo = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen((255, 190, 0, 150), width=10))
-        self._hover_line = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen((0, 0, 0, 110), width=4))
-        self.edge_items: list[pg.PlotCurveItem] = []
+        self._halo = SegmentItem([pg.mkPen((255, 190, 0, 150), width=10)])
+        self._hover_line = SegmentItem([pg.mkPen((0, 0, 0, 110), width=4)])
         self._styles = [code_style(c) for c in range(2 * BUCKETS)]
-        for code, (color, width) in enumerate(self._styles):
-            item = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=width))
-            item.setZValue(1 + width)  # thicker edges on top
-            self.edge_items.append(item)
-        self._brushes = [pg.mkBrush(color) for color, _ in self._styles]
+        self.edges = SegmentItem([pg.mkPen(color, width=width) for color, width in self._styles])
+        self._brushes = [pg.mkBrush(color.red(), color.green(), color.blue()) for color, _ in self._styles]
+        self._max_width = MAX_WIDTH
         self._input_brush = pg.mkBrush("w")
         self._neurons = pg.ScatterPlotItem(pxMode=True, symbol="o", pen=pg.mkPen("#505050", width=1))
         self._rings = pg.ScatterPlotItem(pxMode=True, symbol="o", brush=None, pen=pg.mkPen((255, 170, 0), width=3))
         self.hover_label = pg.TextItem(color="k", fill=pg.mkBrush(255, 255, 255, 235), border=pg.mkPen("#999"))
         self.hover_label.setFont(self._font)
         self._headers: list[pg.TextItem] = []
-        for item, z in ((self._halo, 0), (self._hover_line, 0.5), (self._neurons, 20), (self._rings, 21),
-                        (self.hover_label, 40)):
+        for item, z in ((self._halo, 0), (self._hover_line, 0.5), (self.edges, 1), (self._neurons, 20),
+                        (self._rings, 21), (self.hover_label, 40)):
             item.setZValue(z)
-            self.plot_item.addItem(item, ignoreBounds=True)
-        for item in self.edge_items:
             self.plot_item.addItem(item, ignoreBounds=True)
         self.hover_label.hide()
 
@@ -176,13 +227,14 @@ class NetworkGraph(QtWidgets.QWidget):
         self._highlighted = None if indices is None else np.asarray(list(indices), dtype=np.int64)
         self._draw_highlight()
 
+    def getPlotItem(self) -> pg.PlotItem:  # noqa: N802 (pyqtgraph's name, so gdsim.export accepts this widget)
+        return self.plot_item
+
     def export_png(self, path: str, width: int = 1200) -> None:
-        from pyqtgraph.exporters import ImageExporter
+        from gdsim import export
 
         self._set_hover(None)
-        exporter = ImageExporter(self.plot_item)
-        exporter.parameters()["width"] = int(width)
-        exporter.export(str(path))
+        export.plot_png(self.plot_item, path, width)
 
     def position_of(self, index: int) -> QtCore.QPointF:
         """Where a parameter is drawn (view coordinates): an edge's midpoint or a bias neuron's centre."""
@@ -247,6 +299,7 @@ class NetworkGraph(QtWidgets.QWidget):
         self.neuron_params = np.concatenate(bias)
         self.edge_width = np.full(len(self.edge_params), MIN_WIDTH)
         self._codes = self._neuron_codes = None
+        self.edges.set_segments(self.segments, np.full(len(self.segments), BUCKETS))
         self._neurons.setData(pos=self.neuron_xy)
         self._set_hover(None)
         for item in self._headers:
@@ -268,19 +321,10 @@ class NetworkGraph(QtWidgets.QWidget):
         weights = values[self.edge_params]
         scale = magnitude_scale(weights)
         codes = bucket_codes(weights, scale)
-        if self._codes is None:
-            changed = range(2 * BUCKETS)
-        else:
-            diff = codes != self._codes
-            changed = np.unique(np.concatenate([codes[diff], self._codes[diff]]))
-        order = np.argsort(codes, kind="stable")
-        starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=2 * BUCKETS))])
-        for code in changed:
-            members = order[starts[code]:starts[code + 1]]
-            self.edge_items[code].setData(self.segments[members][:, [0, 2]].ravel(),
-                                          self.segments[members][:, [1, 3]].ravel())
-        self._codes = codes
-        self.edge_width = np.array([w for _, w in self._styles])[codes]
+        if self._codes is None or not np.array_equal(codes, self._codes):
+            self.edges.set_codes(codes)  # a repaint only when some edge changed bucket
+            self._codes = codes
+            self.edge_width = np.array([w for _, w in self._styles])[codes]
         neuron_codes = np.where(self.neuron_params >= 0,
                                 bucket_codes(values[np.maximum(self.neuron_params, 0)], scale), -1)
         if self._neuron_codes is None or not np.array_equal(neuron_codes, self._neuron_codes):
@@ -291,7 +335,7 @@ class NetworkGraph(QtWidgets.QWidget):
         idx = self._highlighted
         edges = np.isin(self.edge_params, idx) if idx is not None else np.zeros(len(self.edge_params), bool)
         neurons = np.isin(self.neuron_params, idx) if idx is not None else np.zeros(len(self.neuron_params), bool)
-        self._halo.setData(self.segments[edges][:, [0, 2]].ravel(), self.segments[edges][:, [1, 3]].ravel())
+        self._halo.set_segments(self.segments[edges])
         self._rings.setData(pos=self.neuron_xy[neurons], size=2 * self._radius + 8)
 
     def _header_lines(self, column: int, compact: int) -> list[str]:
@@ -322,38 +366,47 @@ class NetworkGraph(QtWidgets.QWidget):
             dx = (w - left - right) / n_cols
             if all((a + b) / 2 + 6 <= dx for a, b in zip(widths, widths[1:])):
                 break
-        head = max(len(ls) for ls in lines) * metrics.height() + 8
+        head = max(len(ls) for ls in lines) * metrics.height() + 10
         diameter = float(np.clip(0.6 * (h - head - 12) / (span + 1), 6.0, 26.0))
         diameter = min(diameter, max(6.0, 0.4 * dx))
         self._radius = diameter / 2
         top, bottom = head + self._radius + 4, self._radius + 6
-        dy = min((h - top - bottom) / span, 90.0) if span else 90.0
-        dy = max(dy, 1.0)
+        dy = float(np.clip((h - top - bottom) / span, 1.0, 140.0)) if span else 140.0
         extra = max(0.0, h - top - bottom - span * dy) / 2
         self._vb.setRange(xRange=(-left / dx, n_cols + right / dx),
                           yRange=(-span / 2 - (bottom + extra) / dy, span / 2 + (top + extra) / dy), padding=0)
         for c, (item, ls) in enumerate(zip(self._headers, lines)):
             item.setHtml(f'<div align="center">{"<br>".join(ls)}</div>')
+            item.setTextWidth(widths[c])  # a fixed width is what makes align="center" centre the lines
             item.setPos(c, span / 2 + (self._radius + 4) / dy)
         self._neurons.setSize(diameter)
+        self._set_max_width(float(np.clip(0.2 * dy, 2.0, MAX_WIDTH)))
         self._draw_highlight()
 
     # ------------------------------------------------------------------ mouse
+
+    def _set_max_width(self, max_width: float) -> None:
+        """Thinner edges where columns are crowded (16 neurons in a short panel), the full range elsewhere."""
+        if abs(max_width - self._max_width) < 0.25:
+            return
+        self._max_width = max_width
+        self._styles = [code_style(c, max_width) for c in range(2 * BUCKETS)]
+        self.edges.set_pens([pg.mkPen(color, width=width) for color, width in self._styles])
+        if self._codes is not None:
+            self.edge_width = np.array([w for _, w in self._styles])[self._codes]
 
     def _set_hover(self, index: int | None, at: QtCore.QPointF | None = None) -> None:
         self._hover = index
         if index is None:
             self.hover_label.hide()
-            self._hover_line.setData([], [])
+            self._hover_line.set_segments(np.empty((0, 4)))
             return
         self.hover_label.setText(self.hover_text(index))
         (x0, x1), (y0, y1) = self._vb.viewRange()
         self.hover_label.setAnchor((0.0 if at.x() < (x0 + x1) / 2 else 1.0, 1.0 if at.y() < (y0 + y1) / 2 else 0.0))
         self.hover_label.setPos(at)
         self.hover_label.show()
-        edge = np.flatnonzero(self.edge_params == index)
-        seg = self.segments[edge]
-        self._hover_line.setData(seg[:, [0, 2]].ravel(), seg[:, [1, 3]].ravel())
+        self._hover_line.set_segments(self.segments[self.edge_params == index])
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         if not self._vb.sceneBoundingRect().contains(scene_pos):

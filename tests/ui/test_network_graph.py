@@ -1,0 +1,230 @@
+"""NetworkGraph: edges per weight, colour by sign, width by magnitude, clicks and hover name the right parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from gdsim.engine.network import Network, layout
+from gdsim.snapshot import Snapshot, frozen
+from gdsim.ui.panels.network_graph import NEGATIVE, NetworkGraph
+
+
+def fake_snapshot(sizes, params=None, grad=None, activations=None, seed=0) -> Snapshot:
+    """A Snapshot of a network of these sizes; biases and gradients drawn at random unless given."""
+    net = Network(list(sizes), activations=activations, seed=seed)
+    rng = np.random.default_rng(seed)
+    if params is None:
+        params = net.params.copy()
+        for s in net.slots:
+            params[s.b] = rng.normal(0, 0.5, s.n_out)
+    grad = rng.normal(0, 0.1, net.n_params) if grad is None else grad
+    z = frozen(np.zeros(1))
+    return Snapshot(step=1, epoch=0, status="running", message="", lr=0.1, current_lr=0.1, loss=0.5,
+                    grad_norm=1.0, params=frozen(params), last_grad=frozen(grad), last_update=frozen(-0.1 * grad),
+                    step_history=frozen(np.empty((0, 4))), epoch_history=frozen(np.empty((0, 6))), lr_changes=(),
+                    trajectory_steps=z, trajectory=frozen(np.zeros((1, 1))), recent=frozen(np.zeros((1, 1))),
+                    sizes=tuple(sizes), activations=tuple(net.activations), param_names=tuple(net.param_names),
+                    task="classification", metric_name="accuracy")
+
+
+@pytest.fixture
+def graph(qtbot):
+    w = NetworkGraph()
+    qtbot.addWidget(w)
+    w.resize(500, 400)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def drawn_edges(w: NetworkGraph) -> dict[int, tuple]:
+    """Flat parameter index -> (colour, width) of the item that actually draws that edge."""
+    where = {tuple(np.round(seg, 9)): int(p) for seg, p in zip(w.segments, w.edge_params)}
+    out = {}
+    for item in w.edge_items:
+        x, y = item.getData()
+        if x is None:
+            continue
+        pen = item.opts["pen"]
+        for x0, x1, y0, y1 in zip(x[0::2], x[1::2], y[0::2], y[1::2]):
+            index = where[tuple(np.round([x0, y0, x1, y1], 9))]
+            assert index not in out, "an edge is drawn twice"
+            out[index] = (pen.color(), pen.widthF())
+    return out
+
+
+def n_points(item) -> int:
+    x = item.getData()[0]
+    return 0 if x is None else len(x)
+
+
+def viewport_point(w: NetworkGraph, view_pos: QtCore.QPointF) -> QtCore.QPoint:
+    return w.view.mapFromScene(w.plot_item.getViewBox().mapViewToScene(view_pos))
+
+
+def along(w: NetworkGraph, index: int, t: float) -> QtCore.QPointF:
+    x0, y0, x1, y1 = w.segments[np.flatnonzero(w.edge_params == index)[0]]
+    return QtCore.QPointF(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+
+
+def test_one_edge_per_weight(graph):
+    sizes = (2, 8, 8, 1)
+    graph.show_snapshot(fake_snapshot(sizes))
+    n_weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    drawn = drawn_edges(graph)
+    assert len(drawn) == n_weights == len(graph.segments)
+    assert sum(n_points(item) // 2 for item in graph.edge_items) == n_weights
+    weight_indices = np.concatenate([np.arange(s.w.start, s.w.stop) for s in layout(list(sizes))])
+    assert sorted(drawn) == weight_indices.tolist()
+    assert len(graph.neuron_xy) == sum(sizes)
+
+
+def test_colour_follows_sign_and_width_grows_with_magnitude(graph):
+    sizes = (2, 3, 2)
+    s = fake_snapshot(sizes)
+    params = s.params.copy()
+    weights = np.concatenate([np.arange(x.w.start, x.w.stop) for x in layout(list(sizes))])
+    params[weights] = np.linspace(-2.0, 1.5, weights.size)  # both signs, many magnitudes
+    graph.show_snapshot(fake_snapshot(sizes, params=params))
+    drawn = drawn_edges(graph)
+    for p in weights:
+        colour, _ = drawn[p]
+        if params[p] > 0:
+            assert colour.blue() > colour.red(), f"positive weight {p} should be blue"
+        elif params[p] < 0:
+            assert colour.red() > colour.blue(), f"negative weight {p} should be orange"
+    by_size = sorted(weights, key=lambda p: abs(params[p]))
+    widths = [drawn[p][1] for p in by_size]
+    assert widths == sorted(widths) and widths[-1] > 3 * widths[0]
+    biggest = max(weights, key=lambda p: abs(params[p]))
+    assert drawn[biggest][0].red() == pytest.approx(int(NEGATIVE[1:3], 16), abs=30)
+
+
+def test_neuron_fill_shows_bias_sign(graph):
+    sizes = (2, 2, 1)
+    params = np.zeros(sum(a * b + b for a, b in zip(sizes, sizes[1:])))
+    slots = layout(list(sizes))
+    params[slots[0].b] = [1.0, -1.0]
+    params[slots[1].b] = [0.5]
+    graph.show_snapshot(fake_snapshot(sizes, params=params))
+    brushes = [b.color() for b in graph._neurons.data["brush"]]
+    assert brushes[2].blue() > brushes[2].red() and brushes[3].red() > brushes[3].blue()
+    assert graph.neuron_params.tolist() == [-1, -1, slots[0].b.start, slots[0].b.start + 1, slots[1].b.start]
+
+
+def test_click_on_edge_midpoint_emits_its_index(graph, qtbot):
+    graph.show_snapshot(fake_snapshot((2, 3, 1)))
+    index = layout([2, 3, 1])[1].w.start + 2  # W2[2,0]: hidden 2 -> output, a midpoint no other edge shares
+    with qtbot.waitSignal(graph.sigParameterClicked, timeout=1000) as blocker:
+        QTest.mouseClick(graph.view.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                         pos=viewport_point(graph, graph.position_of(index)))
+    assert blocker.args == [index]
+
+
+def test_click_on_neuron_emits_its_bias_index(graph, qtbot):
+    graph.show_snapshot(fake_snapshot((2, 3, 1)))
+    index = layout([2, 3, 1])[0].b.start + 1  # b1[1]
+    with qtbot.waitSignal(graph.sigParameterClicked, timeout=1000) as blocker:
+        QTest.mouseClick(graph.view.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                         pos=viewport_point(graph, graph.position_of(index)))
+    assert blocker.args == [index]
+    assert graph.hover_text(index).startswith("b1[1] = ")
+
+
+def test_hit_test_finds_every_edge(graph):
+    graph.show_snapshot(fake_snapshot((2, 3, 2)))
+    for index in graph.edge_params:
+        assert graph.param_at(along(graph, index, 0.3)) == index
+    assert graph.param_at(QtCore.QPointF(0.5, 40.0)) is None  # far from everything
+    assert graph.param_at(QtCore.QPointF(*graph.neuron_xy[0])) is None  # inputs have no bias
+
+
+def test_hover_shows_name_value_gradient_and_update(graph, qtbot):
+    s = fake_snapshot((2, 4, 1))
+    graph.show_snapshot(s)
+    index = layout([2, 4, 1])[1].w.start + 3  # W2[3,0]
+    QTest.mouseMove(graph.view.viewport(), viewport_point(graph, along(graph, index, 0.4)))
+    qtbot.waitUntil(lambda: graph.hover_label.isVisible(), timeout=1000)
+    text = graph.hover_label.textItem.toPlainText()
+    assert text.startswith("W2[3,0] = ")
+    assert f"{abs(s.params[index]):.4g}" in text and "∂L/∂w" in text and "last Δw" in text
+    assert f"{abs(s.last_update[index]):.4g}" in text
+    assert graph.hover_text(s.param_names.index("b1[2]")).startswith("b1[2] = ")
+    QTest.mouseMove(graph.view.viewport(), viewport_point(graph, QtCore.QPointF(0.5, 40.0)))
+    qtbot.waitUntil(lambda: not graph.hover_label.isVisible(), timeout=1000)
+
+
+def test_new_sizes_rebuild_geometry(graph):
+    graph.show_snapshot(fake_snapshot((2, 3, 1)))
+    items_before = list(graph.edge_items)
+    graph.show_snapshot(fake_snapshot((2, 4, 1)))
+    assert len(graph.segments) == 2 * 4 + 4 * 1 and len(graph.neuron_xy) == 7
+    assert len(drawn_edges(graph)) == 12
+    graph.show_snapshot(fake_snapshot((2, 4, 4, 1)))
+    assert len(drawn_edges(graph)) == 8 + 16 + 4 and len(graph._headers) == 4
+    assert graph.edge_items == items_before  # the same items, only new data
+
+
+def test_gradient_mode_styles_by_last_grad(graph, qtbot):
+    sizes = (2, 3, 1)
+    n = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    s = fake_snapshot(sizes, params=np.full(n, 0.5), grad=np.linspace(-1, -0.1, n))
+    graph.show_snapshot(s)
+    assert all(c.blue() > c.red() for c, _ in drawn_edges(graph).values())
+    qtbot.mouseClick(graph.gradient_button, QtCore.Qt.MouseButton.LeftButton)
+    assert graph.mode == "gradient"
+    assert all(c.red() > c.blue() for c, _ in drawn_edges(graph).values())
+    graph.set_color_mode("weight")
+    assert not graph.gradient_button.isChecked()
+    assert all(c.blue() > c.red() for c, _ in drawn_edges(graph).values())
+    with pytest.raises(ValueError):
+        graph.set_color_mode("bias")
+
+
+def test_highlight_marks_edges_and_clears(graph):
+    graph.show_snapshot(fake_snapshot((2, 3, 1)))
+    w, b = int(graph.edge_params[4]), int(graph.neuron_params[-1])
+    graph.highlight([w, b])
+    x, y = graph._halo.getData()
+    assert len(x) == 2 and (x[0], y[0], x[1], y[1]) == tuple(graph.segments[4])
+    assert len(graph._rings.data) == 1
+    graph.highlight(None)
+    assert n_points(graph._halo) == 0 and len(graph._rings.data) == 0
+
+
+def test_large_network_renders_with_headers_apart(graph, tmp_path):
+    sizes = (2, 16, 16, 16, 16, 16, 16, 1)
+    graph.show_snapshot(fake_snapshot(sizes))
+    image = graph.grab()
+    assert not image.isNull()
+    rects = [h.sceneBoundingRect() for h in graph._headers]
+    assert all(not a.intersects(b) for a, b in zip(rects, rects[1:]))
+    assert len(drawn_edges(graph)) == sum(a * b for a, b in zip(sizes, sizes[1:]))
+    path = tmp_path / "graph.png"
+    graph.export_png(str(path), 800)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diverged_parameters_do_not_break_drawing(graph):
+    sizes = (2, 3, 1)
+    n = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    params = np.linspace(-1, 1, n)
+    params[[0, 3, 5]] = [np.nan, np.inf, -np.inf]
+    graph.show_snapshot(fake_snapshot(sizes, params=params))
+    assert len(drawn_edges(graph)) == 9
+    graph.show_snapshot(fake_snapshot(sizes, params=np.zeros(n), grad=np.zeros(n)))
+    widths = {round(wd, 3) for _, wd in drawn_edges(graph).values()}
+    assert len(widths) == 1  # all zero: one (thinnest) style
+
+
+def test_real_snapshot_from_config(graph):
+    from gdsim import config, snapshot
+
+    built = config.build(config.Config())
+    s = snapshot.take(built.trainer, built.data)
+    graph.show_snapshot(s)
+    assert len(drawn_edges(graph)) == sum(a * b for a, b in zip(s.sizes, s.sizes[1:]))
+    assert [h.textItem.toPlainText() for h in graph._headers][0] == "Input"
