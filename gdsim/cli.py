@@ -10,7 +10,6 @@ import json
 import sys
 import warnings
 
-
 from gdsim import config as cfgmod
 
 

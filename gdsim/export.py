@@ -10,6 +10,7 @@ raises ``ValueError: not enough values to unpack`` with pyqtgraph 0.14 and recen
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -119,6 +120,22 @@ def _plot_source(item):
     return item
 
 
+@contextlib.contextmanager
+def _uncached(source):
+    """Items cached as pixmaps on screen (axes) must be drawn afresh: as vectors in SVG, sharp at any width."""
+    from PySide6 import QtWidgets
+
+    scene = source if isinstance(source, QtWidgets.QGraphicsScene) else source.scene()
+    items = [(i, i.cacheMode()) for i in scene.items() if i.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.NoCache]
+    for i, _ in items:
+        i.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
+    try:
+        yield
+    finally:
+        for i, mode in items:
+            i.setCacheMode(mode)
+
+
 def plot_png_bytes(item, width: int | None = None) -> bytes:
     """PNG bytes of a plot; ``width`` in pixels keeps the aspect ratio (default: its size on screen)."""
     import pyqtgraph.exporters as pgex
@@ -129,7 +146,8 @@ def plot_png_bytes(item, width: int | None = None) -> bytes:
         if int(width) < 1:
             raise ValueError(f"the image width must be at least 1 pixel, got {width}")
         ex.parameters()["width"] = int(width)
-    image = ex.export(toBytes=True)
+    with _uncached(_plot_source(item)):
+        image = ex.export(toBytes=True)
     buf = QtCore.QBuffer()
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buf, "PNG"):
@@ -174,7 +192,8 @@ def plot_svg_bytes(item_or_widget, width: int | None = None) -> bytes:
                                 "resolutionScale": w / src.width()})
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         painter.fillRect(QtCore.QRectF(0, 0, w, h), pg.mkColor(background))
-        ex.getScene().render(painter, QtCore.QRectF(0, 0, w, h), QtCore.QRectF(src))
+        with _uncached(source):
+            ex.getScene().render(painter, QtCore.QRectF(0, 0, w, h), QtCore.QRectF(src))
     finally:
         ex.setExportMode(False)
         painter.end()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gdsim.engine import contours
 from gdsim.engine.datasets import Dataset
 from gdsim.engine.trainer import Trainer
 
@@ -75,7 +76,12 @@ def output_view(trainer: Trainer, data: Dataset, grid: int = GRID) -> dict:
                     value = np.clip(value, 0, 1)
             else:
                 value = pred.argmax(axis=1) / max(1, pred.shape[1] - 1)
-            out = {"kind": "decision", "x": frozen(xs), "y": frozen(ys), "z": frozen(value.reshape(grid, grid))}
+            z = value.reshape(grid, grid)
+            k = max(2, data.n_classes)
+            levels = [0.5] if k == 2 else [(c + 0.5) / (k - 1) for c in range(k - 1)]
+            boundary = np.concatenate([contours.segments(z, xs, ys, lv) for lv in levels])
+            out = {"kind": "decision", "x": frozen(xs), "y": frozen(ys), "z": frozen(z),
+                   "boundary": frozen(boundary)}
         elif data.n_features == 1 and data.task == "regression":
             lo, hi = float(data.X_train.min()), float(data.X_train.max())
             pad = 0.05 * (hi - lo)

@@ -18,13 +18,13 @@ from PySide6.QtCore import QObject, Signal, Slot
 from gdsim import snapshot, worker_registry
 from gdsim.config import Built
 
-MAX_FPS = 30
+MAX_FPS = 25  # smooth to the eye; every frame painted costs the training thread (the painter holds the GIL)
 CHUNK_SECONDS = 0.010
 
 
 class TrainingWorker(QObject):
     sigSnapshot = Signal(object)       # Snapshot
-    sigRunning = Signal(int)           # 1: a run started, 0: it ended (int: PySide bool args across threads are fragile)
+    sigRunning = Signal(int)           # 1: a run started, 0: it ended
     sigProgress = Signal(int, int)     # epochs done, epochs asked for (run N epochs)
     sigError = Signal(str)             # a message for the user; the worker stays usable
 

@@ -48,7 +48,7 @@ class Layer:
 
 def layout(sizes: list[int]) -> list[LayerSlots]:
     slots, pos = [], 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
         w = slice(pos, pos + n_in * n_out)
         pos = w.stop
         b = slice(pos, pos + n_out)
@@ -113,7 +113,7 @@ class Network:
         self.param_names = _names(self.slots)
 
     def _bind(self) -> None:
-        self.layers = [Layer(self.params, s, a) for s, a in zip(self.slots, self.activations)]
+        self.layers = [Layer(self.params, s, a) for s, a in zip(self.slots, self.activations, strict=True)]
 
     @property
     def n_params(self) -> int:
@@ -230,7 +230,7 @@ def _check_activation(name: str, output: bool) -> None:
 
 def _names(slots: list[LayerSlots]) -> list[str]:
     names = []
-    for l, s in enumerate(slots, start=1):
-        names += [f"W{l}[{i},{j}]" for i in range(s.n_in) for j in range(s.n_out)]
-        names += [f"b{l}[{j}]" for j in range(s.n_out)]
+    for k, s in enumerate(slots, start=1):
+        names += [f"W{k}[{i},{j}]" for i in range(s.n_in) for j in range(s.n_out)]
+        names += [f"b{k}[{j}]" for j in range(s.n_out)]
     return names

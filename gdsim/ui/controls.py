@@ -202,7 +202,7 @@ class SetupPanel(QtWidgets.QWidget):
             self.rows_box.removeWidget(r)
             r.deleteLater()
         self.rows = []
-        for i, (n, a) in enumerate(zip(sizes, acts)):
+        for i, (n, a) in enumerate(zip(sizes, acts, strict=True)):
             row = LayerRow(i, n, a)
             row.changed.connect(lambda: self._emit("network"))
             self.rows_box.addWidget(row)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 

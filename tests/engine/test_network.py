@@ -44,7 +44,7 @@ def test_worked_example_from_the_notes():
     dW2, db2 = d2 * h, d2
     d1 = d2 * np.array([0.5, 0.6])  # relu'(z1) = 1 for both
     dW1 = np.outer([1.0, 2.0], d1)
-    names = dict(zip(net.param_names, g))
+    names = dict(zip(net.param_names, g, strict=True))
     assert names["W2[0,0]"] == pytest.approx(dW2[0]) and names["W2[1,0]"] == pytest.approx(dW2[1])
     assert names["b2[0]"] == pytest.approx(db2)
     for i in range(2):
@@ -76,7 +76,7 @@ CASES = [(a, "mse") for a in ("linear", "relu", "leaky_relu", "sigmoid", "tanh")
 
 
 @pytest.mark.parametrize("hidden", ["linear", "relu", "leaky_relu", "sigmoid", "tanh"])
-@pytest.mark.parametrize("output,loss", [(o, l) for o, l in CASES])
+@pytest.mark.parametrize("output,loss", list(CASES))
 def test_gradients_match_finite_differences(hidden, output, loss):
     rng = np.random.default_rng(0)
     n_out = 3 if output == "softmax" else 2

@@ -1,6 +1,8 @@
-"""NetworkGraph: edges per weight, colour by sign, width by magnitude, clicks and hover name the right parameter."""
+"""NetworkGraph: one edge per weight, colour by sign, width by |w|; clicks and hover name the parameter."""
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -21,13 +23,21 @@ def fake_snapshot(sizes, params=None, grad=None, activations=None, seed=0) -> Sn
         for s in net.slots:
             params[s.b] = rng.normal(0, 0.5, s.n_out)
     grad = rng.normal(0, 0.1, net.n_params) if grad is None else grad
-    z = frozen(np.zeros(1))
+    z, zz = frozen(np.zeros(1)), frozen(np.zeros((1, 1)))
     return Snapshot(step=1, epoch=0, status="running", message="", lr=0.1, current_lr=0.1, loss=0.5,
-                    grad_norm=1.0, params=frozen(params), last_grad=frozen(grad), last_update=frozen(-0.1 * grad),
-                    step_history=frozen(np.empty((0, 4))), epoch_history=frozen(np.empty((0, 6))), lr_changes=(),
-                    trajectory_steps=z, trajectory=frozen(np.zeros((1, 1))), recent=frozen(np.zeros((1, 1))),
-                    sizes=tuple(sizes), activations=tuple(net.activations), param_names=tuple(net.param_names),
-                    task="classification", metric_name="accuracy")
+                    grad_norm=1.0, params=frozen(params), last_grad=frozen(grad),
+                    last_update=frozen(-0.1 * grad), step_history=frozen(np.empty((0, 4))),
+                    epoch_history=frozen(np.empty((0, 6))), lr_changes=(), trajectory_steps=z, trajectory=zz,
+                    recent=zz, sizes=tuple(sizes), activations=tuple(net.activations),
+                    param_names=tuple(net.param_names), task="classification", metric_name="accuracy")
+
+
+def n_weights(sizes) -> int:
+    return sum(a * b for a, b in pairwise(sizes))
+
+
+def n_params(sizes) -> int:
+    return sum(a * b + b for a, b in pairwise(sizes))
 
 
 @pytest.fixture
@@ -41,24 +51,15 @@ def graph(qtbot):
 
 
 def drawn_edges(w: NetworkGraph) -> dict[int, tuple]:
-    """Flat parameter index -> (colour, width) of the item that actually draws that edge."""
-    where = {tuple(np.round(seg, 9)): int(p) for seg, p in zip(w.segments, w.edge_params)}
+    """Flat parameter index -> (colour, width) of the pen the edge item paints that edge with."""
+    where = {tuple(np.round(seg, 9)): int(p) for seg, p in zip(w.segments, w.edge_params, strict=True)}
     out = {}
-    for item in w.edge_items:
-        x, y = item.getData()
-        if x is None:
-            continue
-        pen = item.opts["pen"]
-        for x0, x1, y0, y1 in zip(x[0::2], x[1::2], y[0::2], y[1::2]):
-            index = where[tuple(np.round([x0, y0, x1, y1], 9))]
-            assert index not in out, "an edge is drawn twice"
-            out[index] = (pen.color(), pen.widthF())
+    for seg, code in zip(w.edges.segments, w.edges.codes, strict=True):
+        index = where[tuple(np.round(seg, 9))]
+        assert index not in out, "an edge is drawn twice"
+        pen = w.edges.pens[code]
+        out[index] = (pen.color(), pen.widthF())
     return out
-
-
-def n_points(item) -> int:
-    x = item.getData()[0]
-    return 0 if x is None else len(x)
 
 
 def viewport_point(w: NetworkGraph, view_pos: QtCore.QPointF) -> QtCore.QPoint:
@@ -73,13 +74,24 @@ def along(w: NetworkGraph, index: int, t: float) -> QtCore.QPointF:
 def test_one_edge_per_weight(graph):
     sizes = (2, 8, 8, 1)
     graph.show_snapshot(fake_snapshot(sizes))
-    n_weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     drawn = drawn_edges(graph)
-    assert len(drawn) == n_weights == len(graph.segments)
-    assert sum(n_points(item) // 2 for item in graph.edge_items) == n_weights
+    assert len(drawn) == n_weights(sizes) == len(graph.segments)
     weight_indices = np.concatenate([np.arange(s.w.start, s.w.stop) for s in layout(list(sizes))])
     assert sorted(drawn) == weight_indices.tolist()
     assert len(graph.neuron_xy) == sum(sizes)
+
+
+def test_each_edge_joins_the_neurons_its_weight_connects(graph):
+    sizes = (3, 4, 2, 1)
+    s = fake_snapshot(sizes)
+    graph.show_snapshot(s)
+    first = np.concatenate([[0], np.cumsum(sizes)])  # index of each layer's first neuron in neuron_xy
+    for seg, p in zip(graph.segments, graph.edge_params, strict=True):
+        name = s.param_names[p]  # "W2[1,0]": from neuron 1 of layer 1 to neuron 0 of layer 2
+        layer, (i, j) = int(name[1:name.index("[")]), map(int, name[name.index("[") + 1:-1].split(","))
+        assert tuple(seg[:2]) == tuple(graph.neuron_xy[first[layer - 1] + i]), name
+        assert tuple(seg[2:]) == tuple(graph.neuron_xy[first[layer] + j]), name
+    assert graph.neuron_xy[first[1], 1] > graph.neuron_xy[first[1] + 1, 1]  # neuron 0 at the top
 
 
 def test_colour_follows_sign_and_width_grows_with_magnitude(graph):
@@ -105,7 +117,7 @@ def test_colour_follows_sign_and_width_grows_with_magnitude(graph):
 
 def test_neuron_fill_shows_bias_sign(graph):
     sizes = (2, 2, 1)
-    params = np.zeros(sum(a * b + b for a, b in zip(sizes, sizes[1:])))
+    params = np.zeros(n_params(sizes))
     slots = layout(list(sizes))
     params[slots[0].b] = [1.0, -1.0]
     params[slots[1].b] = [0.5]
@@ -118,9 +130,12 @@ def test_neuron_fill_shows_bias_sign(graph):
 def test_click_on_edge_midpoint_emits_its_index(graph, qtbot):
     graph.show_snapshot(fake_snapshot((2, 3, 1)))
     index = layout([2, 3, 1])[1].w.start + 2  # W2[2,0]: hidden 2 -> output, a midpoint no other edge shares
+    hidden_2, output = graph.neuron_xy[2 + 2], graph.neuron_xy[5]
+    midpoint = QtCore.QPointF(*(hidden_2 + output) / 2)
+    assert graph.position_of(index) == midpoint
     with qtbot.waitSignal(graph.sigParameterClicked, timeout=1000) as blocker:
         QTest.mouseClick(graph.view.viewport(), QtCore.Qt.MouseButton.LeftButton,
-                         pos=viewport_point(graph, graph.position_of(index)))
+                         pos=viewport_point(graph, midpoint))
     assert blocker.args == [index]
 
 
@@ -159,18 +174,18 @@ def test_hover_shows_name_value_gradient_and_update(graph, qtbot):
 
 def test_new_sizes_rebuild_geometry(graph):
     graph.show_snapshot(fake_snapshot((2, 3, 1)))
-    items_before = list(graph.edge_items)
+    item = graph.edges
     graph.show_snapshot(fake_snapshot((2, 4, 1)))
     assert len(graph.segments) == 2 * 4 + 4 * 1 and len(graph.neuron_xy) == 7
     assert len(drawn_edges(graph)) == 12
     graph.show_snapshot(fake_snapshot((2, 4, 4, 1)))
     assert len(drawn_edges(graph)) == 8 + 16 + 4 and len(graph._headers) == 4
-    assert graph.edge_items == items_before  # the same items, only new data
+    assert graph.edges is item  # the same item, only new data
 
 
 def test_gradient_mode_styles_by_last_grad(graph, qtbot):
     sizes = (2, 3, 1)
-    n = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    n = n_params(sizes)
     s = fake_snapshot(sizes, params=np.full(n, 0.5), grad=np.linspace(-1, -0.1, n))
     graph.show_snapshot(s)
     assert all(c.blue() > c.red() for c, _ in drawn_edges(graph).values())
@@ -188,11 +203,10 @@ def test_highlight_marks_edges_and_clears(graph):
     graph.show_snapshot(fake_snapshot((2, 3, 1)))
     w, b = int(graph.edge_params[4]), int(graph.neuron_params[-1])
     graph.highlight([w, b])
-    x, y = graph._halo.getData()
-    assert len(x) == 2 and (x[0], y[0], x[1], y[1]) == tuple(graph.segments[4])
+    assert graph._halo.segments.tolist() == [graph.segments[4].tolist()]
     assert len(graph._rings.data) == 1
     graph.highlight(None)
-    assert n_points(graph._halo) == 0 and len(graph._rings.data) == 0
+    assert len(graph._halo.segments) == 0 and len(graph._rings.data) == 0
 
 
 def test_large_network_renders_with_headers_apart(graph, tmp_path):
@@ -201,8 +215,8 @@ def test_large_network_renders_with_headers_apart(graph, tmp_path):
     image = graph.grab()
     assert not image.isNull()
     rects = [h.sceneBoundingRect() for h in graph._headers]
-    assert all(not a.intersects(b) for a, b in zip(rects, rects[1:]))
-    assert len(drawn_edges(graph)) == sum(a * b for a, b in zip(sizes, sizes[1:]))
+    assert all(not a.intersects(b) for a, b in pairwise(rects))
+    assert len(drawn_edges(graph)) == n_weights(sizes)
     path = tmp_path / "graph.png"
     graph.export_png(str(path), 800)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -210,7 +224,7 @@ def test_large_network_renders_with_headers_apart(graph, tmp_path):
 
 def test_diverged_parameters_do_not_break_drawing(graph):
     sizes = (2, 3, 1)
-    n = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    n = n_params(sizes)
     params = np.linspace(-1, 1, n)
     params[[0, 3, 5]] = [np.nan, np.inf, -np.inf]
     graph.show_snapshot(fake_snapshot(sizes, params=params))
@@ -226,5 +240,5 @@ def test_real_snapshot_from_config(graph):
     built = config.build(config.Config())
     s = snapshot.take(built.trainer, built.data)
     graph.show_snapshot(s)
-    assert len(drawn_edges(graph)) == sum(a * b for a, b in zip(s.sizes, s.sizes[1:]))
+    assert len(drawn_edges(graph)) == n_weights(s.sizes)
     assert [h.textItem.toPlainText() for h in graph._headers][0] == "Input"

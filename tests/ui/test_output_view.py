@@ -7,6 +7,7 @@ import pyqtgraph as pg
 import pytest
 from pyqtgraph import functions as fn
 
+from gdsim.engine import contours
 from gdsim.engine.datasets import Dataset, make_dataset
 from gdsim.snapshot import Snapshot, frozen
 from gdsim.ui.panels.output_view import OutputView, class_colours
@@ -28,7 +29,9 @@ def decision_output(grid=64, z=None):
     xs, ys = np.linspace(-2, 2, grid), np.linspace(-1, 3, grid)
     gx, gy = np.meshgrid(xs, ys, indexing="ij")
     z = 1 / (1 + np.exp(-4 * gx)) if z is None else z  # boundary at x = 0
-    return {"kind": "decision", "x": frozen(xs), "y": frozen(ys), "z": frozen(z)}
+    levels = [0.5] if z.max() <= 1 and len(np.unique(z)) != 3 else [0.25, 0.75]
+    boundary = np.concatenate([contours.segments(z, xs, ys, lv) for lv in levels])
+    return {"kind": "decision", "x": frozen(xs), "y": frozen(ys), "z": frozen(z), "boundary": frozen(boundary)}
 
 
 def hand_dataset(n_features=3, n_classes=2, task="classification", n=40):
@@ -47,8 +50,9 @@ def view(qtbot):
     return w
 
 
-def visible_contours(w):
-    return [c for c in w._contours if c.isVisible()]
+def boundary_points(w):
+    x, y = w._boundary.getData()
+    return (np.empty(0), np.empty(0)) if x is None else (x, y)
 
 
 def test_object_name(view):
@@ -86,11 +90,9 @@ def test_decision_surface_image_contour_and_rect(view):
     dx, dy = 4 / 63, 4 / 63
     assert rect.left() == pytest.approx(-2 - dx / 2) and rect.right() == pytest.approx(2 + dx / 2)
     assert rect.top() == pytest.approx(-1 - dy / 2) and rect.bottom() == pytest.approx(3 + dy / 2)
-    [iso] = visible_contours(view)
-    assert iso.level == 0.5
-    path_rect = iso.mapRectToItem(view.getPlotItem().vb.childGroup, iso.boundingRect())
-    assert abs(path_rect.center().x()) < 0.1 and path_rect.width() < 0.2  # the line x = 0
-    assert path_rect.height() == pytest.approx(rect.height(), rel=0.01)
+    bx, by = boundary_points(view)
+    assert len(bx) > 10 and np.all(np.abs(bx) < 0.05)  # the line x = 0, from the bottom to the top
+    assert by.min() == pytest.approx(-1) and by.max() == pytest.approx(3)
 
 
 def test_decision_surface_with_nan_hides_the_contour(view):
@@ -98,7 +100,7 @@ def test_decision_surface_with_nan_hides_the_contour(view):
     z = np.full((16, 16), np.nan)
     view.show_snapshot(snap(decision_output(16, z)))
     assert view.image().shape == (16, 16)
-    assert visible_contours(view) == []
+    assert len(boundary_points(view)[0]) == 0
 
 
 def test_surface_colours_show_both_classes_under_the_points(view, qtbot):
@@ -121,7 +123,9 @@ def test_multiclass_surface_has_a_contour_between_each_pair_of_levels(view):
     assert tuple(cmap.map(0.5, mode="byte")[:3]) == colours[1]
     z = np.repeat(np.array([0.0, 0.5, 1.0]), [20, 20, 24])[:, None] * np.ones((1, 64))
     view.show_snapshot(snap(decision_output(z=z)))
-    assert [c.level for c in visible_contours(view)] == [0.25, 0.75]
+    bx, _ = boundary_points(view)
+    xs = np.linspace(-2, 2, 64)
+    assert set(np.round(bx, 6)) == {round((xs[19] + xs[20]) / 2, 6), round((xs[39] + xs[40]) / 2, 6)}
 
 
 def test_frames_for_another_kind_are_ignored(view):

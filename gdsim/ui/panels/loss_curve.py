@@ -11,15 +11,20 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-STEP_PEN = pg.mkPen((160, 178, 205), width=1)
-TRAIN_PEN = pg.mkPen((31, 100, 180), width=2.5)
-TEST_PEN = pg.mkPen((225, 110, 20), width=2.5)
+from gdsim.ui.panels.plotting import cache_axes
+
+# One-pixel pens: Qt strokes wider antialiased lines ~30× slower, and the painter holds Python's GIL, so a
+# thick live curve would starve the training thread. Emphasis comes from colour instead.
+STEP_PEN = pg.mkPen((165, 185, 215), width=1)
+TRAIN_PEN = pg.mkPen((20, 80, 170), width=1)
+TEST_PEN = pg.mkPen((225, 100, 0), width=1)
 LR_PEN = pg.mkPen((90, 90, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
 STATUS_COLOURS = {"converged": (30, 140, 60), "diverged": (200, 30, 30)}
 STATUS_SYMBOLS = {"converged": "star", "diverged": "x"}
 MAX_LR_MARKERS = 100   # a dragged slider can change η hundreds of times; only the last ones are drawn
 # legend corners in order of preference (pyqtgraph offsets: sign picks the corner); see _place_legend
 LEGEND_OFFSETS = [(-8, 8), (8, -8), (-8, -8), (8, 8)]  # top right, bottom left, bottom right, top left
+MAX_DRAWN = 4000       # rows of history drawn per curve (peak-preserving decimation beyond that)
 HOVER_RADIUS = 24      # pixels: how close the mouse must be to a point for the readout
 
 
@@ -51,6 +56,13 @@ class LossCurve(pg.PlotWidget):
         pi.showGrid(x=True, y=True, alpha=0.15)
         pi.setDownsampling(auto=True, mode="peak")
         pi.setClipToView(True)
+        # the range only changes when the data leaves it (see _frame), so the cached axes are reused
+        cache_axes(pi)
+        pi.vb.disableAutoRange()
+        pi.vb.sigRangeChangedManually.connect(self._on_user_range)
+        self._user_range = False
+        self._frame_data = (np.empty(0), np.empty(0))
+        pi.autoBtn.clicked.connect(self._on_auto_button)
         self._legend = pi.addLegend(offset=LEGEND_OFFSETS[0], labelTextSize="8pt", brush=(255, 255, 255, 210))
         self._steps = pi.plot(name="loss per step", pen=STEP_PEN)
         self._train = pi.plot(name="train loss (epoch)", pen=TRAIN_PEN)
@@ -88,6 +100,7 @@ class LossCurve(pg.PlotWidget):
     def clear(self) -> None:
         """Forget the run (a new run is starting). Unlike PlotItem.clear, keeps every item."""
         self._snap = None
+        self._user_range = False
         self._redraw()
 
     def log_y(self) -> bool:
@@ -127,8 +140,8 @@ class LossCurve(pg.PlotWidget):
 
     def _redraw(self) -> None:
         s = self._snap
-        sh = np.empty((0, 4)) if s is None else np.asarray(s.step_history).reshape(-1, 4)
-        eh = np.empty((0, 6)) if s is None else np.asarray(s.epoch_history).reshape(-1, 6)
+        sh = np.empty((0, 4)) if s is None else _peak_rows(np.asarray(s.step_history).reshape(-1, 4), 1)
+        eh = np.empty((0, 6)) if s is None else _peak_rows(np.asarray(s.epoch_history).reshape(-1, 6), 2)
         keep = self._keep(sh[:, 1]) & np.isfinite(sh[:, 0])
         step_x, step_y = sh[keep, 0], sh[keep, 1]
         self._steps.setData(step_x, step_y)
@@ -151,6 +164,8 @@ class LossCurve(pg.PlotWidget):
                        "test_loss": np.where(k_test, test, np.nan)[rows]}
         self._draw_lr_changes(() if s is None else s.lr_changes)
         self._draw_status(s, sh, keep)
+        self._frame(np.concatenate([step_x, ex[k_train], ex[k_test]]),
+                    np.concatenate([step_y, train[k_train], test[k_test]]))
         every = max(1, len(step_x) // 2000)
         self._place_legend(np.concatenate([step_x[::every], ex[k_train], ex[k_test]]),
                            np.concatenate([step_y[::every], train[k_train], test[k_test]]))
@@ -211,10 +226,42 @@ class LossCurve(pg.PlotWidget):
         if counts[LEGEND_OFFSETS.index(tuple(self._legend.offset))] > min(counts):
             self._legend.setOffset(best)
 
+    def _on_user_range(self, *_) -> None:
+        self._user_range = True  # the user zoomed or panned: stop framing until a new run or auto
+
+    def _on_auto_button(self) -> None:
+        """pyqtgraph's "A" button turned auto-range on; framing here is cheaper and steadier."""
+        self.getPlotItem().vb.disableAutoRange()
+        self._user_range = False
+        self._frame(*self._frame_data, force=True)
+
+    def _frame(self, xs: np.ndarray, ys: np.ndarray, force: bool = False) -> None:
+        """Keep the data in view, changing the range only when the data leaves it (with head room), so the
+        axes stay still between changes and redraw from their cache."""
+        self._frame_data = (xs, ys)
+        if self._user_range and not force:
+            return
+        if not len(xs):
+            return
+        vb = self.getPlotItem().vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        hi_x = max(float(xs.max()), 1.0)
+        new_x = x1 if (not force and x0 <= 0 and hi_x <= x1 and x1 <= 4 * hi_x + 10) else _nice_ceil(1.25 * hi_x)
+        ly = np.log10(ys) if self.log_y() else ys
+        lo, hi = float(np.min(ly)), float(np.max(ly))
+        pad = 0.1 * max(hi - lo, 1e-9 if not self.log_y() else 0.2)
+        inside = y0 <= lo and hi <= y1 and (y1 - y0) <= 3 * (hi - lo + 2 * pad)
+        if inside and not force and new_x == x1:
+            return
+        if not inside or force:
+            y0, y1 = lo - pad, hi + pad
+        vb.setRange(xRange=(0, new_x), yRange=(y0, y1), padding=0, update=True)
+
     def _on_log_toggled(self, on: bool) -> None:
         if self._log_action.isChecked() != on:
             self._log_action.setChecked(on)
         self._redraw()
+        self._frame(*self._frame_data, force=True)
 
     # ------------------------------------------------------------------ hover readout
 
@@ -286,6 +333,28 @@ class LossCurve(pg.PlotWidget):
             text += f" · test {_num(d['test_loss'][i])}"
         y = d["train_loss"][i] if name == "train" else d["test_loss"][i]
         return name, d["epoch_step"][i], y, text
+
+
+def _peak_rows(rows: np.ndarray, col: int, max_rows: int = MAX_DRAWN) -> np.ndarray:
+    """At most ``max_rows`` rows: in each of max_rows/2 buckets the rows with the lowest and highest value in
+    column ``col`` (so spikes survive), plus the last row. The screen has fewer pixels than that anyway; this
+    keeps every frame's work bounded however long the run."""
+    n = len(rows)
+    if n <= max_rows:
+        return rows
+    buckets = max_rows // 2
+    size = n // buckets
+    body = rows[: size * buckets]
+    v = np.nan_to_num(body[:, col].reshape(buckets, size), nan=np.inf, posinf=np.inf, neginf=-np.inf)
+    base = np.arange(buckets) * size
+    picks = np.concatenate([base + v.argmin(axis=1), base + v.argmax(axis=1), [n - 1]])
+    return rows[np.unique(picks)]
+
+
+def _nice_ceil(x: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above x: axis ends that read well and change rarely."""
+    k = 10 ** np.floor(np.log10(max(x, 1e-12)))
+    return float(next(m * k for m in (1, 2, 5, 10) if m * k >= x))
 
 
 def _num(v: float) -> str:

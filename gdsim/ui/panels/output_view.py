@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
+
+from gdsim.engine import contours
+from gdsim.ui.panels.plotting import cache_axes
 
 # class colours: two classes use the diverging map's ends, so a point sits on a background of its own colour
 BINARY_MAP = "CET-D1"  # blue - white - red, perceptually uniform
@@ -19,7 +22,6 @@ PALETTE = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 
 TRAIN_COLOUR, TEST_COLOUR = (31, 100, 180), (225, 110, 20)
 SURFACE_OPACITY = 0.6
 POINT_SIZE = 7
-MAX_CONTOURS = 19
 
 
 def class_colours(n_classes: int) -> tuple[list[tuple], pg.ColorMap]:
@@ -47,7 +49,11 @@ class OutputView(pg.PlotWidget):
         self._image.setOpacity(SURFACE_OPACITY)
         self._image.setZValue(-20)
         pi.addItem(self._image)
-        self._contours: list[pg.IsocurveItem] = []
+        cache_axes(pi)
+        # decision boundaries arrive as line segments computed in the worker (gdsim.engine.contours)
+        self._boundary = pg.PlotCurveItem(pen=pg.mkPen((25, 25, 25), width=2), connect="pairs")
+        self._boundary.setZValue(-10)
+        pi.addItem(self._boundary)
         self._diag = pi.plot(pen=pg.mkPen((110, 110, 110), width=1, style=QtCore.Qt.PenStyle.DashLine))
         self._fit = pi.plot(pen=pg.mkPen((200, 30, 30), width=2.5))
         self._train = pg.ScatterPlotItem(name="train", symbol="o", size=POINT_SIZE, brush=(120, 120, 120),
@@ -72,8 +78,7 @@ class OutputView(pg.PlotWidget):
         """Remove the network's output (a new run); the data points stay."""
         self._image.clear()
         self._image.hide()
-        for c in self._contours:
-            c.hide()
+        self._boundary.setData([], [])
         self._fit.setData([], [])
         if self._kind == "scatter":
             self._train.setData([], [])
@@ -127,6 +132,7 @@ class OutputView(pg.PlotWidget):
             return  # no data set yet, or a frame computed for the previous one
         if self._kind == "decision":
             self._show_surface(np.asarray(out["x"]), np.asarray(out["y"]), np.asarray(out["z"], dtype=float))
+            self._boundary.setData(*contours.connect_pairs(np.asarray(out.get("boundary", np.empty((0, 2, 2))))))
         elif self._kind == "curve":
             x, y = np.asarray(out["x"]), np.asarray(out["y"])
             keep = np.isfinite(x) & np.isfinite(y)
@@ -154,20 +160,6 @@ class OutputView(pg.PlotWidget):
         # pixel centres on the grid points, so the image spans half a cell beyond them
         self._image.setRect(QtCore.QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys)))
         self._image.show()
-        k = max(2, self._data.n_classes)
-        levels = [0.5] if k == 2 else [(c + 0.5) / (k - 1) for c in range(min(k - 1, MAX_CONTOURS))]
-        finite = bool(np.all(np.isfinite(z)))
-        while len(self._contours) < len(levels):
-            iso = pg.IsocurveItem(level=0.5, pen=pg.mkPen((25, 25, 25), width=2), axisOrder="col-major")
-            iso.setParentItem(self._image)  # the image's transform maps grid indices to feature space
-            iso.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity)
-            self._contours.append(iso)
-        for i, iso in enumerate(self._contours):
-            if finite and i < len(levels):
-                iso.setData(z, level=levels[i])
-                iso.show()
-            else:
-                iso.hide()
 
     def _show_predictions(self, train: np.ndarray, test: np.ndarray) -> None:
         d = self._data
