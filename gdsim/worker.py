@@ -18,7 +18,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 from gdsim import snapshot, worker_registry
 from gdsim.config import Built
 
-MAX_FPS = 25  # smooth to the eye; every frame painted costs the training thread (the painter holds the GIL)
+MAX_FPS = 30
+# Qt's painter holds Python's GIL, so every frame the GUI draws is time the training thread cannot run.
+# Snapshots are paced so that drawing them takes at most this share of the time, whatever the panels cost.
+GUI_SHARE = 0.25
 CHUNK_SECONDS = 0.010
 
 
@@ -33,6 +36,7 @@ class TrainingWorker(QObject):
         self.built: Built | None = None
         self._pause = threading.Event()
         self._unseen = threading.Event()  # a snapshot is on its way to the GUI and not yet drawn
+        self._frame_cost = 0.0            # seconds the GUI takes to draw a snapshot (moving average)
         self._running = False
         self._target_epoch: int | None = None
         self._start_epoch = 0
@@ -100,9 +104,11 @@ class TrainingWorker(QObject):
         """Thread-safe: takes effect between two steps."""
         self._pause.set()
 
-    def seen(self) -> None:
-        """Thread-safe: the GUI has drawn the last snapshot. Until then no routine snapshot is sent, so a slow
-        screen never builds up a queue of stale pictures (back-pressure instead of a backlog)."""
+    def seen(self, cost: float = 0.0) -> None:
+        """Thread-safe: the GUI has drawn the last snapshot, which took ``cost`` seconds. Until then no routine
+        snapshot is sent, so a slow screen never builds up a queue of stale pictures; and the next one waits
+        long enough that drawing stays within GUI_SHARE of the time."""
+        self._frame_cost = 0.7 * self._frame_cost + 0.3 * max(0.0, cost)
         self._unseen.clear()
 
     @property
@@ -177,7 +183,8 @@ class TrainingWorker(QObject):
 
     def _emit(self, force: bool = False) -> None:
         now = time.perf_counter()
-        if not force and (now - self._last_emit < 1.0 / MAX_FPS or self._unseen.is_set()):
+        interval = max(1.0 / MAX_FPS, self._frame_cost / GUI_SHARE)
+        if not force and (now - self._last_emit < interval or self._unseen.is_set()):
             return
         if self.built is None:
             return

@@ -19,6 +19,8 @@ from gdsim.engine.network import Network
 RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS = "running", "converged", "diverged", "max_epochs"
 STATUSES = (RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS)
 
+HISTORY_ROWS = 50_000
+
 # a loss this many times its first value is treated as divergence even while still finite
 EXPLODE_FACTOR = 1e6
 
@@ -97,8 +99,9 @@ class Trainer:
         self._first_loss: float | None = None
         self._last_grad_norm = math.inf
         # history: (step, loss, grad_norm, lr) per step; (epoch, step, train, test, metric, test_metric) per epoch
-        self.step_history = Series(4)
-        self.epoch_history = Series(6, cap=100_000)
+        # bounded: a 10⁶-step run keeps every 32nd step (a screen has far fewer pixels than that)
+        self.step_history = Series(4, cap=HISTORY_ROWS)
+        self.epoch_history = Series(6, cap=HISTORY_ROWS)
         self.trajectory = Trajectory(net.n_params)
         self.trajectory.append(0, net.params)
         self.lr_changes: list[tuple[int, float]] = []

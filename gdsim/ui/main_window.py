@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
@@ -42,6 +43,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("gdsim — gradient descent laboratory")
         self.resize(1280, 800)
         self.snapshot: Snapshot | None = None
+        self.frames_drawn = 0
         self.data = None
         self.errors: list[str] = []  # every message shown to the user, newest last (tests read it)
 
@@ -233,12 +235,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @Slot(object)
     def _on_snapshot(self, s: Snapshot) -> None:
+        start = time.thread_time()  # CPU time of this thread: waiting for the GIL is not drawing
         self.snapshot = s
+        self.frames_drawn += 1
         self.graph.show_snapshot(s)
         self.loss_curve.show_snapshot(s)
         self.output_view.show_snapshot(s)
         self._show_status(s)
-        self.worker.seen()
+        # the panels repaint before this zero-timer fires, so the worker learns what a whole frame costs
+        QtCore.QTimer.singleShot(0, lambda: self.worker.seen(time.thread_time() - start))
 
     def _show_status(self, s: Snapshot) -> None:
         lab = self.status_labels
