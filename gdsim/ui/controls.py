@@ -7,8 +7,20 @@ from PySide6.QtCore import Signal
 
 from gdsim import config as cfgmod
 from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
+from gdsim.ui.panels.data_preview import DataPreview
+from gdsim.ui.widgets import SciSpinBox
 
 MAX_LAYERS, MAX_NEURONS = 6, 16
+HYPER_LABELS = {"momentum": "Momentum μ", "dampening": "Dampening", "lr_decay": "η decay",
+                "initial_accumulator_value": "Initial sum", "eps": "ε", "alpha": "Smoothing α",
+                "centered": "Centred", "beta1": "β₁", "beta2": "β₂", "amsgrad": "AMSGrad"}
+HYPER_TIPS = {"momentum": "Momentum μ: the velocity keeps μ of itself each step (0.9 is usual)",
+              "dampening": "Share of the new gradient left out of the velocity", "eps": "ε keeps the division "
+              "finite when the running average of g² is tiny", "alpha": "Decay of the running average of g²",
+              "beta1": "Decay of the running mean of g (first moment)", "beta2": "Decay of the running mean of g² "
+              "(second moment)", "amsgrad": "Use the maximum of past second moments", "centered": "Normalise by "
+              "the variance of g instead of its second moment", "lr_decay": "η / (1 + (t−1)·decay)",
+              "initial_accumulator_value": "Starting value of the sum of g²"}
 
 
 def _combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
@@ -114,6 +126,9 @@ class SetupPanel(QtWidgets.QWidget):
         seed_row.addWidget(self.data_seed, 1)
         seed_row.addWidget(self.regenerate)
         form.addRow("Seed", seed_row)
+        self.preview = DataPreview()
+        self.preview.setToolTip("The training data (colour: class)")
+        form.addRow(self.preview)
         for w in (self.dataset,):
             w.currentTextChanged.connect(lambda *_: self._emit("problem"))
         for w in (self.samples, self.noise, self.test_fraction, self.data_seed):
@@ -169,11 +184,19 @@ class SetupPanel(QtWidgets.QWidget):
         self.batch_size = _spin(2, 100_000, 16, "Rows per mini-batch")
         self.schedule = _combo(schedules.NAMES, "constant", "How η changes over epochs")
         self.max_epochs = _spin(0, 10_000_000, 1000, "Stop after this many epochs (0: no limit)")
-        self.tol = _spin(0.0, 1.0, 1e-7, "Converged when the loss changes less than this for 5 epochs",
-                         decimals=9)
-        self.tol.setSingleStep(1e-7)
+        self.tol = SciSpinBox(0.0, 1.0, 1e-7, "Converged when the loss changes less than this for 5 epochs "
+                              "in a row (or the gradient norm falls below it)")
         form.addRow("Loss", self.loss)
         form.addRow("Optimizer", self.optimizer)
+        self.hyper_box = QtWidgets.QWidget()
+        self.hyper_form = QtWidgets.QFormLayout(self.hyper_box)
+        self.hyper_form.setContentsMargins(12, 0, 0, 0)
+        self.hyper: dict[str, QtWidgets.QWidget] = {}
+        form.addRow(self.hyper_box)
+        self.weight_decay = SciSpinBox(0.0, 10.0, 0.0, "L2 penalty λ added to the gradient: g + λθ")
+        self.clip = SciSpinBox(0.0, 1e6, 0.0, "Clip the gradient to this global norm (0: no clipping)")
+        form.addRow("Weight decay", self.weight_decay)
+        form.addRow("Clip ‖g‖", self.clip)
         batch_row = QtWidgets.QHBoxLayout()
         batch_row.addWidget(self.batch, 1)
         batch_row.addWidget(self.batch_size)
@@ -183,8 +206,9 @@ class SetupPanel(QtWidgets.QWidget):
         form.addRow("Tolerance", self.tol)
         for w in (self.loss, self.optimizer, self.batch, self.schedule):
             w.currentTextChanged.connect(lambda *_: self._emit("training"))
-        for w in (self.batch_size, self.max_epochs, self.tol):
+        for w in (self.batch_size, self.max_epochs, self.tol, self.weight_decay, self.clip):
             w.valueChanged.connect(lambda *_: self._emit("training"))
+        self.optimizer.currentTextChanged.connect(lambda name: self._build_hyper(name, {}))
         self.batch.currentTextChanged.connect(lambda *_: self._sync_batch())
         return box
 
@@ -214,6 +238,32 @@ class SetupPanel(QtWidgets.QWidget):
         if emit:
             self._emit("network")
 
+    def _build_hyper(self, name: str, values: dict) -> None:
+        """One field per hyperparameter of the chosen optimizer, at PyTorch's defaults unless given."""
+        while self.hyper_form.rowCount():
+            self.hyper_form.removeRow(0)
+        self.hyper = {}
+        for key, default in optimizers.DEFAULTS.get(name, {}).items():
+            value = values.get(key, default)
+            tip = HYPER_TIPS.get(key, key)
+            if isinstance(default, bool):
+                w = QtWidgets.QCheckBox()
+                w.setChecked(bool(value))
+                w.setToolTip(tip)
+                w.toggled.connect(lambda *_: self._emit("training"))
+            else:
+                w = SciSpinBox(0.0, 1e6, float(value), tip, log_steps=key in ("eps", "lr_decay"))
+                if key in ("momentum", "dampening", "alpha", "beta1", "beta2"):
+                    w.setRange(0.0, 0.9999 if key != "dampening" else 1.0)
+                    w.setSingleStep(0.01)
+                w.valueChanged.connect(lambda *_: self._emit("training"))
+            self.hyper[key] = w
+            self.hyper_form.addRow(HYPER_LABELS.get(key, key), w)
+        self.hyper_box.setVisible(bool(self.hyper))
+
+    def hyper_values(self) -> dict:
+        return {k: (w.isChecked() if isinstance(w, QtWidgets.QCheckBox) else w.value()) for k, w in self.hyper.items()}
+
     def _reinitialise(self) -> None:
         self._weight_offset += 1
         self._emit("network")
@@ -241,6 +291,9 @@ class SetupPanel(QtWidgets.QWidget):
             self.init.setCurrentText(n.init)
             self.loss.setCurrentText(t.loss or "auto")
             self.optimizer.setCurrentText(t.optimizer)
+            self._build_hyper(t.optimizer, t.optimizer_kwargs)
+            self.weight_decay.setValue(t.weight_decay)
+            self.clip.setValue(t.clip_norm or 0.0)
             bs = t.batch_size
             self.batch.setCurrentText("full batch" if bs is None else "one random row" if bs == 1 else "mini-batch")
             if bs and bs > 1:
@@ -269,7 +322,8 @@ class SetupPanel(QtWidgets.QWidget):
             training={"loss": None if self.loss.currentText() == "auto" else self.loss.currentText(),
                       "optimizer": self.optimizer.currentText(), "lr": lr, "batch_size": batch,
                       "schedule": self.schedule.currentText(), "epochs": self.max_epochs.value(),
-                      "tol": self.tol.value(), "seed": seed},
+                      "tol": self.tol.value(), "seed": seed, "optimizer_kwargs": self.hyper_values(),
+                      "weight_decay": self.weight_decay.value(), "clip_norm": self.clip.value() or None},
         )
 
 

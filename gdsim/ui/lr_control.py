@@ -7,6 +7,8 @@ import math
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Signal
 
+from gdsim.ui.widgets import SciSpinBox
+
 LR_MIN, LR_MAX = 1e-5, 10.0
 TICKS = 600  # slider resolution: 100 per decade
 
@@ -35,16 +37,12 @@ class LearningRateControl(QtWidgets.QWidget):
         self.slider.setObjectName("learningRateSlider")
         self.slider.setRange(0, TICKS)
         self.slider.setMinimumWidth(140)
+        self.slider.setMaximumWidth(260)
         self.slider.setToolTip("Learning rate η on a logarithmic scale (1e-5 … 10). "
                                "Changing it while running takes effect at the next step.")
-        self.spin = QtWidgets.QDoubleSpinBox()
+        self.spin = SciSpinBox(LR_MIN, LR_MAX, lr, self.slider.toolTip())
         self.spin.setObjectName("learningRateSpin")
-        self.spin.setDecimals(5)
-        self.spin.setRange(LR_MIN, LR_MAX)
-        self.spin.setKeyboardTracking(False)
-        self.spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.spin.setToolTip(self.slider.toolTip())
-        self.spin.setMinimumWidth(90)
+        self.spin.setMinimumWidth(80)
         self.hint = QtWidgets.QLabel("")
         self.hint.setObjectName("learningRateHint")
         self.hint.setStyleSheet("color: #666;")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
@@ -16,6 +17,7 @@ from gdsim.ui.lr_control import LearningRateControl
 from gdsim.ui.panels.loss_curve import LossCurve
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.output_view import OutputView
+from gdsim.ui.panels.plotting import replace_export_menu
 from gdsim.ui.toolbar import TrainingToolbar
 from gdsim.worker import WorkerThread
 
@@ -166,6 +168,13 @@ class MainWindow(QtWidgets.QMainWindow):
         tb.run.toggled.connect(self._on_run_toggled)
         tb.reset.triggered.connect(self.reset)
         tb.run_n.clicked.connect(lambda: self._start_run(tb.epochs.value()))
+        for title, panel, exts in (("network graph", self.graph, ("png", "svg")),
+                                   ("loss curve", self.loss_curve, ("png", "svg", "csv")),
+                                   ("output view", self.output_view, ("png", "svg"))):
+            view = panel if hasattr(panel, "scene") and callable(panel.scene) else panel.plot_widget
+            replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self._export_panel_dialog(t, p, e))
+        self.graph.sigColorModeChanged.connect(
+            lambda mode: self.gradient_action.setChecked(mode == "gradient"))
         tb.rate.currentIndexChanged.connect(lambda *_: self.sigSetRate.emit(tb.rate_value()))
         self.lr_control.sigChanged.connect(self._on_lr_changed)
         self.setup.sigChanged.connect(self._on_setup_changed)
@@ -207,6 +216,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.data = built.data
         self.loss_curve.clear()
         self.output_view.set_data(built.data)
+        self.setup.preview.set_data(built.data)
         self.sigLoad.emit(built)
         hint = "; ".join(str(w.message) for w in caught)
         self.statusBar().showMessage(hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)",
@@ -298,19 +308,38 @@ class MainWindow(QtWidgets.QMainWindow):
             export.plot_png(self.loss_curve.getPlotItem(), path, width)
 
     def _export_loss_dialog(self, ext: str) -> None:
-        if self.snapshot is None:
-            return
-        filters = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)"}
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export loss curve", f"loss.{ext}", filters[ext])
+        if self.snapshot is not None:
+            self._export_dialog("loss curve", (ext,), self.export_loss)
+
+    def _export_panel_dialog(self, title: str, panel, exts) -> None:
+        def write(path, width):
+            ext = export.check_path(path, exts)
+            if ext == "csv":
+                self.export_loss(path)
+            elif ext == "svg":
+                export.plot_svg(panel, path)
+            else:
+                export.plot_png(panel, path, width)
+
+        self._export_dialog(title, exts, write)
+
+    def _export_dialog(self, title: str, exts, write) -> None:
+        """Ask for a file (and a PNG width), then write it; failures become a message, never a traceback."""
+        names = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)"}
+        stem = title.replace(" ", "_")
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(self, f"Export {title}", f"{stem}.{exts[0]}",
+                                                             ";;".join(names[e] for e in exts))
         if not path:
             return
+        if not Path(path).suffix:
+            path += "." + next(e for e in exts if names[e] == chosen)
         width = None
-        if ext == "png":
+        if path.lower().endswith(".png"):
             width, ok = QtWidgets.QInputDialog.getInt(self, "PNG width", "Width in pixels:", 1600, 200, 8000)
             if not ok:
                 return
         try:
-            self.export_loss(path, width)
+            write(path, width)
             self.statusBar().showMessage(f"Saved {path}", 5000)
         except (ValueError, OSError) as e:
             self.show_error(f"Could not export: {e}")

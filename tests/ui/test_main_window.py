@@ -166,3 +166,27 @@ def test_exports(win, qtbot, tmp_path):
 def test_keyboard_shortcuts(win, qtbot):
     keys = {a.shortcut().toString() for a in win.toolbar.actions_for_menu()}
     assert keys == {"S", "E", "Space", "R"}
+
+
+def test_optimizer_hyperparameters_reach_the_trainer(win, qtbot):
+    win.setup.optimizer.setCurrentText("adam")
+    assert set(win.setup.hyper) == {"beta1", "beta2", "eps", "amsgrad"}
+    win.setup.hyper["beta1"].setValue(0.8)
+    cfg = win.current_config()
+    assert cfg.training.optimizer == "adam" and cfg.training.optimizer_kwargs["beta1"] == 0.8
+    qtbot.waitUntil(lambda: win.worker.built.trainer.optimizer.hyper["beta1"] == 0.8, timeout=5000)
+    win.setup.optimizer.setCurrentText("sgd")
+    assert win.setup.hyper == {} and not win.setup.hyper_box.isVisibleTo(win.setup)
+
+
+def test_panels_export_through_gdsim_not_pyqtgraphs_dialog(win):
+    for panel in (win.loss_curve, win.output_view, win.graph):
+        [action] = panel.scene().contextMenu
+        assert action.text() == "Export…"
+
+
+def test_gradient_colour_toggle_stays_in_step(win):
+    win.gradient_action.setChecked(True)
+    assert win.graph.mode == "gradient" and win.graph.gradient_button.isChecked()
+    win.graph.set_color_mode("weight")
+    assert not win.gradient_action.isChecked()

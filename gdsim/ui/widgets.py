@@ -1,0 +1,60 @@
+"""Small widgets shared by the forms."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtGui, QtWidgets
+
+
+class SciSpinBox(QtWidgets.QDoubleSpinBox):
+    """A spin box that shows numbers the way people write them (0.5, 1e-07) and steps by factors of ten
+    on a log scale when ``log_steps`` is set (η, tolerances)."""
+
+    def __init__(self, lo: float, hi: float, value: float, tip: str = "", log_steps: bool = True, parent=None):
+        super().__init__(parent)
+        self.setDecimals(12)
+        self.setRange(lo, hi)
+        self.setKeyboardTracking(False)
+        self._log = log_steps
+        self.setValue(value)
+        self.setToolTip(tip)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.4g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        s = text.strip().replace(",", ".")
+        if not s:
+            return QtGui.QValidator.State.Intermediate, text, pos
+        try:
+            v = float(s)
+        except ValueError:
+            ok = all(c in "0123456789.eE+-" for c in s)
+            return (QtGui.QValidator.State.Intermediate if ok else QtGui.QValidator.State.Invalid), text, pos
+        if math.isfinite(v) and self.minimum() <= v <= self.maximum():
+            return QtGui.QValidator.State.Acceptable, text, pos
+        return QtGui.QValidator.State.Intermediate, text, pos
+
+    def stepBy(self, steps: int) -> None:
+        if not self._log:
+            return super().stepBy(steps)
+        v = self.value()
+        if v <= 0:
+            v = max(self.minimum(), 1e-12)
+        # 1, 2, 5 × 10^k: the steps people choose learning rates and tolerances by
+        k = math.floor(math.log10(v))
+        ladder = [m * 10.0**e for e in range(k - 1, k + 3) for m in (1, 2, 5)]
+        ladder = sorted(x for x in ladder if self.minimum() <= x <= self.maximum())
+        if steps > 0:
+            nxt = [x for x in ladder if x > v * (1 + 1e-9)]
+        else:
+            nxt = [x for x in reversed(ladder) if x < v * (1 - 1e-9)]
+        if nxt:
+            self.setValue(nxt[min(abs(steps), len(nxt)) - 1])
