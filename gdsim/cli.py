@@ -38,16 +38,26 @@ def _batch(text: str):
         raise argparse.ArgumentTypeError(f"batch size must be an integer or 'full', got {text!r}") from None
 
 
+def _float_list(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
 def add_config_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that builds a training set-up."""
     g = p.add_argument_group("set-up")
     g.add_argument("--preset", help="start from resources/presets/NAME.toml")
     g.add_argument("--config", help="start from a TOML file")
-    g.add_argument("--dataset", help="xor, circles, gaussians, spiral, moons, line, sine, package or csv:PATH")
+    g.add_argument("--dataset", help="xor, circles, gaussians, spiral, moons, line, sine, package, csv:PATH, "
+                   "function:NAME (bias5, rosenbrock, ...) or function:EXPR (e.g. \"function:x**2 + 3*sin(y)\")")
     g.add_argument("--samples", type=int, help="number of samples")
     g.add_argument("--noise", type=float, help="noise level of the generated data")
     g.add_argument("--test-fraction", type=float, help="share of samples held out for testing")
     g.add_argument("--target", help="CSV target column (name or 0-based index; default: the last)")
+    g.add_argument("--start", type=_float_list, metavar="X[,Y]",
+                   help="function mode: the starting point, e.g. -5 or -1.5,2 (default: the function's own)")
     g.add_argument("--layers", type=_int_list, help="sizes including input and output, e.g. 2,8,1")
     g.add_argument("--activation", help="hidden activation(s): one name or one per hidden layer, comma-separated")
     g.add_argument("--output", help="output activation (default: natural pairing for the loss)")
@@ -69,7 +79,7 @@ def config_from_args(a: argparse.Namespace) -> cfgmod.Config:
     cfg = cfgmod.load_preset(a.preset) if a.preset else cfgmod.load(a.config) if a.config else cfgmod.Config()
     p, n, t = {}, {}, {}
     for key, section, attr in [("dataset", p, "dataset"), ("samples", p, "samples"), ("noise", p, "noise"),
-                               ("test_fraction", p, "test_fraction"), ("target", p, "target"),
+                               ("test_fraction", p, "test_fraction"), ("target", p, "target"), ("start", p, "start"),
                                ("output", n, "output"), ("init", n, "init"), ("loss", t, "loss"),
                                ("optimizer", t, "optimizer"), ("lr", t, "lr"), ("epochs", t, "epochs"),
                                ("schedule", t, "schedule"), ("weight_decay", t, "weight_decay"),
@@ -147,6 +157,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _glue_start(argv: list[str]) -> list[str]:
+    """``--start -1.5,2`` -> ``--start=-1.5,2``: argparse takes a value starting with '-' for an option."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--start" and i + 1 < len(argv) and argv[i + 1][:2] in ("-.", *(f"-{d}" for d in range(10))):
+            out.append(f"--start={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -154,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             from gdsim.ui.app import main as gui_main
 
             return gui_main()
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_glue_start(argv))
         if not getattr(args, "func", None):
             raise UsageError("choose a command: train or gui (gdsim --help lists them)")
         with warnings.catch_warnings():

@@ -11,7 +11,10 @@ import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+import numpy as np
+
 from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
+from gdsim.engine.function_model import FunctionModel, make_function
 from gdsim.engine.network import Network
 from gdsim.engine.trainer import Trainer
 
@@ -21,6 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+FUNCTION_PREFIX = "function:"  # dataset = "function:rosenbrock" or "function:x**2 + 3*sin(y)"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,14 @@ class ProblemConfig:
     test_fraction: float = 0.2
     seed: int = 0
     target: str | None = None
+    start: tuple[float, ...] | None = None  # function mode: the starting point (default: the function's own)
+    standardize: bool = True  # False: the network sees the raw features (the notes' hand-worked examples)
+
+    @property
+    def function(self) -> str | None:
+        """The name or expression after ``function:``, or None when the problem is a data set."""
+        d = self.dataset
+        return d[len(FUNCTION_PREFIX):].strip() if isinstance(d, str) and d.startswith(FUNCTION_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,7 @@ class NetworkConfig:
     output: str | None = None  # None: the natural pairing for the loss
     init: str = "xavier"
     seed: int = 0
+    params: tuple[float, ...] | None = None  # explicit initial θ (flat: W1, b1, W2, ...) instead of init/seed
 
     def hidden_activations(self) -> list[str]:
         acts = list(self.activations) or ["tanh"]
@@ -183,6 +196,22 @@ def validate(cfg: Config) -> None:
         raise ValueError(f"weight decay must be a finite number ≥ 0, got {t.weight_decay}")
     if t.clip_norm is not None:
         _positive_finite("gradient clipping norm", t.clip_norm)
+    if p.function is not None:
+        FunctionModel(make_function(p.function), _start(p.start))  # one line on a bad name, expression or start
+    elif p.start is not None:
+        raise ValueError("a start point only applies to function mode (dataset = \"function:NAME\")")
+
+
+def _start(start) -> tuple[float, ...] | None:
+    if start is None:
+        return None
+    try:
+        values = tuple(float(v) for v in start)
+    except (TypeError, ValueError):
+        raise ValueError(f"the start point must be numbers, got {start!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"the start point must be finite, got {list(values)}")
+    return values
 
 
 def _positive_finite(what: str, x) -> None:
@@ -197,15 +226,26 @@ def _positive_finite(what: str, x) -> None:
 @dataclass
 class Built:
     config: Config
-    data: datasets.Dataset
-    net: Network
+    data: datasets.Dataset | None  # None in function mode
+    net: Network | FunctionModel
     trainer: Trainer
 
 
 def make_data(cfg: Config) -> datasets.Dataset:
     p = cfg.problem
-    return datasets.make_dataset(p.dataset, n=p.samples, noise=p.noise, seed=p.seed,
-                                 test_fraction=p.test_fraction, target=p.target)
+    return datasets.make_dataset(_resolve_csv(p.dataset), n=p.samples, noise=p.noise, seed=p.seed,
+                                 test_fraction=p.test_fraction, target=p.target, standardize=p.standardize)
+
+
+def _resolve_csv(dataset: str) -> str:
+    """``csv:resources/data/x.csv`` (as the presets write it) works from any folder: a relative path that is
+    missing from the current folder is looked up in the project folder, the one holding ``resources/``."""
+    if isinstance(dataset, str) and dataset.startswith("csv:"):
+        path = Path(dataset[4:])
+        root = PRESET_DIR.parent.parent
+        if not path.is_absolute() and not path.exists() and (root / path).exists():
+            return f"csv:{root / path}"
+    return dataset
 
 
 def make_network(cfg: Config, data: datasets.Dataset) -> Network:
@@ -215,6 +255,12 @@ def make_network(cfg: Config, data: datasets.Dataset) -> Network:
     sizes = [data.n_features, *n.hidden, n_outputs(data, loss)]
     net = Network(sizes, [*n.hidden_activations(), output], init=n.init, seed=n.seed)
     losses.check(loss, output, net.n_out)
+    if n.params is not None:
+        theta = np.asarray(n.params, dtype=np.float64)
+        if theta.shape != (net.n_params,) or not np.all(np.isfinite(theta)):
+            raise ValueError(f"network.params must be {net.n_params} finite numbers for a "
+                             f"{'-'.join(map(str, sizes))} network, got {theta.size}")
+        net.set_params(theta)
     return net
 
 
@@ -227,8 +273,21 @@ def make_trainer(cfg: Config, data: datasets.Dataset, net: Network, mask=None) -
                    tol=t.tol, patience=t.patience, **t.optimizer_kwargs)
 
 
+def make_function_trainer(cfg: Config) -> Built:
+    """Function mode: the same Trainer on a FunctionModel, a dummy (1, 1) X and one step per epoch."""
+    p, t = cfg.problem, cfg.training
+    model = FunctionModel(make_function(p.function), _start(p.start))
+    trainer = Trainer(model, np.zeros((1, 1)), np.zeros(1), loss="mse", optimizer=t.optimizer, lr=t.lr,
+                      batch_size=None, seed=t.seed, task="function", schedule=t.schedule,
+                      schedule_kwargs=t.schedule_kwargs, weight_decay=t.weight_decay, clip_norm=t.clip_norm,
+                      max_epochs=t.epochs or None, tol=t.tol, patience=t.patience, **t.optimizer_kwargs)
+    return Built(cfg, None, model, trainer)
+
+
 def build(cfg: Config, data: datasets.Dataset | None = None) -> Built:
     validate(cfg)
+    if cfg.problem.function is not None:
+        return make_function_trainer(cfg)
     data = data or make_data(cfg)
     net = make_network(cfg, data)
     return Built(cfg, data, net, make_trainer(cfg, data, net))

@@ -63,12 +63,14 @@ class Dataset:
 
 
 def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, test_fraction: float = 0.2,
-                 target: str | int | None = None, features: list[str | int] | None = None) -> Dataset:
+                 target: str | int | None = None, features: list[str | int] | None = None,
+                 standardize: bool = True) -> Dataset:
     """Build a named toy dataset (n rows in total) or load ``csv:PATH`` (every row; n and noise unused).
 
     ``noise`` is the std of Gaussian noise in each generator's natural units: point jitter for the 2-D
     classifiers (whose points span about [-1, 1]), target noise for line and sine, and
-    ``PACKAGE_NOISE_LPA * noise`` LPA for package.
+    ``PACKAGE_NOISE_LPA * noise`` LPA for package. ``standardize=False`` keeps the raw features (mean 0, std 1
+    recorded), for hand-worked examples whose numbers must stay as written.
     """
     n = _check_n(n)
     if not _is_real(noise) or not math.isfinite(noise) or noise < 0:
@@ -90,7 +92,8 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, tes
         task, n_classes = "classification", int(y.max()) + 1
     else:
         task, n_classes = "regression", 0
-    return _split(name, task, X, y, feature_names, target_names, n_classes, class_values, rng, test_fraction)
+    return _split(name, task, X, y, feature_names, target_names, n_classes, class_values, rng, test_fraction,
+                  standardize)
 
 
 def _is_real(x) -> bool:
@@ -109,7 +112,8 @@ def _check_n(n) -> int:
     return n
 
 
-def _split(name, task, X, y, feature_names, target_names, n_classes, class_values, rng, test_fraction):
+def _split(name, task, X, y, feature_names, target_names, n_classes, class_values, rng, test_fraction,
+           standardize=True):
     """Shuffle, hold out round(n * test_fraction) rows (always keeping one for training), standardise."""
     n = len(X)
     n_test = min(int(round(n * test_fraction)), n - 1)
@@ -118,6 +122,8 @@ def _split(name, task, X, y, feature_names, target_names, n_classes, class_value
     mean = X[train].mean(axis=0)
     std = X[train].std(axis=0)
     std[~(std > 1e-12)] = 1.0
+    if not standardize:
+        mean, std = np.zeros_like(mean), np.ones_like(std)
     arrays = [(X[train] - mean) / std, y[train], (X[test] - mean) / std, y[test], mean, std]
     for a in arrays:
         a.setflags(write=False)

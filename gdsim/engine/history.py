@@ -59,7 +59,8 @@ class Series:
     def from_state(cls, state: dict) -> Series:
         data = np.asarray(state["data"], dtype=np.float64)
         s = cls(data.shape[1] if data.ndim == 2 else 1, int(state["cap"]))
-        s._data = np.empty((max(1024, data.shape[0] * 2), s._data.shape[1]))
+        # never more room than ``cap``: the stride doubles exactly when an uninterrupted series' would
+        s._data = np.empty((max(min(s.cap, max(1024, data.shape[0] * 2)), data.shape[0], 1), s._data.shape[1]))
         s._data[: data.shape[0]] = data
         s._n = data.shape[0]
         s.stride = int(state["stride"])
@@ -110,3 +111,25 @@ class Trajectory:
         out = self._recent()[1]
         out.setflags(write=False)
         return out
+
+    def state(self) -> dict:
+        """Everything needed to carry on appending exactly as before (for saved sessions)."""
+        return {"steps": self.steps.state(), "points": self.points.state(), "ring": self._ring.copy(),
+                "ring_steps": self._ring_steps.copy(), "count": self._count}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Trajectory:
+        ring = np.asarray(state["ring"], dtype=np.float64)
+        ring_steps = np.asarray(state["ring_steps"], dtype=np.float64)
+        if ring.ndim != 2 or ring_steps.shape != (ring.shape[0],):
+            raise ValueError("the saved trajectory's recent-steps ring is malformed")
+        t = cls(ring.shape[1], int(state["points"]["cap"]), ring.shape[0])
+        t.steps = Series.from_state(state["steps"])
+        t.points = Series.from_state(state["points"])
+        if t.points._data.shape[1] != ring.shape[1]:
+            raise ValueError(f"the saved trajectory has {t.points._data.shape[1]} parameters per point, "
+                             f"its ring {ring.shape[1]}")
+        t._ring[...] = ring
+        t._ring_steps[...] = ring_steps
+        t._count = int(state["count"])
+        return t

@@ -188,13 +188,20 @@ class Trainer:
         return self.status
 
     def _exploded(self, loss: float) -> bool:
+        if loss < 0:  # only a function's value can be negative: running off towards −∞ (a saddle's escape)
+            return loss < -EXPLODE_FACTOR * max(abs(self._first_loss), 1.0) and loss < -1e3
         return loss > EXPLODE_FACTOR * max(self._first_loss, 1e-12) and loss > 1e3
 
     def _diverge(self, loss: float) -> None:
         self.status = DIVERGED
         self.diverged_at = self.step_count
+        name = "the value" if self.task == "function" else "the loss"
+        if loss < 0:  # −∞ or a large negative value: no η fixes a function that is unbounded below
+            self.message = (f"diverged at step {self.step_count}: {name} fell to {loss:.3g}; the function is "
+                            f"unbounded below along this path (η = {self.lr:g})")
+            return
         what = "is not finite" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
-        self.message = f"diverged at step {self.step_count}: the loss {what}; η is too large (η = {self.lr:g})"
+        self.message = f"diverged at step {self.step_count}: {name} {what}; η is too large (η = {self.lr:g})"
 
     def _end_epoch(self, train: tuple[float, float]) -> None:
         self.epoch += 1
@@ -220,10 +227,14 @@ class Trainer:
 
     def evaluate(self, X, y, t) -> tuple[float, float]:
         """(loss, accuracy or R²) on a data set at the current parameters."""
+        if self.task == "function":  # f at the current point; there is no data and no metric
+            return float(self.net.loss(X, y, self.loss_name)), float("nan")
         zs, acts = self.net.forward_all(X)
         return float(losses.value(self.loss_name, zs[-1], acts[-1], t)), self._metric(acts[-1], y)
 
     def _metric(self, out: np.ndarray, y) -> float:
+        if self.task == "function":
+            return float("nan")
         if self.task == "classification":
             return accuracy(out, y, self.net.output_activation)
         return r2_score(out, y)
@@ -241,6 +252,8 @@ class Trainer:
 
     @property
     def metric_name(self) -> str:
+        if self.task == "function":
+            return "value"
         return "accuracy" if self.task == "classification" else "r2"
 
     def summary(self) -> dict:
@@ -252,11 +265,78 @@ class Trainer:
         out = {"status": self.status, "epochs": self.epoch, "steps": self.step_count,
                "final_loss": _num(train), "test_loss": _num(test),
                self.metric_name: _num(metric), "test_" + self.metric_name: _num(test_metric), "lr": self.lr}
+        if self.task == "function":  # no data: f and the point where the run ended instead of metrics
+            del out["test_loss"], out["test_value"]
+            out["value"] = _num(self.net.loss(self.X, self.y, self.loss_name))
+            out["final_params"] = [float(v) for v in self.net.params]
         if self.diverged_at is not None:
             out["diverged_at_step"] = self.diverged_at
         if self.message:
             out["message"] = self.message
         return out
+
+    # ---------------------------------------------------------------- saved sessions
+
+    def state_dict(self) -> dict:
+        """Everything that changes while training, as str/int/float/None, lists and float64/int64 arrays.
+
+        The configuration (data, network shape, hyperparameters) is not here: a session rebuilds the trainer
+        from its config and then loads this, and the run carries on bit for bit as if never interrupted.
+        """
+        return {
+            "params": self.net.params.copy(), "optimizer": self.optimizer.state_dict(),
+            "rng": self.rng.bit_generator.state, "order": self._order.copy(), "pos": self._pos,
+            "step_count": self.step_count, "epoch": self.epoch, "status": self.status, "message": self.message,
+            "diverged_at": self.diverged_at, "max_epochs": self.max_epochs, "quiet_epochs": self._quiet_epochs,
+            "first_loss": self._first_loss, "last_grad_norm": self._last_grad_norm,
+            "last_grad": np.array(self.last_grad, dtype=np.float64), "last_update": self.last_update.copy(),
+            "lr": self._lr, "lr_changes": [[int(s), float(v)] for s, v in self.lr_changes],
+            "step_history": self.step_history.state(), "epoch_history": self.epoch_history.state(),
+            "trajectory": self.trajectory.state(),
+        }
+
+    def load_state_dict(self, d: dict) -> None:
+        """Restore ``state_dict``; checks everything first, so a bad state leaves this trainer untouched."""
+        n_params, n = self.net.n_params, self.X.shape[0]
+        vectors = {}
+        for key in ("params", "last_grad", "last_update"):
+            v = np.asarray(d[key], dtype=np.float64)
+            if v.shape != (n_params,):
+                raise ValueError(f"the saved {key.replace('_', ' ')} have {v.size} values but the network has "
+                                 f"{n_params} parameters")
+            vectors[key] = v.copy()
+        order = np.asarray(d["order"])
+        if order.shape != (n,) or order.dtype.kind not in "iu":
+            raise ValueError(f"the saved shuffle order has shape {order.shape}, the training set {n} rows")
+        if d["status"] not in STATUSES:
+            raise ValueError(f"unknown saved status {d['status']!r}")
+        rng_state = d["rng"]
+        if rng_state.get("bit_generator") != type(self.rng.bit_generator).__name__:
+            raise ValueError(f"the saved random generator is {rng_state.get('bit_generator')!r}, "
+                             f"not {type(self.rng.bit_generator).__name__}")
+        step_history = Series.from_state(d["step_history"])
+        epoch_history = Series.from_state(d["epoch_history"])
+        trajectory = Trajectory.from_state(d["trajectory"])
+        widths = (step_history._data.shape[1], epoch_history._data.shape[1], trajectory.points._data.shape[1])
+        if widths != (4, 6, n_params):
+            raise ValueError(f"the saved histories have widths {widths}, expected (4, 6, {n_params})")
+        rng = np.random.default_rng()
+        rng.bit_generator.state = rng_state  # raises on a malformed state before anything is changed
+        self.optimizer.load_state_dict(d["optimizer"])  # checks its own shapes before it assigns
+        self.net.params[...] = vectors["params"]
+        self.last_grad, self.last_update = vectors["last_grad"], vectors["last_update"]
+        self.rng.bit_generator.state = rng.bit_generator.state
+        self._order, self._pos = order.astype(np.int64), int(d["pos"])
+        self.step_count, self.epoch = int(d["step_count"]), int(d["epoch"])
+        self.status, self.message = str(d["status"]), str(d["message"])
+        self.diverged_at = None if d["diverged_at"] is None else int(d["diverged_at"])
+        self.max_epochs = None if d["max_epochs"] is None else int(d["max_epochs"])
+        self._quiet_epochs = int(d["quiet_epochs"])
+        self._first_loss = None if d["first_loss"] is None else float(d["first_loss"])
+        self._last_grad_norm = float(d["last_grad_norm"])
+        self._lr = float(d["lr"])
+        self.lr_changes = [(int(s), float(v)) for s, v in d["lr_changes"]]
+        self.step_history, self.epoch_history, self.trajectory = step_history, epoch_history, trajectory
 
 
 def _num(x: float) -> float | None:
