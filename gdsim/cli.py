@@ -110,16 +110,48 @@ def check_layers(a: argparse.Namespace, built: cfgmod.Built) -> None:
                          f"{built.net.n_in} inputs and {built.net.n_out} outputs")
 
 
+def _setup_options() -> list[tuple[str, str]]:
+    """(dest, flag) of every set-up option, whoever added it to add_config_options."""
+    p = argparse.ArgumentParser(add_help=False)
+    add_config_options(p)
+    return [(act.dest, act.option_strings[0]) for act in p._actions if act.option_strings]
+
+
+def _load_session(a: argparse.Namespace):
+    """``train --load F [--epochs K]``: the set-up comes from the session; returns (built, epochs to run)."""
+    from gdsim import session
+
+    given = [flag for dest, flag in _setup_options() if dest != "epochs" and getattr(a, dest, None) is not None]
+    if given:
+        raise ValueError(f"--load takes the whole set-up from the session, so {', '.join(given)} cannot be given "
+                         "(only --epochs K, to train K more epochs)")
+    built = session.load(a.load)
+    if a.epochs is None:  # finish the run the session was configured for
+        return built, session.remaining_epochs(built)
+    session.extend(built, a.epochs)
+    return built, a.epochs
+
+
 def cmd_train(a: argparse.Namespace) -> int:
-    cfg = config_from_args(a)
-    built = cfgmod.build(cfg)
-    check_layers(a, built)
+    if a.save:
+        from gdsim import session
+
+        session.check_save_path(a.save)
+    if a.load:
+        built, epochs = _load_session(a)
+    else:
+        cfg = config_from_args(a)
+        built = cfgmod.build(cfg)
+        check_layers(a, built)
+        epochs = cfg.training.epochs
     if a.export_loss:
         from gdsim import export
 
         export.check_path(a.export_loss, ("png", "svg", "csv"))
     trainer = built.trainer
-    trainer.run(cfg.training.epochs)
+    trainer.run(epochs)
+    if a.save:
+        session.save(a.save, built)
     summary = trainer.summary()
     if a.export_loss:
         from gdsim import export
@@ -146,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(train)
     train.add_argument("--json", action="store_true", help="print one JSON line")
     train.add_argument("--export-loss", metavar="PATH", help="write the loss curve as .png, .svg or .csv")
+    train.add_argument("--save", metavar="FILE", help="write the session (.gdsim) after training")
+    train.add_argument("--load", metavar="FILE", help="carry on a saved session; --epochs K trains K more epochs")
     train.set_defaults(func=cmd_train)
 
     gui = sub.add_parser("gui", help="open the app (optionally train and save figures, then quit)")
@@ -154,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--export-loss", metavar="PATH", help="save the loss curve as .png, .svg or .csv")
     gui.add_argument("--quit", action="store_true", help="exit after training and saving")
     gui.set_defaults(func=cmd_gui)
+
+    from gdsim.commands import sweep
+
+    sweep.register(sub)
+    from gdsim.commands import export_torch; export_torch.register(sub)  # noqa: E702, I001
     return parser
 
 

@@ -28,6 +28,7 @@ PLANES = ("axes", "random", "pca")
 COARSE = 25              # grid points per axis of the quick first pass
 MIN_HALF = {"axes": 3.0, "random": 1.0, "pca": 1.0}  # an auto frame is never narrower than ± this
 MAX_HALF = 50.0          # ... nor wider than this many times the minimum (a run heading for infinity)
+FUNCTION_REACH = 4       # a function's frame follows the path up to this many widths of its own range beyond it
 FRAME_MARGIN = 0.3       # auto frames widen the path's extent by this fraction on each side
 N_LEVELS = 10            # contour levels
 LEVEL_QUANTILE = 0.95    # contours and colours stop at this quantile: a few huge losses do not squash the rest
@@ -36,13 +37,13 @@ COLOUR_QUANTILE = 0.98
 
 @dataclass(frozen=True)
 class SurfaceSpec:
-    kind: str = "2d"
-    plane: str = "axes"
-    indices: tuple[int, ...] = (0, 1)
-    resolution: int = 101
-    span: float | None = None
-    exact: bool = False
-    seed: int = 0
+    kind: str = "2d"                     # "1d" | "2d"
+    plane: str = "axes"                  # "axes" (chosen parameters) | "random" | "pca"
+    indices: tuple[int, ...] = (0, 1)    # the parameters of an "axes" plane (one for 1d)
+    resolution: int = 101                # grid points per axis (the coarse pass uses at most COARSE)
+    span: float | None = None            # ± half-width in direction units; None frames the path
+    exact: bool = False                  # only the chosen parameters train: fixed slice through the start
+    seed: int = 0                        # of the random directions
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -111,12 +112,12 @@ def compute(spec: SurfaceSpec, net, X, t, loss: str, trajectory_points, trajecto
     else:
         center = params
     dirs, labels, note, spec = _plane(spec, net, center, traj, names)
-    if len(dirs) == 2 and dirs is not None and spec.plane == "pca":
-        center = traj[-1].copy()
     if full:
         shown = " and ".join(names[i] for i in spec.indices)
-        note = (f"The exact function {func.name}: the path lies on this surface." if func is not None
-                else f"Exact: {shown} are all the parameters there are — the path lies on this surface.")
+        what = "curve" if spec.kind == "1d" else "surface"
+        note = (f"The exact function {func.name}: the path lies on this {what}." if func is not None
+                else f"Exact: {shown} {'is' if P == 1 else 'are'} all the parameters there are — the path lies "
+                     f"on this {what}.")
     coords = _project(traj, center, dirs)
     ranges = _frame(spec, coords, func, center)
     res = min(COARSE, spec.resolution) if coarse else spec.resolution
@@ -127,7 +128,9 @@ def compute(spec: SurfaceSpec, net, X, t, loss: str, trajectory_points, trajecto
         levels: tuple = ()
     else:
         path = coords
-        levels = tuple((lv, _ro(contours.segments(values, axes[0], axes[1], lv))) for lv in contour_levels(values))
+        with np.errstate(invalid="ignore"):  # ±inf corners: no crossing there
+            levels = tuple((lv, _ro(contours.segments(values, axes[0], axes[1], lv)))
+                           for lv in contour_levels(values))
     return SurfaceGrid(spec=spec, step=int(steps[-1]) if len(steps) else 0, coarse=bool(coarse),
                        alphas=_ro(axes[0]), betas=_ro(axes[1]) if len(axes) > 1 else None, values=_ro(values),
                        center=_ro(center), d1=_ro(dirs[0]), d2=_ro(dirs[1]) if len(dirs) > 1 else None,
@@ -162,6 +165,27 @@ def covers(grid: SurfaceGrid, coords) -> bool:
     if grid.is_2d:
         inside &= (c[:, 1] >= grid.betas[0]) & (c[:, 1] <= grid.betas[-1])
     return bool(np.all(inside))
+
+
+def value_at(grid: SurfaceGrid, coords) -> np.ndarray:
+    """The grid's loss at points (T, 2) of a 2d grid by bilinear interpolation (NaN outside it)."""
+    c = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    out = np.full(len(c), np.nan)
+    a, b, v = grid.alphas, grid.betas, grid.values
+    if b is None:
+        raise ValueError("value_at needs a 2D grid; a 1D grid's path already holds its losses")
+    with np.errstate(invalid="ignore"):
+        inside = (c[:, 0] >= a[0]) & (c[:, 0] <= a[-1]) & (c[:, 1] >= b[0]) & (c[:, 1] <= b[-1])
+    if not inside.any():
+        return out
+    x, y = c[inside, 0], c[inside, 1]
+    i = np.clip(np.searchsorted(a, x) - 1, 0, len(a) - 2)
+    j = np.clip(np.searchsorted(b, y) - 1, 0, len(b) - 2)
+    u, w = (x - a[i]) / (a[i + 1] - a[i]), (y - b[j]) / (b[j + 1] - b[j])
+    with np.errstate(invalid="ignore", over="ignore"):
+        out[inside] = ((1 - u) * (1 - w) * v[i, j] + u * (1 - w) * v[i + 1, j] + (1 - u) * w * v[i, j + 1]
+                       + u * w * v[i + 1, j + 1])
+    return out
 
 
 def contour_levels(values, n: int = N_LEVELS) -> np.ndarray:
@@ -221,8 +245,10 @@ def _ro(a) -> np.ndarray:
 
 
 def _effective(spec: SurfaceSpec, P: int, function: bool) -> SurfaceSpec:
-    """The spec that can be drawn: valid distinct indices, function mode on its own axes, 1d below 2 params."""
-    kind = "1d" if P < 2 else spec.kind
+    """The spec that can be drawn: valid distinct indices, function mode on its own axes, exact only for axes."""
+    if spec.kind == "2d" and P < 2:
+        raise ValueError("a 2D surface needs two parameters; this has one: see the 1D slice")
+    kind = spec.kind
     plane = "axes" if function else spec.plane
     want = 1 if kind == "1d" else 2
     idx = [i for i in spec.indices if 0 <= i < P][:want]
@@ -245,24 +271,23 @@ def _plane(spec: SurfaceSpec, net, center, traj, names) -> tuple[list, tuple, st
         try:
             d1, d2, info = landscape.directions(net, "pca", trajectory=traj)
         except ValueError as e:
-            fallback = replace(spec, plane="random")
-            dirs, labels, note, fallback = _plane(fallback, net, center, traj, names)
+            dirs, labels, _, fallback = _plane(replace(spec, plane="random"), net, center, traj, names)
             return dirs, labels, f"{str(e).split(';')[0]}: showing random directions for now.", fallback
         e1, e2 = info["explained"]
         labels = (f"PCA 1 ({e1:.0%})", f"PCA 2 ({e2:.0%})")[:m]
-        share = e1 if m == 1 else e1 + e2
-        note = (f"PCA of the path (Li et al. 2018), through the current point: it explains {share:.0%} of the "
+        share = f"{e1:.0%}" if m == 1 else f"{e1:.0%} + {e2:.0%}"
+        note = (f"PCA of the path (Li et al. 2018), through the current point: it explains {share} of the "
                 "movement; the path is projected onto it.")
         return [d1, d2][:m], labels, note, spec
     if spec.plane == "random":
         try:
             d1, d2, _ = landscape.directions(net, "random", seed=spec.seed, params=center)
-        except ValueError as e:
-            return _plane(replace(spec, plane="axes"), net, center, traj, names)[:2] + (str(e), replace(
-                spec, plane="axes"))
+        except ValueError as e:  # all weights zero: nothing to scale random directions to
+            dirs, labels, _, axes = _plane(replace(spec, plane="axes"), net, center, traj, names)
+            return dirs, labels, str(e).split(";")[0] + ": showing two parameters instead.", axes
         labels = ("random direction 1", "random direction 2")[:m]
         note = ("Random filter-normalised directions (Li et al. 2018) through the current point; "
-                "the path is projected onto the plane.")
+                f"the path is projected onto the {'line' if m == 1 else 'plane'}.")
         return [d1, d2][:m], labels, note, spec
     dirs = []
     for i in spec.indices:
@@ -272,7 +297,8 @@ def _plane(spec: SurfaceSpec, net, center, traj, names) -> tuple[list, tuple, st
     labels = tuple(names[i] for i in spec.indices)
     if spec.exact:
         only = " and ".join(labels)
-        note = f"Exact: only {only} {'is' if m == 1 else 'are'} trained — the path lies on this surface."
+        note = (f"Exact: only {only} {'is' if m == 1 else 'are'} trained — the path lies on this "
+                f"{'curve' if m == 1 else 'surface'}.")
     else:
         note = "Other parameters keep moving: the slice is re-cut around the current point."
     return dirs, labels, note, spec
@@ -294,18 +320,18 @@ def _frame(spec: SurfaceSpec, coords, func, center) -> list[tuple[float, float]]
     if spec.span is not None:
         return [(-spec.span, spec.span)] * m
     lo_min = MIN_HALF[spec.plane]
-    a_lo, a_hi, b_lo, b_hi = landscape.auto_range(coords, margin=FRAME_MARGIN, min_half_width=lo_min)
+    # functions are framed by their own range (widened to keep the path in view), networks by ± lo_min
+    a_lo, a_hi, b_lo, b_hi = landscape.auto_range(coords, margin=FRAME_MARGIN,
+                                                  min_half_width=1e-6 if func is not None else lo_min)
     ranges = [(a_lo, a_hi), (b_lo, b_hi)][:m]
-    if func is not None:  # the function's own range, widened to keep the path in view
+    if func is not None:
         own = [func.default_range[i] for i in spec.indices]
-        ranges = [(min(lo, r_lo - center[i]), max(hi, r_hi - center[i]))
-                  for (lo, hi), (r_lo, r_hi), i in zip(ranges, own, spec.indices, strict=True)]
-        c = np.asarray(coords)[:, :m]
-        c = c[np.all(np.isfinite(c), axis=1)]
-        if c.size:  # only as wide as the path needs: the centre need not be in view
-            ranges = [(min(r_lo - center[i], c[:, k].min()), max(r_hi - center[i], c[:, k].max()))
-                      if False else rg for k, (rg, (r_lo, r_hi), i) in enumerate(zip(ranges, own, spec.indices,
-                                                                                       strict=True))]
+        # ... but at most FUNCTION_REACH widths of it beyond on each side (a diverging run leaves the view)
+        c = [float(center[i]) for i in spec.indices]
+        k = FUNCTION_REACH
+        ranges = [(max(min(lo + ci, r_lo), r_lo - k * (r_hi - r_lo)) - ci,
+                   min(max(hi + ci, r_hi), r_hi + k * (r_hi - r_lo)) - ci)
+                  for (lo, hi), (r_lo, r_hi), ci in zip(ranges, own, c, strict=True)]
     cap = MAX_HALF * lo_min
     return [(max(lo, -cap), min(hi, cap)) for lo, hi in ranges]
 

@@ -22,6 +22,7 @@ MAX_FPS = 30
 # Qt's painter holds Python's GIL, so every frame the GUI draws is time the training thread cannot run.
 # Snapshots are paced so that drawing them takes at most this share of the time, whatever the panels cost.
 GUI_SHARE = 0.25
+SURFACE_INTERVAL = 0.5  # seconds between coarse surface re-slices while running
 CHUNK_SECONDS = 0.010
 
 
@@ -30,6 +31,8 @@ class TrainingWorker(QObject):
     sigRunning = Signal(int)           # 1: a run started, 0: it ended
     sigProgress = Signal(int, int)     # epochs done, epochs asked for (run N epochs)
     sigError = Signal(str)             # a message for the user; the worker stays usable
+    sigSurface = Signal(object)        # SurfaceGrid (gdsim.surfaces), coarse while running, fine when idle
+    sigSurfaceMessage = Signal(str, str)  # kind, why that surface cannot be drawn yet
 
     def __init__(self):
         super().__init__()
@@ -45,6 +48,9 @@ class TrainingWorker(QObject):
         self._rate_clock = (0.0, 0)    # (time, step) where the current paced stretch began
         self._sps = 0.0
         self._sps_mark = (time.perf_counter(), 0)
+        self._surface_specs: dict = {}     # kind ("1d", "2d") -> SurfaceSpec of a visible surface panel
+        self._surface_clock = 0.0
+        self._start_params = None          # θ at the start of the run (exact-mode surfaces are centred there)
 
     # ---------------------------------------------------------------- commands (queued slots)
 
@@ -54,19 +60,35 @@ class TrainingWorker(QObject):
         self._stop_run()
         self.built = built
         self._sps = 0.0
+        self._start_params = built.net.params.copy()
         self._emit(force=True)
+        self._surfaces(coarse=False)
+
+    @Slot(object)
+    def _on_set_surface(self, spec) -> None:
+        """Show (or with ``spec.kind`` and ``None``-like removal, stop computing) a surface."""
+        kind, spec = spec if isinstance(spec, tuple) else (spec.kind, spec)
+        if spec is None:
+            self._surface_specs.pop(kind, None)
+            return
+        self._surface_specs[kind] = spec
+        self._surfaces(coarse=True, kinds=(kind,))
+        if not self._running:
+            self._surfaces(coarse=False, kinds=(kind,))
 
     @Slot()
     def _on_step(self) -> None:
         if self._guard():
             self._safely(self.built.trainer.step)
             self._emit(force=True)
+            self._surfaces(coarse=False)
 
     @Slot()
     def _on_epoch(self) -> None:
         if self._guard():
             self._safely(self.built.trainer.run_epoch)
             self._emit(force=True)
+            self._surfaces(coarse=False)
 
     @Slot(int)
     def _on_run(self, epochs: int) -> None:
@@ -140,8 +162,11 @@ class TrainingWorker(QObject):
         if finished:
             self._stop_run()
             self._emit(force=True)
+            self._surfaces(coarse=False)
             return
         self._emit()
+        if time.perf_counter() - self._surface_clock > SURFACE_INTERVAL:
+            self._surfaces(coarse=True)
         delay = 0 if allowed > done or self._rate <= 0 else max(1, int(1000 / self._rate))
         QtCore.QTimer.singleShot(delay, self._chunk)
 
@@ -180,6 +205,32 @@ class TrainingWorker(QObject):
     def _report(self, tb: str) -> None:
         self.sigError.emit("Training stopped because of an internal error:\n\n" + tb.strip().splitlines()[-1]
                            + "\n\nDetails:\n" + tb)
+
+    def _surfaces(self, coarse: bool, kinds=None) -> None:
+        """Recompute the visible surfaces at the current parameters (exact mode: around the start)."""
+        if self.built is None or not self._surface_specs:
+            return
+        from gdsim import surfaces
+
+        trainer = self.built.trainer
+        steps, points = trainer.trajectory.sample()
+        for kind in kinds or tuple(self._surface_specs):
+            spec = self._surface_specs.get(kind)
+            if spec is None or (coarse and spec.exact and self._running):
+                continue  # an exact surface does not move: computed once, fine
+            try:
+                with np.errstate(all="ignore"):
+                    grid = surfaces.compute(spec, trainer.net, trainer.X, trainer.t, trainer.loss_name, points,
+                                            steps, coarse=coarse, start=self._start_params)
+            except ValueError as e:  # e.g. PCA of a path with fewer than 3 points: say so, try again later
+                self.sigSurfaceMessage.emit(kind, str(e))
+                continue
+            except Exception:  # noqa: BLE001
+                self._report(traceback.format_exc())
+                self._surface_specs.pop(kind, None)
+                continue
+            self.sigSurface.emit(grid)
+        self._surface_clock = time.perf_counter()
 
     def _emit(self, force: bool = False) -> None:
         now = time.perf_counter()

@@ -114,22 +114,25 @@ class Trajectory:
 
     def state(self) -> dict:
         """Everything needed to carry on appending exactly as before (for saved sessions)."""
-        return {"steps": self.steps.state(), "points": self.points.state(), "ring": self._ring.copy(),
-                "ring_steps": self._ring_steps.copy(), "count": self._count}
+        filled = min(self._count, self._ring.shape[0])  # the rest of the ring is unwritten memory
+        return {"steps": self.steps.state(), "points": self.points.state(), "recent": self._ring.shape[0],
+                "ring": self._ring[:filled].copy(), "ring_steps": self._ring_steps[:filled].copy(),
+                "count": self._count}
 
     @classmethod
     def from_state(cls, state: dict) -> Trajectory:
         ring = np.asarray(state["ring"], dtype=np.float64)
         ring_steps = np.asarray(state["ring_steps"], dtype=np.float64)
-        if ring.ndim != 2 or ring_steps.shape != (ring.shape[0],):
+        recent, count = int(state["recent"]), int(state["count"])
+        if ring.ndim != 2 or ring_steps.shape != (ring.shape[0],) or ring.shape[0] != min(count, recent):
             raise ValueError("the saved trajectory's recent-steps ring is malformed")
-        t = cls(ring.shape[1], int(state["points"]["cap"]), ring.shape[0])
+        t = cls(ring.shape[1], int(state["points"]["cap"]), recent)
         t.steps = Series.from_state(state["steps"])
         t.points = Series.from_state(state["points"])
         if t.points._data.shape[1] != ring.shape[1]:
             raise ValueError(f"the saved trajectory has {t.points._data.shape[1]} parameters per point, "
                              f"its ring {ring.shape[1]}")
-        t._ring[...] = ring
-        t._ring_steps[...] = ring_steps
-        t._count = int(state["count"])
+        t._ring[: ring.shape[0]] = ring
+        t._ring_steps[: ring.shape[0]] = ring_steps
+        t._count = count
         return t

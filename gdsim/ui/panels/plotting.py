@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
@@ -31,3 +32,115 @@ def replace_export_menu(view, callback) -> None:
     action.triggered.connect(callback)
     scene.contextMenu = [action]
     scene.exportDialog = None
+
+
+# ---------------------------------------------------------------------------------------------- paths
+
+PATH_COLOUR = (235, 50, 35)
+EXTRA_COLOURS = [(255, 255, 255), (255, 160, 0), (0, 200, 255), (255, 90, 200), (120, 255, 120)]
+
+
+class PathItems:
+    """A descent path: a 2-px line (it is short), small dots on the steps, a hollow start and a filled end.
+
+    PlotDataItems throughout (not ScatterPlotItems) so the path follows the plot's log mode.
+    """
+
+    def __init__(self, plot_item: pg.PlotItem, colour=PATH_COLOUR, z: float = 10):
+        self.line = pg.PlotDataItem(pen=pg.mkPen(colour, width=2), connect="finite")
+        self.dots = pg.PlotDataItem(pen=None, symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None)
+        self.start = pg.PlotDataItem(pen=None, symbol="o", symbolSize=11, symbolBrush=None,
+                                     symbolPen=pg.mkPen(colour, width=2))
+        self.end = pg.PlotDataItem(pen=None, symbol="o", symbolSize=11, symbolBrush=colour,
+                                   symbolPen=pg.mkPen((255, 255, 255, 230), width=1.2))
+        for k, item in enumerate(self.items()):
+            item.setZValue(z + k)
+            plot_item.addItem(item, ignoreBounds=True)
+
+    def set(self, x, y, dots_from: int = 0, start: bool = True) -> None:
+        """Draw the path (x, y); dots from index ``dots_from`` on (a long sampled path would be a smear)."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        self.line.setData(x, y)
+        self.dots.setData(x[dots_from:], y[dots_from:])
+        first = ok[:1] if start else ok[:0]
+        self.start.setData(x[first], y[first])
+        self.end.setData(x[ok[-1:]], y[ok[-1:]])
+
+    def clear(self) -> None:
+        for item in self.items():
+            item.setData([], [])
+
+    def items(self) -> tuple:
+        return self.line, self.dots, self.start, self.end
+
+
+class ExtraPaths:
+    """Labelled extra paths (races, comparisons) with a legend that exists only while there are some."""
+
+    def __init__(self, plot_item: pg.PlotItem, z: float = 20):
+        self._plot = plot_item
+        self._z = z
+        self._items: list[pg.PlotDataItem] = []
+        self._legend = None
+
+    def show(self, paths, offsets=(0.0, 0.0)) -> None:
+        """``paths``: [(label, colour or None, (T, 2) coordinates)], drawn shifted by ``offsets``."""
+        for item in self._items:
+            self._plot.removeItem(item)  # also takes it out of the legend
+        self._items = []
+        if paths and self._legend is None:
+            self._legend = self._plot.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        for k, (label, colour, coords) in enumerate(paths):
+            colour = colour if colour is not None else EXTRA_COLOURS[k % len(EXTRA_COLOURS)]
+            c = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+            item = pg.PlotDataItem(c[:, 0] + offsets[0], c[:, 1] + offsets[1], pen=pg.mkPen(colour, width=2),
+                                   connect="finite", name=str(label), symbol="o", symbolSize=3,
+                                   symbolBrush=colour, symbolPen=None)
+            item.setZValue(self._z + k)
+            self._plot.addItem(item, ignoreBounds=True)
+            self._items.append(item)
+        if self._legend is not None:
+            self._legend.setVisible(bool(paths))
+
+    def items(self) -> list:
+        return list(self._items)
+
+
+# ---------------------------------------------------------------------------------------------- controls
+
+def param_combo(tooltip: str = "") -> QtWidgets.QComboBox:
+    """A parameter picker you can type into: "W2" lists every weight of layer 2 (matches anywhere in the name)."""
+    from PySide6 import QtCore
+
+    combo = QtWidgets.QComboBox()
+    combo.setEditable(True)
+    combo.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
+    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setMinimumContentsLength(7)
+    completer = combo.completer()
+    completer.setFilterMode(QtCore.Qt.MatchFlag.MatchContains)
+    completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.PopupCompletion)
+    completer.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
+    combo.setToolTip(tooltip)
+    return combo
+
+
+def set_combo_items(combo: QtWidgets.QComboBox, names, index: int) -> None:
+    """Replace a combo's items and select ``index`` without emitting its signals."""
+    combo.blockSignals(True)
+    try:
+        if [combo.itemText(i) for i in range(combo.count())] != list(names):
+            combo.clear()
+            combo.addItems(list(names))
+        combo.setCurrentIndex(index if 0 <= index < combo.count() else (0 if combo.count() else -1))
+    finally:
+        combo.blockSignals(False)
+
+
+def note_label() -> QtWidgets.QLabel:
+    """A small grey one-liner under a plot (what the picture does and does not show)."""
+    label = QtWidgets.QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #666; font-size: 8pt;")
+    return label

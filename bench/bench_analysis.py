@@ -1,0 +1,59 @@
+"""Curvature and comparison timing: λmax by power iteration against one gradient, and a learning-rate sweep
+against the same runs done with plain ``Trainer.run`` (what recording update signs costs).
+
+Reference workload: 2-8-8-1, tanh hidden, sigmoid output, BCE, 200 samples (XOR preset data), float64.
+Run: python bench/bench_analysis.py [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from gdsim import config as cfgmod
+from gdsim.engine import analysis, compare
+
+
+def best_time(fn, repeats: int):
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="best of N runs (default 5)")
+    args = parser.parse_args(argv)
+    cfg = cfgmod.load_preset("xor").with_changes(network={"hidden": (8, 8)})
+    built = cfgmod.build(cfg)
+    tr = built.trainer
+    net, X, t, loss = tr.net, tr.X, tr.t, tr.loss_name
+
+    t_grad, _ = best_time(lambda: net.forward_backward(X, t, loss), args.repeats * 20)
+    v = net.params.copy()
+    t_hvp, _ = best_time(lambda: analysis.hessian_vector_product(net, X, t, loss, v), args.repeats * 20)
+    t_lam, lam = best_time(lambda: analysis.top_eigenvalue_shaped(net, X, t, loss), args.repeats)
+    print(f"P = {net.n_params}, n = {X.shape[0]}")
+    print(f"gradient          {t_grad * 1e6:9.1f} µs")
+    print(f"HVP (2 gradients) {t_hvp * 1e6:9.1f} µs   ratio {t_hvp / t_grad:5.2f}")
+    print(f"λmax              {t_lam * 1e3:9.2f} ms   = {t_lam / t_hvp:5.1f} HVPs; λmax = {lam:.4g}, "
+          f"2/λmax = {analysis.stability_limit(lam):.4g}")
+
+    lrs, epochs = compare.default_lrs(), 300
+
+    def plain():
+        for lr in lrs:
+            cfgmod.build(cfg.with_changes(training={"lr": lr, "epochs": epochs})).trainer.run(epochs)
+
+    t_plain, _ = best_time(plain, args.repeats)
+    t_sweep, _ = best_time(lambda: compare.sweep(cfg, lrs, epochs), args.repeats)
+    print(f"sweep of {len(lrs)} η × {epochs} epochs: {t_sweep * 1e3:8.1f} ms; plain runs {t_plain * 1e3:8.1f} ms; "
+          f"ratio {t_sweep / t_plain:5.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,271 @@
+"""Backpropagation laid out step by step, with the actual numbers, for the backprop inspector.
+
+``backprop_phases`` walks one update in the order a lecture does: the forward pass layer by layer (z and a per
+neuron), the loss, the backward pass from the output down (δ per neuron, then ∂L/∂W and ∂L/∂b), and the
+plain gradient-descent update Δθ = −η·g. Each phase names the neurons (layer, index) and the flat parameter
+indices it touches, so the network graph can highlight them. The numbers are the engine's own: the deltas
+are computed exactly as ``Network.forward_backward`` computes them, and the tests compare the gradients.
+
+Layers are numbered as in the notes and in ``param_names``: layer 0 is the input x, layer l has z_l, a_l, W_l,
+b_l, and the last layer's a is ŷ. Formulas use the notes' symbols (·, −, ½, δ, η, φ').
+
+Also here: per-layer gradient norms and dead-ReLU counts for the gradient-flow panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.engine import activations, losses
+from gdsim.engine.network import Network
+
+MAX_TERMS = 8  # a sum with more terms than this is shortened to its first few and "… (n terms)"
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # "forward" | "loss" | "backward" | "update"
+    title: str
+    lines: tuple[str, ...]
+    neurons: tuple[tuple[int, int], ...] = ()  # (layer, index); layer 0 is the input
+    params: tuple[int, ...] = ()  # flat indices into net.params (edges and biases)
+
+
+# ---------------------------------------------------------------- number formatting
+
+
+def num(x: float) -> str:
+    """4 significant digits, no trailing zeros, a real minus sign: 0.95, 1, 0.00125, −0.05."""
+    x = float(x)
+    if x == 0:
+        return "0"  # also −0.0
+    return f"{x:.4g}".replace("-", "−")
+
+
+def _f(x: float) -> str:
+    """A factor in a product: negative numbers in parentheses, 0.5·(−0.05)."""
+    s = num(x)
+    return f"({s})" if s.startswith("−") else s
+
+
+def _sum(terms: list[str]) -> str:
+    if len(terms) > MAX_TERMS:
+        return " + ".join(terms[: MAX_TERMS - 2]) + f" + … ({len(terms)} terms)"
+    return " + ".join(terms)
+
+
+def _stats(v: np.ndarray) -> str:
+    return f"mean {num(v.mean())} over {v.size} samples (min {num(v.min())}, max {num(v.max())})"
+
+
+# ---------------------------------------------------------------- the phases
+
+
+def backprop_phases(net: Network, X, y, loss: str, lr: float, sample: int | None = None) -> list[Phase]:
+    """One update on sample ``sample`` of (X, y), or on the batch mean when ``sample`` is None."""
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    y = np.asarray(y)
+    t = net.targets(y.reshape(1) if y.ndim == 0 else y, loss)
+    if t.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y {t.shape[0]}")
+    if sample is not None:
+        if not -X.shape[0] <= int(sample) < X.shape[0]:
+            raise ValueError(f"sample {sample} is out of range: the data has {X.shape[0]} rows")
+        k = int(sample) % X.shape[0]
+        X, t = X[k:k + 1], t[k:k + 1]
+    one = X.shape[0] == 1
+    zs, acts = net.forward_all(X)
+    value = float(losses.value(loss, zs[-1], acts[-1], t))
+    deltas, grad = _backward(net, zs, acts, t, loss)
+    n_layers = len(net.layers)
+
+    phases = [_forward(net, li, zs, acts, one) for li in range(1, n_layers + 1)]
+    phases.append(_loss(net, loss, zs[-1], acts[-1], t, value, one))
+    for li in range(n_layers, 0, -1):
+        phases.append(_backward_phase(net, li, loss, zs, acts, t, deltas, grad, one))
+    for li in range(1, n_layers + 1):
+        phases.append(_update(net, li, grad, float(lr)))
+    return phases
+
+
+def _backward(net: Network, zs, acts, t, loss) -> tuple[list[np.ndarray], np.ndarray]:
+    """δ of every layer (∂L/∂z of the mean loss, per sample row) and the flat gradient, as forward_backward."""
+    grad = np.empty_like(net.params)
+    deltas: list[np.ndarray] = [None] * len(net.layers)  # type: ignore[list-item]
+    delta = losses.grad_z(loss, zs[-1], acts[-1], t, net.output_activation)
+    for i in range(len(net.layers) - 1, -1, -1):
+        layer = net.layers[i]
+        s = layer.slots
+        deltas[i] = delta
+        np.matmul(acts[i].T, delta, out=grad[s.w].reshape(s.n_in, s.n_out))
+        np.add.reduce(delta, axis=0, out=grad[s.b])
+        if i:
+            below = net.layers[i - 1]
+            delta = activations.backward(below.activation, zs[i - 1], acts[i], delta @ layer.W.T)
+    return deltas, grad
+
+
+def _w_index(net: Network, li: int, i: int, j: int) -> int:
+    s = net.slots[li - 1]
+    return s.w.start + i * s.n_out + j
+
+
+def _layer_params(net: Network, li: int) -> tuple[int, ...]:
+    s = net.slots[li - 1]
+    return tuple(range(s.w.start, s.w.stop)) + tuple(range(s.b.start, s.b.stop))
+
+
+def _a_name(li: int, i: int, n_layers: int) -> str:
+    if li == 0:
+        return f"x[{i}]"
+    return f"ŷ[{i}]" if li == n_layers else f"a{li}[{i}]"
+
+
+def _forward(net: Network, li: int, zs, acts, one: bool) -> Phase:
+    layer = net.layers[li - 1]
+    z, a, prev = zs[li - 1], acts[li], acts[li - 1]
+    act = layer.activation
+    last = li == len(net.layers)
+    lines = []
+    for j in range(layer.n_out):
+        if one:
+            terms = [f"{_f(layer.W[i, j])}·{_f(prev[0, i])}" for i in range(layer.n_in)]
+            lines.append(f"z{li}[{j}] = {_sum(terms + [num(layer.b[j])])} = {num(z[0, j])}")
+        else:
+            src = "x" if li == 1 else f"a{li - 1}"
+            lines.append(f"z{li}[{j}] = {src}·W{li}[:,{j}] + b{li}[{j}]: {_stats(z[:, j])}")
+        out = f"ŷ[{j}]" if last else f"a{li}[{j}]"
+        if act == "linear":
+            rhs = f"z{li}[{j}]"
+        elif act == "softmax":
+            rhs = f"softmax(z{li})[{j}]"
+        else:
+            rhs = f"{act}({num(z[0, j])})" if one else f"{act}(z{li}[{j}])"
+        lines.append(f"{out} = {rhs} = {num(a[0, j])}" if one else f"{out} = {rhs}: {_stats(a[:, j])}")
+    neurons = tuple((li - 1, i) for i in range(layer.n_in)) + tuple((li, j) for j in range(layer.n_out))
+    what = "output layer" if last else f"hidden layer {li}"
+    return Phase("forward", f"Forward: {what} (z = W·a + b, a = {act}(z))", tuple(lines), neurons,
+                 _layer_params(net, li))
+
+
+def _loss(net: Network, loss: str, z, a, t, value: float, one: bool) -> Phase:
+    n_layers, k_out = len(net.layers), a.shape[1]
+    lines = []
+    if one:
+        yh, yt = a[0], t[0]
+        lines.append("ŷ = " + ", ".join(num(v) for v in yh) + ";  y = " + ", ".join(num(v) for v in yt))
+        if loss in ("mse", "half_mse"):
+            half = "½" if loss == "half_mse" else ""
+            if k_out == 1:
+                lines.append(f"L = {half}(ŷ − y)² = {half}({num(yh[0])} − {num(yt[0])})² = {num(value)}")
+            else:
+                sq = [f"({num(p)} − {num(q)})²" for p, q in zip(yh, yt, strict=True)]
+                lines.append(f"L = {half}(1/{k_out})·Σₖ(ŷₖ − yₖ)² = {half}(1/{k_out})·[{_sum(sq)}] = {num(value)}")
+        elif loss == "bce":
+            parts = [f"{_f(q)}·ln {num(p)} + {_f(1 - q)}·ln {num(1 - p)}" for p, q in zip(yh, yt, strict=True)]
+            mean = "" if k_out == 1 else f"(1/{k_out})·Σₖ"
+            lines.append(f"L = −{mean}[y·ln ŷ + (1 − y)·ln(1 − ŷ)] = −[{_sum(parts)}] = {num(value)}")
+        else:  # cross_entropy on a softmax output
+            c = int(np.argmax(yt))
+            lines.append(f"L = −ln ŷ[c] with the true class c = {c}: −ln {num(yh[c])} = {num(value)}")
+    else:
+        formula = {"mse": "(ŷ − y)²", "half_mse": "½(ŷ − y)²", "bce": "−[y·ln ŷ + (1 − y)·ln(1 − ŷ)]",
+                   "cross_entropy": "−ln ŷ[c]"}[loss]
+        lines.append(f"L = mean over {a.shape[0]} samples of {formula} = {num(value)}")
+    return Phase("loss", f"Loss ({loss})", tuple(lines), tuple((n_layers, j) for j in range(k_out)), ())
+
+
+def _output_delta_text(net: Network, loss: str, li: int, j: int, z, a, t, d: float, one: bool) -> str:
+    """δ of output neuron j: the formula the loss/activation pairing gives, then its numbers."""
+    k_out = a.shape[1]
+    per_k = "" if k_out == 1 else f"/{k_out}"
+    act = net.output_activation
+    head = f"δ{li}[{j}] = ∂L/∂z{li}[{j}]"
+    if (loss, act) in (("bce", "sigmoid"), ("cross_entropy", "softmax")):
+        per_k = per_k if loss == "bce" else ""  # cross-entropy sums over the classes: no 1/K
+        rule = f"(ŷ − y){per_k}"
+        nums = f"({num(a[0, j])} − {num(t[0, j])}){per_k}" if one else ""
+    elif act == "softmax":  # mse on a softmax: the Jacobian mixes the outputs
+        rule, nums = "Σₖ ∂L/∂ŷₖ·∂ŷₖ/∂z[j] (softmax Jacobian)", ""
+    else:
+        scale = "" if loss == "half_mse" else "2"
+        rule = f"{scale}(ŷ − y)·φ'(z){per_k}"
+        if one:
+            dphi = float(activations.derivative(act, z[:, j:j + 1], a[:, j:j + 1])[0, 0])
+            nums = f"{scale}({num(a[0, j])} − {num(t[0, j])})·{_f(dphi)}{per_k}"
+        else:
+            nums = ""
+    if one:
+        return f"{head} = {rule} = {nums + ' = ' if nums else ''}{num(d)}"
+    return f"{head} = {rule}: mean over {a.shape[0]} samples = {num(d)}"
+
+
+def _backward_phase(net: Network, li: int, loss: str, zs, acts, t, deltas, grad, one: bool) -> Phase:
+    layer = net.layers[li - 1]
+    n = acts[0].shape[0]
+    delta = deltas[li - 1] * n  # per-sample δ: the gradient of that sample's own loss
+    d_mean = delta.mean(axis=0)
+    last = li == len(net.layers)
+    lines = []
+    for j in range(layer.n_out):
+        if last:
+            lines.append(_output_delta_text(net, loss, li, j, zs[-1], acts[-1], t, d_mean[j], one))
+            continue
+        above = net.layers[li]
+        rule = f"(Σₖ W{li + 1}[{j},k]·δ{li + 1}[k])·φ'(z{li}[{j}])"
+        if one:
+            d_above = deltas[li][0] * n
+            terms = [f"{_f(above.W[j, k])}·{_f(d_above[k])}" for k in range(above.n_out)]
+            dphi = float(activations.derivative(layer.activation, zs[li - 1][:, j:j + 1],
+                                                acts[li][:, j:j + 1])[0, 0])
+            lines.append(f"δ{li}[{j}] = {rule} = ({_sum(terms)})·{_f(dphi)} = {num(d_mean[j])}")
+        else:
+            lines.append(f"δ{li}[{j}] = {rule}: mean over {n} samples = {num(d_mean[j])}")
+    prev = acts[li - 1]
+    for i in range(layer.n_in):
+        for j in range(layer.n_out):
+            g = grad[_w_index(net, li, i, j)]
+            src = _a_name(li - 1, i, len(net.layers))
+            if one:
+                lines.append(f"∂L/∂W{li}[{i},{j}] = {src}·δ{li}[{j}] = {_f(prev[0, i])}·{_f(d_mean[j])} = {num(g)}")
+            else:
+                lines.append(f"∂L/∂W{li}[{i},{j}] = mean over samples of {src}·δ{li}[{j}] = {num(g)}")
+    for j in range(layer.n_out):
+        lines.append(f"∂L/∂b{li}[{j}] = δ{li}[{j}] = {num(grad[net.slots[li - 1].b.start + j])}")
+    what = "output layer" if last else f"hidden layer {li}"
+    neurons = tuple((li, j) for j in range(layer.n_out)) + tuple((li - 1, i) for i in range(layer.n_in))
+    return Phase("backward", f"Backward: {what} (δ, ∂L/∂W{li}, ∂L/∂b{li})", tuple(lines), neurons,
+                 _layer_params(net, li))
+
+
+def _update(net: Network, li: int, grad: np.ndarray, lr: float) -> Phase:
+    params = _layer_params(net, li)
+    lines = []
+    for p in params:
+        name, g, w = net.param_names[p], grad[p], net.params[p]
+        step = -lr * g
+        lines.append(f"Δ{name} = −η·∂L/∂{name} = −{num(lr)}·{_f(g)} = {num(step)};  {name}: {num(w)} → {num(w + step)}")
+    layer = net.layers[li - 1]
+    neurons = tuple((li, j) for j in range(layer.n_out))
+    return Phase("update", f"Update layer {li}: Δθ = −η·g (plain gradient descent, η = {num(lr)})", tuple(lines),
+                 neurons, params)
+
+
+# ---------------------------------------------------------------- gradient flow
+
+
+def layer_gradient_norms(net: Network, grad: np.ndarray) -> np.ndarray:
+    """‖∂L/∂W_l‖ for each layer l (biases left out), (L,): vanishing and exploding gradients at a glance."""
+    grad = np.asarray(grad, dtype=np.float64)
+    if grad.shape != (net.n_params,):
+        raise ValueError(f"the gradient has {grad.size} values but the network {net.n_params} parameters")
+    return np.array([np.linalg.norm(grad[s.w]) for s in net.slots])
+
+
+def dead_relus(net: Network, X) -> int:
+    """ReLU units whose output is zero on every sample of X: they pass no gradient, so they never recover."""
+    _, acts = net.forward_all(X)
+    return sum(int(np.count_nonzero(np.all(acts[i + 1] == 0.0, axis=0)))
+               for i, layer in enumerate(net.layers) if layer.activation == "relu")

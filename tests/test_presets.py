@@ -1,0 +1,87 @@
+"""Presets: every one builds and trains; the notes' presets show what they promise; explicit parameters."""
+
+import os
+
+import numpy as np
+import pytest
+
+from gdsim import config as cfgmod
+from gdsim.engine.inspect import backprop_phases, dead_relus, layer_gradient_norms
+
+NEW = ("worked_example_221", "package_221", "vanishing_sigmoid", "dead_relu")
+
+
+@pytest.mark.parametrize("name", cfgmod.preset_names())
+def test_every_preset_builds_and_trains_two_epochs(name):
+    cfg = cfgmod.load_preset(name)
+    assert cfg.name and cfg.description and "\n" not in cfg.description
+    built = cfgmod.build(cfg)
+    built.trainer.run(2)
+    assert built.trainer.epoch == 2 or built.trainer.status != "running"
+
+
+def test_notes_presets_exist():
+    assert set(NEW) <= set(cfgmod.preset_names())
+
+
+def test_worked_example_first_step_matches_the_notes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the preset's csv:resources/... path resolves from any folder
+    built = cfgmod.build(cfgmod.load_preset("worked_example_221"))
+    t = built.trainer
+    assert np.array_equal(t.X, [[1.0, 2.0], [1.0, 2.0]])  # not standardised
+    assert built.net.n_params == 9
+    assert np.array_equal(built.net.layers[0].W, [[0.1, 0.2], [0.3, 0.4]])
+    assert np.array_equal(built.net.layers[1].W, [[0.5], [0.6]])
+    text = "\n".join(line for p in backprop_phases(built.net, t.X, t.y, t.loss_name, t.lr, sample=0)
+                     for line in p.lines)
+    assert "= 0.95" in text and "= 0.00125" in text and "= −0.05" in text
+    result = t.step()
+    assert result.loss == pytest.approx(0.00125)
+    # one sample twice gives exactly one sample's gradient: W2 -= η·a1·δ2 = 0.1·0.7·0.05
+    assert built.net.layers[1].W[0, 0] == pytest.approx(0.5035)
+
+
+def test_package_221_has_nine_parameters():
+    built = cfgmod.build(cfgmod.load_preset("package_221"))
+    assert built.net.sizes == [2, 2, 1] and built.net.n_params == 9
+
+
+def test_vanishing_sigmoid_first_layer_gets_a_tiny_gradient():
+    built = cfgmod.build(cfgmod.load_preset("vanishing_sigmoid"))
+    assert len(built.net.layers) == 7 and set(built.net.activations[:6]) == {"sigmoid"}
+    built.trainer.step()
+    norms = layer_gradient_norms(built.net, built.trainer.last_grad)
+    assert norms[0] < 1e-3 * norms[-1]
+
+
+def test_dead_relu_kills_units_where_a_small_eta_does_not():
+    cfg = cfgmod.load_preset("dead_relu")
+    big = cfgmod.build(cfg)
+    big.trainer.run(20)
+    small = cfgmod.build(cfg.with_changes(training={"lr": 0.1}))
+    small.trainer.run(20)
+    assert dead_relus(big.net, big.trainer.X) >= 10
+    assert dead_relus(small.net, small.trainer.X) == 0
+
+
+def test_explicit_params_wrong_length_is_one_clear_line():
+    cfg = cfgmod.load_preset("worked_example_221").with_changes(network={"hidden": (3,)})
+    with pytest.raises(ValueError, match=r"network.params must be 13 finite numbers for a 2-3-1 network, got 9"):
+        cfgmod.build(cfg)
+
+
+def test_params_and_standardize_round_trip_through_dicts():
+    cfg = cfgmod.load_preset("worked_example_221")
+    assert cfgmod.from_dict(cfg.to_dict()) == cfg
+    assert cfg.network.params == (0.1, 0.2, 0.3, 0.4, 0.0, 0.0, 0.5, 0.6, 0.0)
+    assert cfg.problem.standardize is False
+    assert cfgmod.Config().problem.standardize is True and cfgmod.Config().network.params is None
+
+
+def test_relative_csv_path_resolves_from_the_project_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert not os.path.exists("resources/data/package_sample.csv")
+    cfg = cfgmod.Config().with_changes(problem={"dataset": "csv:resources/data/package_sample.csv"})
+    assert cfgmod.make_data(cfg).n_features == 2
+    with pytest.raises(ValueError, match="not found"):
+        cfgmod.make_data(cfgmod.Config().with_changes(problem={"dataset": "csv:resources/data/nope.csv"}))
