@@ -273,21 +273,32 @@ def make_trainer(cfg: Config, data: datasets.Dataset, net: Network, mask=None) -
                    tol=t.tol, patience=t.patience, **t.optimizer_kwargs)
 
 
-def make_function_trainer(cfg: Config) -> Built:
+def make_function_trainer(cfg: Config, mask=None) -> Built:
     """Function mode: the same Trainer on a FunctionModel, a dummy (1, 1) X and one step per epoch."""
     p, t = cfg.problem, cfg.training
     model = FunctionModel(make_function(p.function), _start(p.start))
     trainer = Trainer(model, np.zeros((1, 1)), np.zeros(1), loss="mse", optimizer=t.optimizer, lr=t.lr,
                       batch_size=None, seed=t.seed, task="function", schedule=t.schedule,
                       schedule_kwargs=t.schedule_kwargs, weight_decay=t.weight_decay, clip_norm=t.clip_norm,
-                      max_epochs=t.epochs or None, tol=t.tol, patience=t.patience, **t.optimizer_kwargs)
+                      mask=mask, max_epochs=t.epochs or None, tol=t.tol, patience=t.patience,
+                      **t.optimizer_kwargs)
     return Built(cfg, None, model, trainer)
 
 
-def build(cfg: Config, data: datasets.Dataset | None = None) -> Built:
+def build(cfg: Config, data: datasets.Dataset | None = None, mask=None,
+          start: dict[int, float] | None = None) -> Built:
+    """Dataset, network and trainer for ``cfg``. ``mask`` trains only the chosen parameters (exact surfaces);
+    ``start`` sets chosen initial parameters {index: value} (a start point clicked on a surface)."""
     validate(cfg)
     if cfg.problem.function is not None:
-        return make_function_trainer(cfg)
+        if start:
+            point = list(make_function_trainer(cfg).net.params)
+            for i, v in start.items():
+                point[i] = v
+            cfg = cfg.with_changes(problem={"start": tuple(point)})
+        return make_function_trainer(cfg, mask)
     data = data or make_data(cfg)
     net = make_network(cfg, data)
-    return Built(cfg, data, net, make_trainer(cfg, data, net))
+    for i, v in (start or {}).items():
+        net.params[i] = v
+    return Built(cfg, data, net, make_trainer(cfg, data, net, mask))

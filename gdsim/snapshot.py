@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdsim.engine import contours
+from gdsim.engine import contours, inspect
 from gdsim.engine.datasets import Dataset
 from gdsim.engine.trainer import Trainer
 
@@ -49,6 +49,8 @@ class Snapshot:
     metric_name: str
     steps_per_second: float = 0.0
     output: dict = field(default_factory=dict)  # what the output view draws; see output_view()
+    layer_grad_norms: np.ndarray = field(default_factory=lambda: frozen([]))  # ‖∂L/∂W_l‖ per layer, last step
+    dead_relus: int = 0                          # ReLU units silent on every training sample
 
     @property
     def diverged(self) -> bool:
@@ -109,4 +111,15 @@ def take(trainer: Trainer, data: Dataset | None = None, steps_per_second: float 
         recent=trainer.trajectory.last_steps(), sizes=tuple(net.sizes), activations=tuple(net.activations),
         param_names=tuple(net.param_names), task=trainer.task, metric_name=trainer.metric_name,
         steps_per_second=steps_per_second, output=output_view(trainer, data) if data is not None else {},
+        **_gradient_flow(trainer, data),
     )
+
+
+def _gradient_flow(trainer: Trainer, data: Dataset | None) -> dict:
+    net = trainer.net
+    if data is None or not hasattr(net, "slots"):
+        return {}
+    with np.errstate(all="ignore"):
+        norms = inspect.layer_gradient_norms(net, trainer.last_grad)
+        dead = inspect.dead_relus(net, trainer.X) if "relu" in net.activations else 0
+    return {"layer_grad_norms": frozen(norms), "dead_relus": dead}

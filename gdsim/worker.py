@@ -33,6 +33,7 @@ class TrainingWorker(QObject):
     sigError = Signal(str)             # a message for the user; the worker stays usable
     sigSurface = Signal(object)        # SurfaceGrid (gdsim.surfaces), coarse while running, fine when idle
     sigSurfaceMessage = Signal(str, str)  # kind, why that surface cannot be drawn yet
+    sigSaved = Signal(str)             # a session file was written
 
     def __init__(self):
         super().__init__()
@@ -115,6 +116,20 @@ class TrainingWorker(QObject):
                 self.sigError.emit(str(e))
             if not self._running:
                 self._emit(force=True)
+
+    @Slot(str)
+    def _on_save_session(self, path: str) -> None:
+        """The worker owns the trainer, so it is the one that writes its state."""
+        if self.built is None:
+            return
+        from gdsim import session
+
+        try:
+            session.save(path, self.built)
+        except (ValueError, OSError) as e:
+            self.sigError.emit(f"Could not save the session: {e}")
+            return
+        self.sigSaved.emit(path)
 
     @Slot(float)
     def _on_set_rate(self, steps_per_second: float) -> None:

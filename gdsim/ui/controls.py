@@ -7,10 +7,13 @@ from PySide6.QtCore import Signal
 
 from gdsim import config as cfgmod
 from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
+from gdsim.engine.function_model import make_function
+from gdsim.engine.functions import FUNCTIONS
 from gdsim.ui.panels.data_preview import DataPreview
 from gdsim.ui.widgets import SciSpinBox
 
 MAX_LAYERS, MAX_NEURONS = 6, 16
+CUSTOM = "function:custom…"
 HYPER_LABELS = {"momentum": "Momentum μ", "dampening": "Dampening", "lr_decay": "η decay",
                 "initial_accumulator_value": "Initial sum", "eps": "ε", "alpha": "Smoothing α",
                 "centered": "Centred", "beta1": "β₁", "beta2": "β₂", "amsgrad": "AMSGrad"}
@@ -109,7 +112,23 @@ class SetupPanel(QtWidgets.QWidget):
         box = QtWidgets.QGroupBox("Problem")
         form = QtWidgets.QFormLayout(box)
         self.dataset = _combo(datasets.NAMES, "xor", "Which data to learn: five classification and three "
-                              "regression problems (package: salary from CGPA and profile score)")
+                              "regression problems (package: salary from CGPA and profile score) — or a "
+                              "function to minimise directly (function mode)")
+        self.dataset.insertSeparator(self.dataset.count())
+        for name in FUNCTIONS:
+            self.dataset.addItem(f"function:{name}")
+            self.dataset.setItemData(self.dataset.count() - 1, FUNCTIONS[name].description,
+                                     QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.dataset.addItem(CUSTOM)
+        self.expression = QtWidgets.QLineEdit("x**2 + 3*sin(y)")
+        self.expression.setToolTip("A function of x (and y): numbers, + − * / **, sin cos tan exp log sqrt abs "
+                                   "tanh …, pi, e. Press Enter to use it.")
+        self.start = QtWidgets.QLineEdit()
+        self.start.setPlaceholderText("default")
+        self.start.setToolTip("Start point, e.g. -1.5, 2 (empty: the function's usual start)")
+        self.function_hint = QtWidgets.QLabel("")
+        self.function_hint.setStyleSheet("color: #c0392b;")
+        self.function_hint.setWordWrap(True)
         self.samples = _spin(4, 100_000, 200, "Number of samples generated")
         self.noise = _spin(0.0, 10.0, 0.1, "Noise added to the generated data", step=0.05, decimals=2)
         self.test_fraction = _spin(0.0, 0.9, 0.2, "Share of samples held out as a test set", 0.05, 2)
@@ -117,8 +136,11 @@ class SetupPanel(QtWidgets.QWidget):
                                "weights and the shuffling: the same seed gives the same run")
         self.regenerate = QtWidgets.QPushButton("Regenerate")
         self.regenerate.setToolTip("Draw a new sample with the next seed")
-        self.csv_label = QtWidgets.QLabel("")
         form.addRow("Dataset", self.dataset)
+        form.addRow("f(x, y) =", self.expression)
+        form.addRow("Start", self.start)
+        form.addRow(self.function_hint)
+        self.problem_form = form
         form.addRow("Samples", self.samples)
         form.addRow("Noise", self.noise)
         form.addRow("Test fraction", self.test_fraction)
@@ -129,15 +151,16 @@ class SetupPanel(QtWidgets.QWidget):
         self.preview = DataPreview()
         self.preview.setToolTip("The training data (colour: class)")
         form.addRow(self.preview)
-        for w in (self.dataset,):
-            w.currentTextChanged.connect(lambda *_: self._emit("problem"))
+        self.dataset.currentTextChanged.connect(lambda *_: (self._sync_mode(), self._emit("problem")))
+        for w in (self.expression, self.start):
+            w.editingFinished.connect(lambda: self._emit("problem"))
         for w in (self.samples, self.noise, self.test_fraction, self.data_seed):
             w.valueChanged.connect(lambda *_: self._emit("problem"))
         self.regenerate.clicked.connect(lambda: self.data_seed.setValue(self.data_seed.value() + 1))
         return box
 
     def _network_box(self) -> QtWidgets.QGroupBox:
-        box = QtWidgets.QGroupBox("Network")
+        box = self.network_box = QtWidgets.QGroupBox("Network")
         lay = QtWidgets.QVBoxLayout(box)
         head = QtWidgets.QHBoxLayout()
         self.remove_layer = QtWidgets.QToolButton(text="−")
@@ -174,7 +197,7 @@ class SetupPanel(QtWidgets.QWidget):
 
     def _training_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Training")
-        form = QtWidgets.QFormLayout(box)
+        form = self.training_form = QtWidgets.QFormLayout(box)
         self.loss = _combo(["auto", *losses.NAMES], "auto", "Loss function; auto: BCE or cross-entropy for "
                            "classification, MSE for regression")
         self.optimizer = _combo(optimizers.NAMES, "sgd", "Update rule (PyTorch's formulas and defaults)")
@@ -197,7 +220,7 @@ class SetupPanel(QtWidgets.QWidget):
         self.clip = SciSpinBox(0.0, 1e6, 0.0, "Clip the gradient to this global norm (0: no clipping)")
         form.addRow("Weight decay", self.weight_decay)
         form.addRow("Clip ‖g‖", self.clip)
-        batch_row = QtWidgets.QHBoxLayout()
+        batch_row = self.batch_row = QtWidgets.QHBoxLayout()
         batch_row.addWidget(self.batch, 1)
         batch_row.addWidget(self.batch_size)
         form.addRow("Batches", batch_row)
@@ -264,6 +287,39 @@ class SetupPanel(QtWidgets.QWidget):
     def hyper_values(self) -> dict:
         return {k: (w.isChecked() if isinstance(w, QtWidgets.QCheckBox) else w.value()) for k, w in self.hyper.items()}
 
+    def function_mode(self) -> bool:
+        return self.dataset.currentText().startswith("function:")
+
+    def _sync_mode(self) -> None:
+        """Function mode has no data and no network: show only what applies."""
+        fn = self.function_mode()
+        form = self.problem_form
+        for w in (self.samples, self.noise, self.test_fraction, self.preview):
+            form.setRowVisible(w, not fn)
+        form.setRowVisible(self.expression, self.dataset.currentText() == CUSTOM)
+        form.setRowVisible(self.start, fn)
+        self.function_hint.setVisible(fn and bool(self.function_hint.text()))
+        self.network_box.setVisible(not fn)
+        for w in (self.loss, self.batch_row):
+            self.training_form.setRowVisible(w, not fn)
+
+    def _problem_fields(self) -> dict:
+        name = self.dataset.currentText()
+        if not name.startswith("function:"):
+            return {"dataset": name, "start": None}
+        spec = self.expression.text().strip() if name == CUSTOM else name.split(":", 1)[1]
+        text = self.start.text().strip()
+        try:
+            start = tuple(float(v) for v in text.replace(";", ",").split(",")) if text else None
+            make_function(spec)
+            self.function_hint.setText("")
+        except ValueError as e:
+            self.function_hint.setText(str(e) if "could not convert" not in str(e) else
+                                       f"start must be numbers separated by commas, got {text!r}")
+            start = None
+        self.function_hint.setVisible(bool(self.function_hint.text()))
+        return {"dataset": f"function:{spec}", "start": start}
+
     def _reinitialise(self) -> None:
         self._weight_offset += 1
         self._emit("network")
@@ -279,9 +335,15 @@ class SetupPanel(QtWidgets.QWidget):
         self._quiet = True
         try:
             p, n, t = cfg.problem, cfg.network, cfg.training
-            if p.dataset.startswith("csv:") and self.dataset.findText(p.dataset) < 0:
-                self.dataset.addItem(p.dataset)
-            self.dataset.setCurrentText(p.dataset)
+            name = p.dataset
+            if name.startswith("function:") and self.dataset.findText(name) < 0:
+                self.expression.setText(name.split(":", 1)[1])
+                name = CUSTOM
+            elif name.startswith("csv:") and self.dataset.findText(name) < 0:
+                self.dataset.insertItem(len(datasets.NAMES), name)
+            self.dataset.setCurrentText(name)
+            self.start.setText(", ".join(f"{v:g}" for v in p.start) if p.start else "")
+            self._sync_mode()
             self.samples.setValue(p.samples)
             self.noise.setValue(p.noise)
             self.test_fraction.setValue(p.test_fraction)
@@ -314,7 +376,7 @@ class SetupPanel(QtWidgets.QWidget):
         seed = self.data_seed.value()
         base = self._base
         return base.with_changes(
-            problem={"dataset": self.dataset.currentText(), "samples": self.samples.value(),
+            problem={**self._problem_fields(), "samples": self.samples.value(),
                      "noise": self.noise.value(), "test_fraction": self.test_fraction.value(), "seed": seed},
             network={"hidden": tuple(self.hidden()), "activations": tuple(self.hidden_acts()) or ("tanh",),
                      "output": None if self.output.currentText() == "auto" else self.output.currentText(),
@@ -333,4 +395,6 @@ def scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    # never clip the forms sideways: the dock is at least as wide as the widest row
+    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 4)
     return area

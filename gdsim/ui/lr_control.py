@@ -46,6 +46,7 @@ class LearningRateControl(QtWidgets.QWidget):
         self.hint = QtWidgets.QLabel("")
         self.hint.setObjectName("learningRateHint")
         self.hint.setStyleSheet("color: #666;")
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Fixed)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.label)

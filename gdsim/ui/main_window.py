@@ -1,28 +1,35 @@
-"""The main window: docks, menus, toolbar, dialogs. The only place that wires the worker to the panels."""
+"""The main window: docks, toolbar, status bar. The only place that wires the worker to the panels.
+
+File work lives in ``file_actions`` and the surfaces' wiring in ``surface_links`` (mixins); menus in ``menus``.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
+import warnings
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 
 from gdsim import config as cfgmod
-from gdsim import export
 from gdsim.snapshot import Snapshot
 from gdsim.ui.controls import SetupPanel, scrolling
+from gdsim.ui.file_actions import FileActions
 from gdsim.ui.lr_control import LearningRateControl
+from gdsim.ui.menus import build_menus
+from gdsim.ui.panels.function_info import FunctionInfo
 from gdsim.ui.panels.loss_curve import LossCurve
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.output_view import OutputView
 from gdsim.ui.panels.plotting import replace_export_menu
+from gdsim.ui.surface_links import SurfaceLinks
 from gdsim.ui.toolbar import TrainingToolbar
 from gdsim.worker import WorkerThread
 
 DEFAULT_PRESET = "xor"
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
+LEFT, RIGHT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
 
 
 def default_config() -> cfgmod.Config:
@@ -32,13 +39,15 @@ def default_config() -> cfgmod.Config:
         return cfgmod.Config()
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
     sigLoad = Signal(object)
     sigStep = Signal()
     sigEpoch = Signal()
     sigRun = Signal(int)
     sigSetLr = Signal(float)
     sigSetRate = Signal(float)
+    sigSetSurface = Signal(object)
+    sigSaveSession = Signal(str)
 
     def __init__(self, cfg: cfgmod.Config | None = None, restore_layout: bool = True):
         super().__init__()
@@ -48,45 +57,66 @@ class MainWindow(QtWidgets.QMainWindow):
         self.frames_drawn = 0
         self.data = None
         self.errors: list[str] = []  # every message shown to the user, newest last (tests read it)
-
-        self.worker_thread = WorkerThread()
-        worker = self.worker = self.worker_thread.worker
-        for sig, slot in ((self.sigLoad, worker._on_load), (self.sigStep, worker._on_step),
-                          (self.sigEpoch, worker._on_epoch), (self.sigRun, worker._on_run),
-                          (self.sigSetLr, worker._on_set_lr), (self.sigSetRate, worker._on_set_rate)):
-            sig.connect(slot, QtCore.Qt.ConnectionType.QueuedConnection)
-        queued = QtCore.Qt.ConnectionType.QueuedConnection  # explicit: these slots must run in the GUI thread
-        worker.sigSnapshot.connect(self._on_snapshot, queued)
-        worker.sigRunning.connect(self._on_running, queued)
-        worker.sigProgress.connect(self._on_progress, queued)
-        worker.sigError.connect(self._on_worker_error, queued)
+        self._start_worker()
 
         cfg = cfg or default_config()
         self.graph = NetworkGraph()
+        self.function_info = FunctionInfo()
+        self.centre = QtWidgets.QStackedWidget()
+        self.centre.addWidget(self.graph)
+        self.centre.addWidget(self.function_info)
         self.loss_curve = LossCurve()
         self.output_view = OutputView()
+        self._make_surfaces()
         self.setup = SetupPanel(cfg)
         self.lr_control = LearningRateControl(cfg.training.lr)
         self.toolbar = TrainingToolbar(self.lr_control, self)
         self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.toolbar)
-        self.setCentralWidget(self.graph)
-        self.docks: dict[str, QtWidgets.QDockWidget] = {}
-        self._dock("Setup", scrolling(self.setup), QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Loss", self.loss_curve, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Output", self.output_view, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCentralWidget(self.centre)
+        self._arrange_docks()
         self._status_bar()
-        self._menus()
+        build_menus(self)
         self._connect()
+        self._link_surfaces()
         self._default_state = self.saveState(SETTINGS_VERSION)
         if restore_layout:
             self._restore_layout()
         self._load(cfg)
 
+    def _start_worker(self) -> None:
+        self.worker_thread = WorkerThread()
+        worker = self.worker = self.worker_thread.worker
+        queued = QtCore.Qt.ConnectionType.QueuedConnection  # explicit: each side's slots run in its own thread
+        for sig, slot in ((self.sigLoad, worker._on_load), (self.sigStep, worker._on_step),
+                          (self.sigEpoch, worker._on_epoch), (self.sigRun, worker._on_run),
+                          (self.sigSetLr, worker._on_set_lr), (self.sigSetRate, worker._on_set_rate),
+                          (self.sigSetSurface, worker._on_set_surface),
+                          (self.sigSaveSession, worker._on_save_session)):
+            sig.connect(slot, queued)
+        worker.sigSnapshot.connect(self._on_snapshot, queued)
+        worker.sigRunning.connect(self._on_running, queued)
+        worker.sigProgress.connect(self._on_progress, queued)
+        worker.sigError.connect(self._on_worker_error, queued)
+        worker.sigSaved.connect(self._on_session_saved, queued)
+
     # ---------------------------------------------------------------- layout
+
+    def _arrange_docks(self) -> None:
+        """Setup on the left, the network in the middle, loss over outputs and surfaces on the right."""
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        self._dock("Setup", scrolling(self.setup), LEFT)
+        self._dock("Loss", self.loss_curve, RIGHT)
+        self._dock("Output", self.output_view, RIGHT)
+        for title, panel in (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
+                             ("3D surface", self.surface3d)):
+            self._dock(title, panel, RIGHT)
+            self.tabifyDockWidget(self.docks["Output"], self.docks[title])
+        self.docks["Output"].raise_()
+        self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [300, 600], QtCore.Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
-        dock.setObjectName(f"{title.lower()}Dock")
+        dock.setObjectName(title.lower().replace(" ", "_") + "Dock")
         dock.setWidget(widget)
         dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -114,53 +144,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.progress.setVisible(False)
         bar.addWidget(self.progress)
 
-    def _menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        presets = file.addMenu("Open &preset")
-        for name in cfgmod.preset_names():
-            try:
-                preset = cfgmod.load_preset(name)
-            except ValueError:
-                continue
-            act = presets.addAction(preset.name or name)
-            act.setToolTip(preset.description)
-            act.setStatusTip(preset.description)
-            act.triggered.connect(lambda _=False, n=name: self.open_preset(n))
-        file.addSeparator()
-        for label, ext in (("PNG image…", "png"), ("SVG drawing…", "svg"), ("CSV table…", "csv")):
-            act = file.addAction(f"Export loss curve as {label}")
-            act.triggered.connect(lambda _=False, e=ext: self._export_loss_dialog(e))
-        file.actions()[-3].setShortcut(QtGui.QKeySequence("Ctrl+E"))
-        act = file.addAction("Save window screenshot…")
-        act.triggered.connect(self._screenshot_dialog)
-        file.addSeparator()
-        act = file.addAction("&Quit")
-        act.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
-        act.triggered.connect(self.close)
-
-        train = bar.addMenu("&Train")
-        for act in self.toolbar.actions_for_menu():
-            train.addAction(act)
-
-        view = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        self.log_action = view.addAction("Logarithmic loss axis")
-        self.log_action.setCheckable(True)
-        self.log_action.setChecked(True)
-        self.log_action.toggled.connect(self.loss_curve.set_log_y)
-        self.gradient_action = view.addAction("Colour edges by gradient")
-        self.gradient_action.setCheckable(True)
-        self.gradient_action.toggled.connect(lambda on: self.graph.set_color_mode("gradient" if on else "weight"))
-        view.addSeparator()
-        view.addAction("Reset layout", self.reset_layout)
-
-        help_ = bar.addMenu("&Help")
-        help_.addAction("Keyboard shortcuts", self._show_shortcuts)
-        help_.addAction("About gdsim", self._about)
-
     def _connect(self) -> None:
         tb = self.toolbar
         tb.step.triggered.connect(self.sigStep)
@@ -168,16 +151,18 @@ class MainWindow(QtWidgets.QMainWindow):
         tb.run.toggled.connect(self._on_run_toggled)
         tb.reset.triggered.connect(self.reset)
         tb.run_n.clicked.connect(lambda: self._start_run(tb.epochs.value()))
+        tb.rate.currentIndexChanged.connect(lambda *_: self.sigSetRate.emit(tb.rate_value()))
         for title, panel, exts in (("network graph", self.graph, ("png", "svg")),
                                    ("loss curve", self.loss_curve, ("png", "svg", "csv")),
-                                   ("output view", self.output_view, ("png", "svg"))):
-            view = panel if hasattr(panel, "scene") and callable(panel.scene) else panel.plot_widget
-            replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self._export_panel_dialog(t, p, e))
-        self.graph.sigColorModeChanged.connect(
-            lambda mode: self.gradient_action.setChecked(mode == "gradient"))
-        tb.rate.currentIndexChanged.connect(lambda *_: self.sigSetRate.emit(tb.rate_value()))
-        self.lr_control.sigChanged.connect(self._on_lr_changed)
-        self.setup.sigChanged.connect(self._on_setup_changed)
+                                   ("output view", self.output_view, ("png", "svg")),
+                                   ("loss surface", self.surface2d, ("png", "svg")),
+                                   ("loss slice", self.surface1d, ("png", "svg"))):
+            view = panel if isinstance(panel, QtWidgets.QGraphicsView) or hasattr(panel, "getPlotItem") \
+                else panel.plot
+            replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self.export_panel_dialog(t, p, e))
+        self.graph.sigColorModeChanged.connect(lambda mode: self.gradient_action.setChecked(mode == "gradient"))
+        self.lr_control.sigChanged.connect(self.sigSetLr)
+        self.setup.sigChanged.connect(lambda _section: self._load(self.current_config()))
 
     # ---------------------------------------------------------------- commands
 
@@ -196,32 +181,58 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def reset(self) -> None:
         """Back to the initial weights of the current set-up (same seed), history cleared."""
-        self._load(self.current_config())
+        self._load(self.current_config(), keep_surfaces=True)
 
-    def _on_setup_changed(self, section: str) -> None:
-        self._load(self.current_config())
+    def import_csv_dialog(self) -> None:
+        from gdsim.ui.csv_import import CsvImportDialog
 
-    def _load(self, cfg: cfgmod.Config) -> bool:
+        dialog = CsvImportDialog(self)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            cfg = self.current_config().with_changes(problem=dialog.result_problem())
+            self.setup.set_config(cfg)
+            self._load(cfg)
+
+    def _load(self, cfg: cfgmod.Config, keep_surfaces: bool = False) -> bool:
+        """Build the set-up and hand it to the worker; a bad set-up is a message and changes nothing."""
         self.worker.pause()
+        mask = None
         try:
-            import warnings
-
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                built = cfgmod.build(cfg)
+                probe = cfgmod.build(cfg)
+                if self.exact_indices and keep_surfaces:
+                    import numpy as np
+
+                    mask = np.zeros(probe.net.n_params, bool)
+                    mask[[i for i in self.exact_indices if i < probe.net.n_params]] = True
+                start = self.start_override if keep_surfaces else None
+                built = cfgmod.build(cfg, mask=mask, start=start) if (mask is not None or start) else probe
         except (ValueError, OSError) as e:
             self.show_error(f"Cannot use this set-up: {e}")
             return False
         self.cfg = cfg
-        self.data = built.data
-        self.loss_curve.clear()
-        self.output_view.set_data(built.data)
-        self.setup.preview.set_data(built.data)
-        self.sigLoad.emit(built)
+        self._surfaces_for_new_model(built.net.param_names, keep_surfaces)
         hint = "; ".join(str(w.message) for w in caught)
-        self.statusBar().showMessage(hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)",
-                                     8000)
+        self._show_built(built, hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)")
         return True
+
+    def _show_built(self, built: cfgmod.Built, message: str) -> None:
+        self.data = built.data
+        function = getattr(built.net, "function", None)
+        if function is not None:
+            self.function_info.show_function(function)
+        self.centre.setCurrentWidget(self.function_info if function is not None else self.graph)
+        self.loss_curve.clear()
+        if built.data is not None:
+            self.output_view.set_data(built.data)
+        self.setup.preview.set_data(built.data)
+        if function is not None and not self.docks["Loss surface"].isVisible():
+            self.docks["Loss surface"].show()
+        if function is not None:
+            self.docks["Loss surface" if function.dim == 2 else "Loss slice"].raise_()
+        self.sigLoad.emit(built)
+        self._request_surfaces()
+        self.statusBar().showMessage(message, 8000)
 
     def _start_run(self, epochs: int) -> None:
         if self.worker.running:
@@ -238,9 +249,6 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.worker.pause()
 
-    def _on_lr_changed(self, lr: float) -> None:
-        self.sigSetLr.emit(lr)
-
     # ---------------------------------------------------------------- worker -> panels
 
     @Slot(object)
@@ -248,9 +256,11 @@ class MainWindow(QtWidgets.QMainWindow):
         start = time.thread_time()  # CPU time of this thread: waiting for the GIL is not drawing
         self.snapshot = s
         self.frames_drawn += 1
-        self.graph.show_snapshot(s)
+        if s.sizes:
+            self.graph.show_snapshot(s)
         self.loss_curve.show_snapshot(s)
         self.output_view.show_snapshot(s)
+        self._show_snapshot_on_surfaces(s)
         self._show_status(s)
         # the panels repaint before this zero-timer fires, so the worker learns what a whole frame costs
         QtCore.QTimer.singleShot(0, lambda: self.worker.seen(time.thread_time() - start))
@@ -259,8 +269,8 @@ class MainWindow(QtWidgets.QMainWindow):
         lab = self.status_labels
         lab["epoch"].setText(f"epoch {s.epoch}")
         lab["step"].setText(f"step {s.step}")
-        lab["loss"].setText(f"loss {_fmt(s.loss)}")
-        lab["grad"].setText(f"‖∇L‖ {_fmt(s.grad_norm)}")
+        lab["loss"].setText(f"{'value' if s.task == 'function' else 'loss'} {_fmt(s.loss)}")
+        lab["grad"].setText(f"‖∇‖ {_fmt(s.grad_norm)}")
         colour = {"diverged": "#c0392b", "converged": "#1e8449"}.get(s.status, "#333")
         lab["status"].setText(f"<b style='color:{colour}'>{s.status}</b>")
         lab["status"].setToolTip(s.message or "running, converged, diverged or max_epochs")
@@ -270,8 +280,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @Slot(int)
     def _on_running(self, running: int) -> None:
-        running = bool(running)
-        self.toolbar.set_running(running)
+        self.toolbar.set_running(bool(running))
         if not running:
             self.progress.setVisible(False)
 
@@ -289,73 +298,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.errors.append(message)
         self.statusBar().showMessage(message.splitlines()[0], 15000)
         if QtWidgets.QApplication.platformName() != "offscreen":
-            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "gdsim", message.split("\n\nDetails")[0],
-                                        parent=self)
+            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "gdsim",
+                                        message.split("\n\nDetails")[0], parent=self)
             if "\n\nDetails:\n" in message:
                 box.setDetailedText(message.split("\n\nDetails:\n", 1)[1])
             box.open()
-
-    # ---------------------------------------------------------------- export
-
-    def export_loss(self, path: str, width: int | None = None) -> None:
-        ext = export.check_path(path, ("png", "svg", "csv"))
-        if ext == "csv":
-            header, rows = export.loss_csv_rows(self.snapshot.step_history, self.snapshot.epoch_history)
-            export.write_csv(path, header, rows)
-        elif ext == "svg":
-            export.plot_svg(self.loss_curve, path)
-        else:
-            export.plot_png(self.loss_curve.getPlotItem(), path, width)
-
-    def _export_loss_dialog(self, ext: str) -> None:
-        if self.snapshot is not None:
-            self._export_dialog("loss curve", (ext,), self.export_loss)
-
-    def _export_panel_dialog(self, title: str, panel, exts) -> None:
-        def write(path, width):
-            ext = export.check_path(path, exts)
-            if ext == "csv":
-                self.export_loss(path)
-            elif ext == "svg":
-                export.plot_svg(panel, path)
-            else:
-                export.plot_png(panel, path, width)
-
-        self._export_dialog(title, exts, write)
-
-    def _export_dialog(self, title: str, exts, write) -> None:
-        """Ask for a file (and a PNG width), then write it; failures become a message, never a traceback."""
-        names = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)"}
-        stem = title.replace(" ", "_")
-        path, chosen = QtWidgets.QFileDialog.getSaveFileName(self, f"Export {title}", f"{stem}.{exts[0]}",
-                                                             ";;".join(names[e] for e in exts))
-        if not path:
-            return
-        if not Path(path).suffix:
-            path += "." + next(e for e in exts if names[e] == chosen)
-        width = None
-        if path.lower().endswith(".png"):
-            width, ok = QtWidgets.QInputDialog.getInt(self, "PNG width", "Width in pixels:", 1600, 200, 8000)
-            if not ok:
-                return
-        try:
-            write(path, width)
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-        except (ValueError, OSError) as e:
-            self.show_error(f"Could not export: {e}")
-
-    def save_screenshot(self, path: str) -> None:
-        export.check_path(path, ("png",))
-        if not self.grab().save(path, "PNG"):
-            raise OSError(f"could not write {path}")
-
-    def _screenshot_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save screenshot", "gdsim.png", "PNG image (*.png)")
-        if path:
-            try:
-                self.save_screenshot(path)
-            except (ValueError, OSError) as e:
-                self.show_error(f"Could not save: {e}")
 
     # ---------------------------------------------------------------- settings and closing
 
@@ -371,6 +318,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.restoreState(self._default_state, SETTINGS_VERSION)
         for dock in self.docks.values():
             dock.show()
+        self.docks["Output"].raise_()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         s = QtCore.QSettings()
@@ -384,10 +332,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.worker_thread.thread.isRunning():
             self.worker_thread.stop()
 
-    def _show_shortcuts(self) -> None:
+    def show_shortcuts(self) -> None:
         QtWidgets.QMessageBox.information(self, "Keyboard shortcuts", self.toolbar.shortcut_help())
 
-    def _about(self) -> None:
+    def about(self) -> None:
         from gdsim import __version__
 
         QtWidgets.QMessageBox.about(self, "About gdsim", f"<b>gdsim {__version__}</b><p>A desktop laboratory "
@@ -398,5 +346,3 @@ def _fmt(x: float) -> str:
     if x is None or not math.isfinite(x):
         return "—" if x is None or math.isnan(x) else "∞"
     return f"{x:.4g}"
-
-

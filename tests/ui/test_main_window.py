@@ -190,3 +190,45 @@ def test_gradient_colour_toggle_stays_in_step(win):
     assert win.graph.mode == "gradient" and win.graph.gradient_button.isChecked()
     win.graph.set_color_mode("weight")
     assert not win.gradient_action.isChecked()
+
+
+def test_function_mode_from_the_dataset_list(win, qtbot):
+    win.lr_control.spin.setValue(1.0)
+    win.setup.dataset.setCurrentText("function:bias5")
+    assert win.centre.currentWidget() is win.function_info and "5b" in win.function_info.text()
+    assert not win.setup.network_box.isVisibleTo(win.setup)
+    qtbot.waitUntil(lambda: win.snapshot.param_names == ("b",), timeout=5000)
+    button(win, "stepButton").click()
+    qtbot.waitUntil(lambda: win.snapshot.step == 1, timeout=5000)
+    assert win.snapshot.params[0] == pytest.approx(45.0)  # the notes: η = 1 overshoots from −5 to 45
+
+
+def test_custom_function_and_a_refused_one(win, qtbot):
+    win.setup.expression.setText("x**2 + 3*sin(y)")
+    win.setup.dataset.setCurrentText("function:custom…")
+    qtbot.waitUntil(lambda: win.snapshot.param_names == ("x", "y"), timeout=5000)
+    win.setup.expression.setText("__import__('os')")
+    win.setup.expression.editingFinished.emit()
+    assert "refused" in win.setup.function_hint.text() or "refused" in win.errors[-1]
+    assert win.worker_thread.thread.isRunning()
+
+
+def test_surfaces_are_computed_for_visible_docks(win, qtbot):
+    win.docks["Loss surface"].raise_()
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=10000)
+    assert win.surface2d.grid().values.ndim == 2
+    win.graph.sigParameterClicked.emit(3)
+    qtbot.waitUntil(lambda: win.surface1d.grid() is not None and win.surface1d.grid().spec.indices[0] == 3,
+                    timeout=10000)
+
+
+def test_exact_mode_trains_only_the_two_parameters(win, qtbot):
+    win.docks["Loss surface"].raise_()
+    win.surface2d.exact_check.setChecked(True)
+    first = None
+    qtbot.waitUntil(lambda: win.snapshot.step == 0, timeout=5000)
+    first = win.snapshot.params.copy()
+    button(win, "epochButton").click()
+    qtbot.waitUntil(lambda: win.snapshot.step == 1, timeout=5000)
+    moved = np.flatnonzero(win.snapshot.params != first)
+    assert set(moved) <= {0, 1} and len(moved) > 0

@@ -1,0 +1,123 @@
+"""The window's file work: exports, screenshots, sessions and the PyTorch script, each behind a dialog.
+
+A mixin of MainWindow, so main_window.py stays about wiring. Every failure becomes a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from gdsim import export, session, torch_export
+
+FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)",
+           "gdsim": "gdsim session (*.gdsim)", "py": "Python script (*.py)"}
+MAX_RECENT = 8
+
+
+class FileActions:
+    # ---------------------------------------------------------------- export
+
+    def export_loss(self, path: str, width: int | None = None) -> None:
+        ext = export.check_path(path, ("png", "svg", "csv"))
+        if ext == "csv":
+            header, rows = export.loss_csv_rows(self.snapshot.step_history, self.snapshot.epoch_history)
+            export.write_csv(path, header, rows)
+        elif ext == "svg":
+            export.plot_svg(self.loss_curve, path)
+        else:
+            export.plot_png(self.loss_curve.getPlotItem(), path, width)
+
+    def export_loss_dialog(self, ext: str) -> None:
+        if self.snapshot is not None:
+            self.file_dialog("loss curve", (ext,), self.export_loss)
+
+    def export_panel_dialog(self, title: str, panel, exts) -> None:
+        def write(path, width):
+            ext = export.check_path(path, exts)
+            if ext == "csv":
+                self.export_loss(path)
+            elif hasattr(panel, "export_image"):
+                panel.export_image(path, width)
+            elif ext == "svg":
+                export.plot_svg(panel, path)
+            else:
+                export.plot_png(panel, path, width)
+
+        self.file_dialog(title, exts, write)
+
+    def file_dialog(self, title: str, exts, write, save: bool = True) -> None:
+        """Ask for a file (and a PNG width), then call ``write(path, width)``; errors become a message."""
+        stem = title.replace(" ", "_")
+        ask = QtWidgets.QFileDialog.getSaveFileName if save else QtWidgets.QFileDialog.getOpenFileName
+        path, chosen = ask(self, f"{'Export' if save else 'Open'} {title}", f"{stem}.{exts[0]}" if save else "",
+                           ";;".join(FILTERS[e] for e in exts))
+        if not path:
+            return
+        if save and not Path(path).suffix:
+            path += "." + next((e for e in exts if FILTERS[e] == chosen), exts[0])
+        width = None
+        if save and path.lower().endswith(".png"):
+            width, ok = QtWidgets.QInputDialog.getInt(self, "PNG width", "Width in pixels:", 1600, 200, 8000)
+            if not ok:
+                return
+        try:
+            write(path, width)
+            if save:
+                self.statusBar().showMessage(f"Saved {path}", 5000)
+        except (ValueError, OSError) as e:
+            self.show_error(f"Could not {'save' if save else 'open'} {Path(path).name}: {e}")
+
+    def save_screenshot(self, path: str) -> None:
+        export.check_path(path, ("png",))
+        if not self.grab().save(path, "PNG"):
+            raise OSError(f"could not write {path}")
+
+    def screenshot_dialog(self) -> None:
+        self.file_dialog("window screenshot", ("png",), lambda path, _w: self.save_screenshot(path))
+
+    # ---------------------------------------------------------------- sessions
+
+    def save_session(self, path: str) -> None:
+        """The worker owns the trainer, so it writes the file; the result comes back as a message."""
+        session.check_save_path(path)
+        self.sigSaveSession.emit(str(path))
+
+    def open_session(self, path: str) -> None:
+        built = session.load(path)
+        self.setup.set_config(built.config)
+        self.lr_control.set_value(built.trainer.lr)
+        self._show_built(built, f"Opened {Path(path).name}: step {built.trainer.step_count}, "
+                                f"epoch {built.trainer.epoch}")
+        self.remember_recent(path)
+
+    def remember_recent(self, path: str) -> None:
+        s = QtCore.QSettings()
+        files = session.recent_files(list(s.value("recent/sessions", []) or []), str(path), MAX_RECENT)
+        s.setValue("recent/sessions", files)
+        self.refresh_recent_menu()
+
+    def refresh_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = list(QtCore.QSettings().value("recent/sessions", []) or [])
+        for f in files:
+            menu.addAction(Path(f).name, lambda f=f: self.file_dialog_safely(self.open_session, f)).setToolTip(f)
+        menu.setEnabled(bool(files))
+
+    def file_dialog_safely(self, fn, path) -> None:
+        try:
+            fn(path)
+        except (ValueError, OSError) as e:
+            self.show_error(f"Could not open {Path(path).name}: {e}")
+
+    def _on_session_saved(self, path: str) -> None:
+        self.remember_recent(path)
+        self.statusBar().showMessage(f"Saved session {path}", 5000)
+
+    # ---------------------------------------------------------------- PyTorch
+
+    def export_torch(self, path: str) -> list[Path]:
+        export.check_path(path, ("py",))
+        return torch_export.write(self.current_config(), path)

@@ -1,0 +1,70 @@
+"""The menu bar. Every entry calls a method of the window; no logic lives here."""
+
+from __future__ import annotations
+
+from PySide6 import QtGui
+
+from gdsim import config as cfgmod
+
+
+def build_menus(win) -> None:
+    bar = win.menuBar()
+    file = bar.addMenu("&File")
+    presets = file.addMenu("Open &preset")
+    for name in cfgmod.preset_names():
+        try:
+            preset = cfgmod.load_preset(name)
+        except ValueError:
+            continue
+        act = presets.addAction(preset.name or name)
+        act.setToolTip(preset.description)
+        act.setStatusTip(preset.description)
+        act.triggered.connect(lambda _=False, n=name: win.open_preset(n))
+    presets.setToolTipsVisible(True)
+    file.addAction("Import CSV data…", win.import_csv_dialog)
+    file.addSeparator()
+    _action(file, "&Open session…", QtGui.QKeySequence.StandardKey.Open,
+            lambda: win.file_dialog("session", ("gdsim",), lambda p, _w: win.open_session(p), save=False))
+    win.recent_menu = file.addMenu("Recent sessions")
+    win.refresh_recent_menu()
+    _action(file, "&Save session…", QtGui.QKeySequence.StandardKey.Save,
+            lambda: win.file_dialog("session", ("gdsim",), lambda p, _w: win.save_session(p)))
+    file.addSeparator()
+    for label, ext, key in (("PNG image…", "png", "Ctrl+E"), ("SVG drawing…", "svg", None),
+                            ("CSV table…", "csv", None)):
+        _action(file, f"Export loss curve as {label}", key, lambda _=False, e=ext: win.export_loss_dialog(e))
+    file.addAction("Export as PyTorch script…",
+                   lambda: win.file_dialog("PyTorch script", ("py",), lambda p, _w: win.export_torch(p)))
+    file.addAction("Save window screenshot…", win.screenshot_dialog)
+    file.addSeparator()
+    _action(file, "&Quit", QtGui.QKeySequence.StandardKey.Quit, win.close)
+
+    train = bar.addMenu("&Train")
+    for act in win.toolbar.actions_for_menu():
+        train.addAction(act)
+
+    view = bar.addMenu("&View")
+    for dock in win.docks.values():
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    win.log_action = view.addAction("Logarithmic loss axis")
+    win.log_action.setCheckable(True)
+    win.log_action.setChecked(True)
+    win.log_action.toggled.connect(win.loss_curve.set_log_y)
+    win.gradient_action = view.addAction("Colour edges by gradient")
+    win.gradient_action.setCheckable(True)
+    win.gradient_action.toggled.connect(lambda on: win.graph.set_color_mode("gradient" if on else "weight"))
+    view.addSeparator()
+    view.addAction("Reset layout", win.reset_layout)
+
+    help_ = bar.addMenu("&Help")
+    help_.addAction("Keyboard shortcuts", win.show_shortcuts)
+    help_.addAction("About gdsim", win.about)
+
+
+def _action(menu, text, key, slot):
+    act = menu.addAction(text)
+    if key is not None:
+        act.setShortcut(QtGui.QKeySequence(key))
+    act.triggered.connect(slot)
+    return act
