@@ -23,6 +23,7 @@ MAX_FPS = 30
 # Snapshots are paced so that drawing them takes at most this share of the time, whatever the panels cost.
 GUI_SHARE = 0.25
 SURFACE_INTERVAL = 0.5  # seconds between coarse surface re-slices while running
+CURVATURE_INTERVAL = 1.0  # seconds between λmax estimates while running
 CHUNK_SECONDS = 0.010
 
 
@@ -34,6 +35,9 @@ class TrainingWorker(QObject):
     sigSurface = Signal(object)        # SurfaceGrid (gdsim.surfaces), coarse while running, fine when idle
     sigSurfaceMessage = Signal(str, str)  # kind, why that surface cannot be drawn yet
     sigSaved = Signal(str)             # a session file was written
+    sigCurvature = Signal(float)       # λmax of the loss Hessian at the current parameters (2/λmax: stability edge)
+    sigAnalysis = Signal(str, object)  # "compare" | "sweep", and its result
+    sigAnalysisProgress = Signal(str, int, int)
 
     def __init__(self):
         super().__init__()
@@ -52,6 +56,8 @@ class TrainingWorker(QObject):
         self._surface_specs: dict = {}     # kind ("1d", "2d") -> SurfaceSpec of a visible surface panel
         self._surface_clock = 0.0
         self._start_params = None          # θ at the start of the run (exact-mode surfaces are centred there)
+        self._curvature_clock = 0.0
+        self._cancel = threading.Event()   # stops a comparison or sweep between two steps
 
     # ---------------------------------------------------------------- commands (queued slots)
 
@@ -64,6 +70,59 @@ class TrainingWorker(QObject):
         self._start_params = built.net.params.copy()
         self._emit(force=True)
         self._surfaces(coarse=False)
+        self._curvature()
+
+    @Slot(object)
+    def _on_analysis(self, request: dict) -> None:
+        """Compare η or optimizers, or sweep η, from the same initial weights. Runs here, off the GUI thread;
+        ``cancel()`` stops it between two steps, and the runs finished so far are still shown."""
+        from gdsim.engine import compare
+
+        self._stop_run()
+        self._cancel.clear()
+        kind, cfg, epochs = request["kind"], request["config"], int(request["epochs"])
+
+        def progress(done: int, total: int) -> None:
+            self.sigAnalysisProgress.emit(kind, int(done), int(total))
+
+        try:
+            with np.errstate(all="ignore"):
+                if kind == "sweep":
+                    result = compare.run_sweep(cfg, request["values"], epochs, progress, self._cancel.is_set)
+                elif request.get("mode") == "optimizer":
+                    result = compare.compare_optimizers(cfg, request["values"], epochs, progress=progress,
+                                                        cancel=self._cancel.is_set, target=request.get("target"))
+                else:
+                    result = compare.compare_lrs(cfg, request["values"], epochs, progress=progress,
+                                                 cancel=self._cancel.is_set, target=request.get("target"))
+        except ValueError as e:
+            self.sigError.emit(f"Cannot compare: {e}")
+            result = None
+        except Exception:  # noqa: BLE001
+            self._report(traceback.format_exc())
+            result = None
+        self.sigAnalysis.emit(kind, result)
+
+    def cancel_analysis(self) -> None:
+        """Thread-safe."""
+        self._cancel.set()
+
+    def _curvature(self) -> None:
+        """λmax by power iteration on Hessian-vector products (about ten gradients' worth of work)."""
+        if self.built is None:
+            return
+        from gdsim.engine import analysis
+
+        trainer = self.built.trainer
+        try:
+            with np.errstate(all="ignore"):
+                lam = analysis.top_eigenvalue_shaped(trainer.net, trainer.X, trainer.t, trainer.loss_name,
+                                                     iters=40, tol=1e-4)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            return
+        self._curvature_clock = time.perf_counter()
+        if np.isfinite(lam):
+            self.sigCurvature.emit(float(lam))
 
     @Slot(object)
     def _on_set_surface(self, spec) -> None:
@@ -83,6 +142,7 @@ class TrainingWorker(QObject):
             self._safely(self.built.trainer.step)
             self._emit(force=True)
             self._surfaces(coarse=False)
+            self._curvature()
 
     @Slot()
     def _on_epoch(self) -> None:
@@ -90,6 +150,7 @@ class TrainingWorker(QObject):
             self._safely(self.built.trainer.run_epoch)
             self._emit(force=True)
             self._surfaces(coarse=False)
+            self._curvature()
 
     @Slot(int)
     def _on_run(self, epochs: int) -> None:
@@ -178,10 +239,13 @@ class TrainingWorker(QObject):
             self._stop_run()
             self._emit(force=True)
             self._surfaces(coarse=False)
+            self._curvature()
             return
         self._emit()
         if time.perf_counter() - self._surface_clock > SURFACE_INTERVAL:
             self._surfaces(coarse=True)
+        if time.perf_counter() - self._curvature_clock > CURVATURE_INTERVAL:
+            self._curvature()
         delay = 0 if allowed > done or self._rate <= 0 else max(1, int(1000 / self._rate))
         QtCore.QTimer.singleShot(delay, self._chunk)
 

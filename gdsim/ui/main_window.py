@@ -57,6 +57,7 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         self.frames_drawn = 0
         self.data = None
         self.errors: list[str] = []  # every message shown to the user, newest last (tests read it)
+        self.lam: float | None = None  # λmax at the current parameters, from the worker
         self._start_worker()
 
         cfg = cfg or default_config()
@@ -98,6 +99,7 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         worker.sigProgress.connect(self._on_progress, queued)
         worker.sigError.connect(self._on_worker_error, queued)
         worker.sigSaved.connect(self._on_session_saved, queued)
+        worker.sigCurvature.connect(self._on_curvature, queued)
 
     # ---------------------------------------------------------------- layout
 
@@ -130,7 +132,8 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         self.status_labels: dict[str, QtWidgets.QLabel] = {}
         tips = {"epoch": "Passes over the training data", "step": "Parameter updates so far",
                 "loss": "Training loss of the last step's batch", "grad": "Norm of the last gradient ‖∇L‖",
-                "status": "running, converged, diverged or max_epochs", "speed": "Training steps per second"}
+                "status": "running, converged, diverged or max_epochs", "limit": "The edge of stability 2/λmax",
+                "speed": "Training steps per second"}
         for key, tip in tips.items():
             label = QtWidgets.QLabel()
             label.setObjectName(f"status_{key}")
@@ -162,6 +165,7 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
             replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self.export_panel_dialog(t, p, e))
         self.graph.sigColorModeChanged.connect(lambda mode: self.gradient_action.setChecked(mode == "gradient"))
         self.lr_control.sigChanged.connect(self.sigSetLr)
+        self.lr_control.sigChanged.connect(lambda _lr: self.lr_control.set_curvature(self.lam))
         self.setup.sigChanged.connect(lambda _section: self._load(self.current_config()))
 
     # ---------------------------------------------------------------- commands
@@ -277,6 +281,14 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         lab["speed"].setText(f"{s.steps_per_second:,.0f} steps/s" if s.steps_per_second else "")
         if s.message and s.status != "running":
             self.statusBar().showMessage(s.message, 15000)
+
+    @Slot(float)
+    def _on_curvature(self, lam: float) -> None:
+        self.lam = lam
+        self.lr_control.set_curvature(lam)
+        label = self.status_labels["limit"]
+        label.setText(f"2/λmax {2 / lam:.3g}" if lam > 0 else "λmax ≤ 0")
+        label.setToolTip(self.lr_control.hint.toolTip())
 
     @Slot(int)
     def _on_running(self, running: int) -> None:

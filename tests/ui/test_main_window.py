@@ -232,3 +232,11 @@ def test_exact_mode_trains_only_the_two_parameters(win, qtbot):
     qtbot.waitUntil(lambda: win.snapshot.step == 1, timeout=5000)
     moved = np.flatnonzero(win.snapshot.params != first)
     assert set(moved) <= {0, 1} and len(moved) > 0
+
+
+def test_edge_of_stability_is_marked_on_the_slider(win, qtbot):
+    qtbot.waitUntil(lambda: win.lam is not None, timeout=5000)
+    limit = 2 / win.lam
+    assert win.lr_control.limit == pytest.approx(limit)
+    assert win.lr_control.slider.marker is not None
+    assert "2/λmax" in win.status_labels["limit"].text() and "diverges" in win.lr_control.hint.toolTip()
