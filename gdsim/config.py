@@ -35,6 +35,7 @@ class ProblemConfig:
     test_fraction: float = 0.2
     seed: int = 0
     target: str | None = None
+    features: tuple[str, ...] | None = None  # CSV feature columns (default: every column but the target)
     start: tuple[float, ...] | None = None  # function mode: the starting point (default: the function's own)
     standardize: bool = True  # False: the network sees the raw features (the notes' hand-worked examples)
 
@@ -234,7 +235,8 @@ class Built:
 def make_data(cfg: Config) -> datasets.Dataset:
     p = cfg.problem
     return datasets.make_dataset(_resolve_csv(p.dataset), n=p.samples, noise=p.noise, seed=p.seed,
-                                 test_fraction=p.test_fraction, target=p.target, standardize=p.standardize)
+                                 test_fraction=p.test_fraction, target=p.target,
+                                 features=list(p.features) if p.features else None, standardize=p.standardize)
 
 
 def _resolve_csv(dataset: str) -> str:

@@ -26,7 +26,7 @@ def segments(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> np.
     y0, y1 = ys[None, :-1], ys[None, 1:]
 
     def cross(za, zb, pa, pb):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             t = np.clip((level - za) / (zb - za), 0.0, 1.0)
         return pa + t * (pb - pa)
 

@@ -53,6 +53,13 @@ def main(args=None) -> int:
     from gdsim.ui.main_window import MainWindow
 
     win = MainWindow(cfg, restore_layout=args is None or not args.quit)
+    for name in getattr(args, "show", None) or []:
+        if name not in win.docks:
+            print(f"gdsim: error: no panel called {name!r}; choose from {', '.join(win.docks)}", file=sys.stderr)
+            win.shutdown()
+            return 2
+        win.docks[name].show()
+        win.docks[name].raise_()
     win.show()
     if args is not None and (args.epochs or args.screenshot or args.export_loss):
         scripted = Scripted(win, args)

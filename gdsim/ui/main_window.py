@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal, Slot
 
 from gdsim import config as cfgmod
 from gdsim.snapshot import Snapshot
+from gdsim.ui.aid_links import AidLinks
 from gdsim.ui.controls import SetupPanel, scrolling
 from gdsim.ui.file_actions import FileActions
 from gdsim.ui.lr_control import LearningRateControl
@@ -39,7 +40,7 @@ def default_config() -> cfgmod.Config:
         return cfgmod.Config()
 
 
-class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
+class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
     sigLoad = Signal(object)
     sigStep = Signal()
     sigEpoch = Signal()
@@ -66,6 +67,13 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         self.centre = QtWidgets.QStackedWidget()
         self.centre.addWidget(self.graph)
         self.centre.addWidget(self.function_info)
+        self._make_aids()
+        middle = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(middle)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.centre, 1)
+        column.addWidget(self.scrubber)
         self.loss_curve = LossCurve()
         self.output_view = OutputView()
         self._make_surfaces()
@@ -73,12 +81,13 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         self.lr_control = LearningRateControl(cfg.training.lr)
         self.toolbar = TrainingToolbar(self.lr_control, self)
         self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.toolbar)
-        self.setCentralWidget(self.centre)
+        self.setCentralWidget(middle)
         self._arrange_docks()
         self._status_bar()
         build_menus(self)
         self._connect()
         self._link_surfaces()
+        self._link_aids()
         self._default_state = self.saveState(SETTINGS_VERSION)
         if restore_layout:
             self._restore_layout()
@@ -107,10 +116,13 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         """Setup on the left, the network in the middle, loss over outputs and surfaces on the right."""
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         self._dock("Setup", scrolling(self.setup), LEFT)
+        self._dock("Backprop", self.inspector, LEFT)
+        self.tabifyDockWidget(self.docks["Setup"], self.docks["Backprop"])
+        self.docks["Setup"].raise_()
         self._dock("Loss", self.loss_curve, RIGHT)
         self._dock("Output", self.output_view, RIGHT)
         for title, panel in (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
-                             ("3D surface", self.surface3d)):
+                             ("3D surface", self.surface3d), ("Gradient flow", self.gradient_flow)):
             self._dock(title, panel, RIGHT)
             self.tabifyDockWidget(self.docks["Output"], self.docks[title])
         self.docks["Output"].raise_()
@@ -192,7 +204,9 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
 
         dialog = CsvImportDialog(self)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            cfg = self.current_config().with_changes(problem=dialog.result_problem())
+            problem = dialog.result_problem()
+            problem = {**problem, "features": tuple(problem["features"]) if problem.get("features") else None}
+            cfg = self.current_config().with_changes(problem=problem)
             self.setup.set_config(cfg)
             self._load(cfg)
 
@@ -227,6 +241,9 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
             self.function_info.show_function(function)
         self.centre.setCurrentWidget(self.function_info if function is not None else self.graph)
         self.loss_curve.clear()
+        self.gradient_flow.clear()
+        self.scrubber.clear()
+        self.scrubbing = False
         if built.data is not None:
             self.output_view.set_data(built.data)
         self.setup.preview.set_data(built.data)
@@ -260,12 +277,12 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         start = time.thread_time()  # CPU time of this thread: waiting for the GIL is not drawing
         self.snapshot = s
         self.frames_drawn += 1
-        if s.sizes:
-            self.graph.show_snapshot(s)
         self.loss_curve.show_snapshot(s)
         self.output_view.show_snapshot(s)
-        self._show_snapshot_on_surfaces(s)
+        self._show_live(s)
         self._show_status(s)
+        if not self.worker.running:
+            self.refresh_inspector()  # a Step or an Epoch: show that update's numbers
         # the panels repaint before this zero-timer fires, so the worker learns what a whole frame costs
         QtCore.QTimer.singleShot(0, lambda: self.worker.seen(time.thread_time() - start))
 
@@ -295,6 +312,7 @@ class MainWindow(FileActions, SurfaceLinks, QtWidgets.QMainWindow):
         self.toolbar.set_running(bool(running))
         if not running:
             self.progress.setVisible(False)
+            QtCore.QTimer.singleShot(100, self.refresh_inspector)  # after the run's last snapshot
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:

@@ -240,3 +240,34 @@ def test_edge_of_stability_is_marked_on_the_slider(win, qtbot):
     assert win.lr_control.limit == pytest.approx(limit)
     assert win.lr_control.slider.marker is not None
     assert "2/λmax" in win.status_labels["limit"].text() and "diverges" in win.lr_control.hint.toolTip()
+
+
+def test_backprop_inspector_highlights_the_graph(win, qtbot):
+    win.docks["Backprop"].raise_()
+    qtbot.waitUntil(lambda: len(win.inspector.phases()) > 0, timeout=5000)
+    win.findChild(QtWidgets.QAbstractButton, "inspectorNext").click()
+    shown = win.inspector.highlighted()
+    assert shown is not None
+    np.testing.assert_array_equal(win.graph._highlighted, shown)
+
+
+def test_scrubbing_shows_an_old_step_without_stopping_the_run(win, qtbot):
+    button(win, "epochButton").click()
+    wait_step(qtbot, win, 1)
+    for _ in range(4):
+        button(win, "epochButton").click()
+    wait_step(qtbot, win, 5)
+    seen = []
+    win.scrubber.sigScrub.connect(lambda s: seen.append(s))
+    win.scrubber.scrub_to(0)
+    assert seen and seen[-1].step == 0 and win.scrubbing
+    np.testing.assert_array_equal(seen[-1].params, win.snapshot.trajectory[0])
+    win.scrubber.live.click()
+    assert not win.scrubbing
+
+
+def test_gradient_flow_follows_training(win, qtbot):
+    for _ in range(3):
+        button(win, "epochButton").click()
+    wait_step(qtbot, win, 3)
+    qtbot.waitUntil(lambda: len(win.gradient_flow.curve_data()[0]) >= 1, timeout=5000)

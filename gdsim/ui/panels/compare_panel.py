@@ -1,0 +1,499 @@
+"""Compare runs side by side: K learning rates (or optimizers) from the same weights, their loss curves and a table.
+
+A passive view: it emits ``sigRun(request)`` / ``sigCancel()`` and shows what the worker sends back
+(``show_progress``, ``show_result``). The worker runs ``compare.run_comparison`` off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.commands.sweep import BEHAVIOUR_COLOURS, log_ticks
+from gdsim.engine import analysis, compare, optimizers
+from gdsim.ui.panels.plotting import cache_axes, note_label, replace_export_menu
+
+# A qualitative palette readable on the white loss plot and on the 2D surface's viridis heatmap (no blues or
+# greens first: viridis is made of them). 1-px pens as in the loss curve; colour carries the emphasis.
+PALETTE = [(220, 30, 35), (255, 130, 0), (215, 45, 175), (0, 165, 235), (120, 70, 40), (30, 30, 30),
+           (130, 190, 0), (120, 90, 230), (240, 110, 120), (0, 140, 120)]
+DIVERGE_CEILING = 100.0  # a diverged curve is cut two decades above the highest starting loss, ending in ✕
+MODES = (("Compare η", "lr"), ("Compare optimizers", "optimizer"))
+DEFAULT_TEXT = {"lr": ", ".join(f"{v:g}" for v in compare.default_lrs()), "optimizer": "sgd, momentum, adam"}
+COLUMNS = ["label", "final loss", "to target", "status", "behaviour", "2/λmax"]
+HINT_STYLE = "color: #c62828; font-size: 8pt;"
+
+# The rules of analysis.classify, in words (first match wins there).
+BEHAVIOUR_RULES = {
+    "diverged": f"diverged: the loss became NaN/inf, or grew beyond {analysis.DIVERGE_FACTOR:g}× its start "
+                "(a finite 1e60 is divergence too).",
+    "oscillating": f"oscillating: over the last half, at least {analysis.FLIP_FRACTION:.0%} of successive "
+                   "updates reversed direction (Δθ_t·Δθ_t−1 < 0): the parameters jump across the valley, "
+                   "even if the loss still falls.",
+    "slow": f"slow: not converged, the loss is still above {analysis.SLOW_REMAINING:.0%} of its start and was "
+            f"still falling over the last {analysis.SLOW_TAIL:.0%} of the run.",
+    "smooth": "smooth: the loss settled and successive updates kept their direction.",
+}
+COLUMN_TIPS = [
+    "the run (its colour matches its curve and its path on the 2D surface)",
+    "training loss at the end of the run (the last step's loss for a diverged run)",
+    "the first epoch whose training loss is at or below the target loss (– never reached)",
+    "how the run ended: converged, max_epochs or diverged",
+    "how the path looked, judged from the loss and the signs of successive updates:\n"
+    + "\n".join(BEHAVIOUR_RULES.values()),
+    "2/λmax at the initial weights: on a quadratic, gradient descent diverges exactly when η > 2/λmax "
+    "and oscillates when 1/λmax < η < 2/λmax",
+]
+
+
+def hint_label() -> QtWidgets.QLabel:
+    """A red one-liner under a form field; hidden while there is nothing wrong."""
+    label = QtWidgets.QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(HINT_STYLE)
+    label.hide()
+    return label
+
+
+def progress_bar() -> QtWidgets.QProgressBar:
+    bar = QtWidgets.QProgressBar()
+    bar.setRange(0, 1)
+    bar.setValue(0)
+    bar.setFormat("")  # idle: no "0 / 1"
+    bar.setMaximumHeight(18)
+    bar.setToolTip("epochs trained, over all runs")
+    bar.setMinimumWidth(90)
+    return bar
+
+
+def set_progress(bar: QtWidgets.QProgressBar, done: int, total: int) -> None:
+    bar.setFormat("%v / %m")
+    bar.setRange(0, max(int(total), 1))
+    bar.setValue(min(max(int(done), 0), max(int(total), 1)))
+
+
+def parse_optimizers(text: str) -> list[str]:
+    """``"sgd, adam"`` -> ["sgd", "adam"]; one-line ValueError naming the valid optimizers otherwise."""
+    names = [n for n in re.split(r"[,\s]+", text.strip().lower()) if n]
+    if not names:
+        raise ValueError(f"give at least one optimizer: {', '.join(optimizers.NAMES)}")
+    bad = [n for n in names if n not in optimizers.NAMES]
+    if bad:
+        raise ValueError(f"unknown optimizer {', '.join(map(repr, bad))}; choose from {', '.join(optimizers.NAMES)}")
+    return names
+
+
+def loss_ticks(lo: float, hi: float, pixels: float) -> list:
+    """Log-axis ticks for log10 losses ``lo``..``hi`` on ``pixels`` of height, labelled only over the data (not
+    in the legend's head room): 1, 2, 5 × 10^k when a decade has room, else every k-th decade, ≥ 20 px apart."""
+    per_decade = max(pixels, 1.0) / max(hi - lo, 0.3)
+    if per_decade >= 70:
+        major, minor = log_ticks(lo, hi)
+    else:
+        every = max(1, math.ceil(20 / per_decade))
+        decades = range(math.floor(lo) - 3, math.ceil(hi) + 4)
+        major = [(k, f"{10.0 ** k:g}" if abs(k) < 4 else f"1e{k}") for k in decades if k % every == 0]
+        minor = [(k + math.log10(m), "") for k in decades for m in range(2, 10)] if every == 1 else []
+        minor += [(k, "") for k in decades if k % every]
+    margin = 0.02 * max(hi - lo, 1.0)
+    return [[(x, t) for x, t in major if lo - margin <= x <= hi + margin], minor]
+
+
+def _num(v) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.4g}"
+
+
+class _Item(QtWidgets.QTableWidgetItem):
+    """A read-only cell that sorts by ``key`` (numbers as numbers, missing values last)."""
+
+    def __init__(self, text: str, key=None, tip: str = ""):
+        super().__init__(text)
+        self.key = text if key is None else key
+        self.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable)
+        if tip:
+            self.setToolTip(tip)
+
+    def __lt__(self, other):
+        a, b = self.key, getattr(other, "key", other.text())
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return a < b
+        return str(a) < str(b)
+
+
+def _sort_num(v) -> float:
+    return math.inf if v is None or not math.isfinite(float(v)) else float(v)
+
+
+class ComparePlot(pg.PlotWidget):
+    """The runs' per-step losses overlaid on a log axis, legend "label · behaviour"; diverged runs end in ✕."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("comparePlot")
+        pi = self.getPlotItem()
+        pi.setLogMode(y=True)
+        pi.setLabel("bottom", "step")
+        pi.setLabel("left", "loss")
+        pi.showGrid(x=True, y=True, alpha=0.15)
+        pi.setDownsampling(auto=True, mode="peak")
+        pi.setClipToView(True)
+        for name in ("left", "bottom"):
+            pi.getAxis(name).enableAutoSIPrefix(False)
+            pi.getAxis(name).setTicks([[], []])  # no numbers before there is data
+        cache_axes(pi)
+        self._legend = pi.addLegend(offset=(-6, 6), labelTextSize="8pt", brush=(255, 255, 255, 215),
+                                    verSpacing=-6)
+        self._placeholder = pg.TextItem("Run a comparison to overlay the runs' loss curves", color=(120, 120, 120),
+                                        anchor=(0.5, 0.5))
+        pi.addItem(self._placeholder, ignoreBounds=True)
+        pi.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self._placeholder.setPos(0.5, 0.5)
+        self._items: list = []
+        self._bounds = None  # (x0, x1, log y0, log y1) of the drawn curves
+        self._user_range = False
+        pi.vb.sigResized.connect(self._frame)
+        pi.vb.sigRangeChangedManually.connect(self._on_user_range)
+
+    def show_result(self, result, colours: list[tuple]) -> None:
+        """One curve per run of a ComparisonResult, in ``colours``; the target loss dashed."""
+        pi = self.getPlotItem()
+        self._placeholder.setVisible(not result.runs)
+        pi.getAxis("bottom").setTicks(None)
+        for item in self._items:
+            pi.removeItem(item)  # also takes it out of the legend
+        self._items = []
+        starts = [float(r.steps[0, 1]) for r in result.runs if len(r.steps) and np.isfinite(r.steps[0, 1])]
+        starts = [s for s in starts if s > 0]
+        ceiling = DIVERGE_CEILING * max(starts) if starts else math.inf
+        xs_all, ys_all = [], []
+        for run, colour in zip(result.runs, colours, strict=True):
+            sh = np.asarray(run.steps, dtype=np.float64).reshape(-1, 4)
+            x, y = sh[:, 0], sh[:, 1]
+            with np.errstate(invalid="ignore"):
+                keep = np.isfinite(x) & np.isfinite(y) & (y > 0)
+            x, y = x[keep], y[keep]
+            diverged = run.status == "diverged" or run.behaviour == "diverged"
+            if diverged:
+                over = np.flatnonzero(y > ceiling)
+                if over.size:
+                    x, y = x[: over[0] + 1], np.minimum(y[: over[0] + 1], ceiling)
+            xs_all.append(x)
+            ys_all.append(y)
+            curve = pg.PlotDataItem(x, y, pen=pg.mkPen(colour, width=1), name=f"{run.label} · {run.behaviour}")
+            pi.addItem(curve)
+            self._items.append(curve)
+            if diverged and len(x):
+                cross = pg.PlotDataItem([x[-1]], [y[-1]], pen=None, symbol="x", symbolSize=13, symbolBrush=colour,
+                                        symbolPen=pg.mkPen(colour, width=1))
+                pi.addItem(cross)
+                self._items.append(cross)
+        if result.target is not None and result.target > 0:
+            line = pg.InfiniteLine(pos=math.log10(result.target), angle=0, movable=False,
+                                   pen=pg.mkPen((120, 120, 120), width=1, style=QtCore.Qt.PenStyle.DashLine))
+            pi.addItem(line, ignoreBounds=True)
+            self._items.append(line)
+        self._bounds = None
+        if xs_all and sum(map(len, xs_all)):
+            xs, ly = np.concatenate(xs_all), np.log10(np.concatenate(ys_all))
+            self._bounds = (float(xs.min()), float(xs.max()), float(ly.min()), float(ly.max()))
+        self._user_range = False
+        self._frame()
+
+    def _frame(self, *_) -> None:
+        """Fit the data with head room at the top for the legend, laid out in as many columns as fit, so that
+        the legend never hides a curve (a falling and a diverging loss leave no empty corner to share)."""
+        if self._bounds is None or self._user_range:
+            return
+        vb = self.getPlotItem().vb
+        n = len(self.curves())
+        cols = max(1, min(math.ceil(n / 2), int(vb.width() // 170) or 1))
+        if self._legend.columnCount != cols:
+            self._legend.setColumnCount(cols)
+        x0, x1, y0, y1 = self._bounds
+        pad = 0.05 * ((y1 - y0) or 1.0)
+        lo, hi = y0 - pad, y1 + pad
+        f = min(0.5, (self._legend.boundingRect().height() + 10) / vb.height()) if vb.height() > 60 else 0.3
+        vb.setRange(xRange=(x0, x1), yRange=(lo, hi + (hi - lo) * f / (1 - f)), padding=0.02, update=True)
+        self.getPlotItem().getAxis("left").setTicks(loss_ticks(y0, y1, vb.height() * (1 - f)))
+
+    def _on_user_range(self, *_) -> None:
+        self._user_range = True
+
+    def curves(self) -> list[pg.PlotDataItem]:
+        """The runs' loss curves, in the result's order."""
+        return [i for i in self._items if isinstance(i, pg.PlotDataItem) and i.name()]
+
+    def legend_labels(self) -> list[str]:
+        return [label.text for _, label in self._legend.items]
+
+
+class ComparePanel(QtWidgets.QWidget):
+    sigRun = QtCore.Signal(object)  # {"mode": "lr"|"optimizer", "values": [...], "epochs": int, "target": ...}
+    sigCancel = QtCore.Signal()
+    sigExportRequested = QtCore.Signal(str)  # "plot" or "table": the main window asks for a path
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("comparePanel")
+        self._result = None
+        self._colours: list[tuple] = []
+        self._texts = dict(DEFAULT_TEXT)
+        self._busy = False
+
+        self.mode = QtWidgets.QComboBox()
+        for text, key in MODES:
+            self.mode.addItem(text, key)
+        self.values = QtWidgets.QLineEdit(self._texts["lr"])
+        self.usual_lr = QtWidgets.QCheckBox("usual η each")
+        self.usual_lr.setToolTip("give each optimizer its usual η (SGD 0.1, Adam 0.001, …) instead of the "
+                                 "set-up's η for all (a like-for-like step size)")
+        self.usual_lr.hide()
+        self.epochs = QtWidgets.QSpinBox()
+        self.epochs.setRange(1, 1_000_000)
+        self.epochs.setValue(100)
+        self.epochs.setToolTip("epochs per run (a run stops early when it converges or diverges)")
+        self.target = QtWidgets.QLineEdit()
+        self.target.setPlaceholderText("auto")
+        self.target.setMaximumWidth(70)
+        self.target.setToolTip("target loss for “epochs to target”; empty: the best final loss + 10 %")
+        self.run_button = QtWidgets.QPushButton("Run")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = progress_bar()
+        self.hint = hint_label()
+
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.mode)
+        top.addWidget(self.values, 1)
+        top.addWidget(self.usual_lr)
+        row = QtWidgets.QHBoxLayout()
+        for w in (QtWidgets.QLabel("epochs"), self.epochs, QtWidgets.QLabel("target"), self.target,
+                  self.run_button, self.cancel_button):
+            row.addWidget(w)
+        row.addWidget(self.progress, 1)
+
+        self.plot = ComparePlot()
+        replace_export_menu(self.plot, lambda *_: self.sigExportRequested.emit("plot"))
+
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("compareTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        for i, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(i).setToolTip(tip)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSortIndicator(0, QtCore.Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.resizeColumnsToContents()
+
+        self.split = split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.addWidget(self.plot)
+        split.addWidget(self.table)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+
+        self.note = note_label()
+        self.export_plot_button = QtWidgets.QPushButton("Export plot…")
+        self.export_table_button = QtWidgets.QPushButton("Export table…")
+        bottom = QtWidgets.QHBoxLayout()
+        bottom.addWidget(self.note, 1)
+        bottom.addWidget(self.export_plot_button)
+        bottom.addWidget(self.export_table_button)
+
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(3)
+        lay.addLayout(top)
+        lay.addLayout(row)
+        lay.addWidget(self.hint)
+        lay.addWidget(split, 1)
+        lay.addLayout(bottom)
+
+        self.mode.currentIndexChanged.connect(self._on_mode)
+        self.values.textChanged.connect(self._validate)
+        self.target.textChanged.connect(self._validate)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.sigCancel.emit)
+        self.export_plot_button.clicked.connect(lambda: self.sigExportRequested.emit("plot"))
+        self.export_table_button.clicked.connect(lambda: self.sigExportRequested.emit("table"))
+        self._values_tip()
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ the request
+
+    def mode_key(self) -> str:
+        return self.mode.currentData()
+
+    def _parsed_values(self) -> list:
+        text = self.values.text()
+        return compare.parse_lrs(text) if self.mode_key() == "lr" else parse_optimizers(text)
+
+    def _parsed_target(self) -> float | None:
+        t = self.target.text().strip()
+        if not t:
+            return None
+        try:
+            target = float(t)
+        except ValueError:
+            raise ValueError(f"the target loss {t!r} is not a number (leave it empty for auto)") from None
+        if not math.isfinite(target):
+            raise ValueError("the target loss must be a finite number")
+        return target
+
+    def request(self) -> dict:
+        """The parsed form; ValueError with a one-line message when something is wrong."""
+        req = {"mode": self.mode_key(), "values": self._parsed_values(), "epochs": int(self.epochs.value()),
+               "target": self._parsed_target()}
+        if req["mode"] == "optimizer":
+            req["default_lr"] = self.usual_lr.isChecked()
+        return req
+
+    def run(self) -> None:
+        """Emit ``sigRun`` with the parsed request, or show why not."""
+        if self._validate():
+            self.sigRun.emit(self.request())
+
+    def set_epochs(self, epochs: int) -> None:
+        self.epochs.setValue(int(epochs))
+
+    def set_busy(self, busy: bool) -> None:
+        """While the worker runs: the form is locked, Cancel is live, the progress bar starts from zero."""
+        self._busy = bool(busy)
+        for w in (self.mode, self.values, self.usual_lr, self.epochs, self.target):
+            w.setEnabled(not busy)
+        if busy:
+            set_progress(self.progress, 0, 1)
+        self._update_buttons()
+
+    def show_progress(self, done: int, total: int) -> None:
+        set_progress(self.progress, done, total)
+
+    def _on_mode(self, _index: int) -> None:
+        other = "optimizer" if self.mode_key() == "lr" else "lr"
+        self._texts[other] = self.values.text()
+        self.values.setText(self._texts[self.mode_key()])
+        self.usual_lr.setVisible(self.mode_key() == "optimizer")
+        self._values_tip()
+
+    def _values_tip(self) -> None:
+        self.values.setToolTip("learning rates: 0.001, 0.01, 0.1 or START:STOP:COUNT for log-spaced values"
+                               if self.mode_key() == "lr"
+                               else f"optimizers, comma-separated: {', '.join(optimizers.NAMES)}")
+
+    def _validate(self, *_) -> bool:
+        """Show the first problem under the form (and outline its field in red); True when there is none."""
+        message, bad = "", None
+        for field, parse in ((self.values, self._parsed_values), (self.target, self._parsed_target)):
+            try:
+                parse()
+            except ValueError as e:
+                message, bad = str(e), field
+                break
+        self.hint.setText(message)
+        self.hint.setVisible(bool(message))
+        for field in (self.values, self.target):
+            field.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if field is bad else "")
+        self._update_buttons()
+        return not message
+
+    def hint_text(self) -> str:
+        return self.hint.text() if self.hint.isVisibleTo(self) else ""
+
+    def _update_buttons(self) -> None:
+        self.run_button.setEnabled(not self._busy and not self.hint.text())
+        self.cancel_button.setEnabled(self._busy)
+        has = self._result is not None and bool(self._result.runs)
+        self.export_plot_button.setEnabled(has)
+        self.export_table_button.setEnabled(has)
+
+    # ------------------------------------------------------------------ the result
+
+    def show_result(self, result) -> None:
+        """Draw a ``compare.ComparisonResult``: one curve per run, and the table. Also ends the busy state."""
+        self._result = result
+        self._colours = [PALETTE[i % len(PALETTE)] for i in range(len(result.runs))]
+        self.plot.show_result(result, self._colours)
+        self._fill_table(result)
+        parts = []
+        if result.target is not None:
+            parts.append(f"dashed: target loss {result.target:.4g}")
+        if math.isfinite(result.limit):
+            parts.append(f"2/λmax = {result.limit:.3g} at the start")
+        if result.cancelled:
+            parts.append(f"cancelled: {len(result.runs)} run(s) shown, the last one cut short")
+        self.note.setText(" · ".join(parts))
+        self.set_busy(False)
+
+    def colours(self) -> list[tuple]:
+        """(r, g, b) per run of the shown result, in the result's order."""
+        return list(self._colours)
+
+    def result(self):
+        return self._result
+
+    def curves(self) -> list[pg.PlotDataItem]:
+        return self.plot.curves()
+
+    def legend_labels(self) -> list[str]:
+        return self.plot.legend_labels()
+
+    def _fill_table(self, result) -> None:
+        t = self.table
+        t.setSortingEnabled(False)
+        t.setRowCount(len(result.runs))
+        for r, (run, colour) in enumerate(zip(result.runs, self._colours, strict=True)):
+            swatch = QtGui.QPixmap(10, 10)
+            swatch.fill(QtGui.QColor(*colour))
+            label = _Item(run.label, r)
+            label.setIcon(QtGui.QIcon(swatch))
+            status_tip = run.message or run.status
+            limit_tip = ""
+            if math.isfinite(run.limit) and run.optimizer == "sgd":
+                limit_tip = f"η = {run.lr:g} is {run.lr / run.limit:.2g}× the stability limit 2/λmax"
+            behaviour = _Item(run.behaviour, tip=BEHAVIOUR_RULES.get(run.behaviour, ""))
+            behaviour.setForeground(QtGui.QColor(*BEHAVIOUR_COLOURS.get(run.behaviour, (0, 0, 0))))
+            cells = [label,
+                     _Item(_num(run.final_loss), _sort_num(run.final_loss)),
+                     _Item(_num(run.epochs_to_target), _sort_num(run.epochs_to_target)),
+                     _Item(run.status, tip=status_tip),
+                     behaviour,
+                     _Item(_num(run.limit), _sort_num(run.limit), tip=limit_tip)]
+            for c, item in enumerate(cells):
+                t.setItem(r, c, item)
+        t.setSortingEnabled(True)  # re-sorts by the user's last choice; the label column's key is the run order
+        t.resizeColumnsToContents()
+        sizes = self.split.sizes()
+        want = t.horizontalHeader().sizeHint().height() + 20 * len(result.runs) + 2 * t.frameWidth() + 8
+        if sum(sizes) and want < 0.5 * sum(sizes):
+            self.split.setSizes([sum(sizes) - want, want])
+
+    # ------------------------------------------------------------------ export
+
+    def export_plot(self, path, width: int | None = None) -> None:
+        """The loss curves as .png (``width`` px, aspect kept) or .svg."""
+        from gdsim import export
+
+        ext = export.check_path(path, ("png", "svg"))
+        if ext == "png":
+            export.plot_png(self.plot, path, width)
+        else:
+            export.plot_svg(self.plot, path, width)
+
+    def export_table(self, path) -> None:
+        """The table as .csv: compare.table_rows plus the 2/λmax column."""
+        from gdsim import export
+
+        export.check_path(path, ("csv",))
+        if self._result is None:
+            raise ValueError("nothing to export yet: run a comparison first")
+        header, rows = compare.table_rows(self._result)
+        rows = [[*row, run.limit] for row, run in zip(rows, self._result.runs, strict=True)]
+        export.write_csv(path, [*header, "two_over_lambda_max"], rows)

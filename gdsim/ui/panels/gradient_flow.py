@@ -1,0 +1,174 @@
+"""Gradient flow: the norm of ∂L/∂W per layer over the steps, on a log scale, and the dead ReLUs.
+
+Vanishing gradients (a deep sigmoid network) show as the first layers' curves lying decades below the last
+ones; exploding gradients as curves climbing off the top. Layers are coloured along a sequential colormap,
+first layer dark, deepest light, so depth reads as colour. A passive view: ``show_snapshot`` appends one
+sample per new step to a bounded buffer and calls ``setData`` on curves made once per network shape.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from gdsim.ui.panels.plotting import cache_axes
+
+MAX_SAMPLES = 5000       # kept samples; when full every other one is dropped, so the whole run stays in view
+COLORMAP = "viridis"
+COLOUR_SPAN = (0.0, 0.85)  # viridis' yellow end is unreadable on white
+
+
+def layer_colours(n: int) -> list:
+    cmap = pg.colormap.get(COLORMAP)
+    lo, hi = COLOUR_SPAN
+    return [cmap.map(lo + (hi - lo) * (k / max(1, n - 1)), mode="qcolor") for k in range(n)]
+
+
+def relu_units(sizes, activations) -> int:
+    """ReLU neurons in the network: layer l (1-based) has sizes[l] units and activations[l - 1]."""
+    return sum(int(n) for n, act in zip(tuple(sizes)[1:], tuple(activations), strict=False) if act == "relu")
+
+
+def _nice_ceil(x: float) -> float:
+    """The next 1, 1.5, 2, 3, 5 or 7.5 × 10^k at or above x (close enough that little of the plot is empty)."""
+    if x <= 0:
+        return 1.0
+    e = 10.0 ** math.floor(math.log10(x))
+    return next(m * e for m in (1, 1.5, 2, 3, 5, 7.5, 10) if m * e >= x * (1 - 1e-12))
+
+
+class GradientFlowPanel(pg.PlotWidget):
+    """‖∂L/∂W_l‖ (weights only, as ``inspect.layer_gradient_norms``) against step, one curve per layer l."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        del self.clear  # PlotWidget binds PlotItem.clear (which removes every item) on the instance
+        self.setObjectName("gradientFlowPlot")
+        pi = self.getPlotItem()
+        pi.setLabel("bottom", "step")
+        pi.setLabel("left", "gradient norm per layer")
+        pi.getAxis("left").enableAutoSIPrefix(False)
+        pi.showGrid(x=True, y=True, alpha=0.15)
+        pi.setLogMode(y=True)
+        pi.setDownsampling(auto=True, mode="peak")
+        pi.setClipToView(True)
+        pi.vb.disableAutoRange()
+        cache_axes(pi)  # the range changes only when the data leaves it (see _frame)
+        pi.vb.sigRangeChangedManually.connect(self._on_user_range)
+        pi.autoBtn.clicked.connect(self._on_auto_button)
+        self._user_range = False
+        self._legend = pi.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self._curves: list[pg.PlotDataItem] = []
+        self._dead = pg.TextItem("", color=(40, 40, 40), anchor=(0, 0), fill=(255, 255, 255, 210))
+        self._dead.setParentItem(pi.vb)  # pixel coordinates of the view box: stays in the top-left corner
+        self._dead.setPos(6, 4)
+        self._dead.hide()
+        self._steps = np.empty(MAX_SAMPLES)
+        self._norms = np.empty((MAX_SAMPLES, 0))
+        self._count = 0
+        self._last_step: int | None = None
+
+    # ------------------------------------------------------------------ data
+
+    def show_snapshot(self, s) -> None:
+        """Append (s.step, s.layer_grad_norms) when the step advanced; a step going back means a new run."""
+        norms = np.asarray(getattr(s, "layer_grad_norms", ()), dtype=np.float64).reshape(-1)
+        if not norms.size:  # function mode, or a history snapshot (no gradients recorded there)
+            return
+        if norms.size != len(self._curves) or (self._last_step is not None and s.step < self._last_step):
+            self._reset(norms.size)
+        if self._last_step is None or s.step > self._last_step:
+            if self._count == MAX_SAMPLES:
+                self._decimate()
+            self._steps[self._count] = s.step
+            self._norms[self._count] = norms
+            self._count += 1
+            self._last_step = int(s.step)
+            self._redraw()
+        self._show_dead(s)
+
+    def clear(self) -> None:
+        """Forget the run (the curves stay, empty)."""
+        self._count = 0
+        self._last_step = None
+        for curve in self._curves:
+            curve.setData([], [])
+        self._dead.hide()
+        self._user_range = False
+
+    def _reset(self, n_layers: int) -> None:
+        if n_layers != len(self._curves):
+            for curve in self._curves:
+                self.getPlotItem().removeItem(curve)  # also takes it out of the legend
+            self._curves = [self.getPlotItem().plot(name=f"layer {k + 1}", pen=pg.mkPen(c, width=1))
+                            for k, c in enumerate(layer_colours(n_layers))]
+            self._legend.setColumnCount(1 if n_layers <= 4 else 2)
+            self._norms = np.empty((MAX_SAMPLES, n_layers))
+        self.clear()
+
+    def _decimate(self) -> None:
+        """Keep every other sample from the first on, halving the buffer (the new sample comes next)."""
+        keep = np.arange(0, self._count, 2)
+        n = len(keep)
+        self._steps[:n] = self._steps[keep]
+        self._norms[:n] = self._norms[keep]
+        self._count = n
+
+    def curve_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Steps (N,) and norms (N, L) held now (tests, export)."""
+        return self._steps[: self._count].copy(), self._norms[: self._count].copy()
+
+    def curves(self) -> list[pg.PlotDataItem]:
+        return list(self._curves)
+
+    def dead_relu_text(self) -> str:
+        return self._dead.textItem.toPlainText() if self._dead.isVisible() else ""
+
+    # ------------------------------------------------------------------ drawing
+
+    def _redraw(self) -> None:
+        x = self._steps[: self._count]
+        with np.errstate(all="ignore"):
+            y = self._norms[: self._count]
+            y = np.where(np.isfinite(y) & (y > 0), y, np.nan)  # log scale cannot show 0, NaN or inf
+        for k, curve in enumerate(self._curves):
+            curve.setData(x, y[:, k], connect="finite")
+        self._frame(x, y)
+
+    def _show_dead(self, s) -> None:
+        n = relu_units(getattr(s, "sizes", ()), getattr(s, "activations", ()))
+        if not n:
+            self._dead.hide()
+            return
+        k = int(getattr(s, "dead_relus", 0))
+        self._dead.setText(f"dead ReLUs: {k} of {n}", color=(200, 30, 30) if k else (40, 40, 40))
+        self._dead.show()
+
+    def _frame(self, x: np.ndarray, y: np.ndarray, force: bool = False) -> None:
+        """Whole decades in y and a 1-2-5 step count in x, changed only when the data leaves them, so the
+        cached axes are reused between changes."""
+        if (self._user_range and not force) or not len(x):
+            return
+        ly = np.log10(y[np.isfinite(y)])
+        if not ly.size:
+            return
+        lo, hi = math.floor(float(ly.min()) - 0.05), math.ceil(float(ly.max()) + 0.05)
+        vb = self.getPlotItem().vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        new_x = _nice_ceil(1.1 * max(float(x.max()), 1.0))
+        new_x = x1 if (not force and x0 <= 0 and x.max() <= x1 <= 4 * new_x) else new_x
+        inside = y0 <= lo + 1e-9 and hi - 1e-9 <= y1 and (y1 - y0) <= 2 * (hi - lo) + 2
+        if inside and not force and new_x == x1:
+            return
+        vb.setRange(xRange=(0, new_x), yRange=(y0, y1) if inside and not force else (lo, hi), padding=0)
+
+    def _on_user_range(self, *_) -> None:
+        self._user_range = True
+
+    def _on_auto_button(self) -> None:
+        self._user_range = False
+        x, y = self._steps[: self._count], self._norms[: self._count]
+        with np.errstate(all="ignore"):
+            self._frame(x, np.where(y > 0, y, np.nan), force=True)
