@@ -79,7 +79,6 @@ class TrainingWorker(QObject):
         from gdsim.engine import compare
 
         self._stop_run()
-        self._cancel.clear()
         kind, cfg, epochs = request["kind"], request["config"], int(request["epochs"])
 
         def progress(done: int, total: int) -> None:
@@ -90,8 +89,10 @@ class TrainingWorker(QObject):
                 if kind == "sweep":
                     result = compare.run_sweep(cfg, request["values"], epochs, progress, self._cancel.is_set)
                 elif request.get("mode") == "optimizer":
-                    result = compare.compare_optimizers(cfg, request["values"], epochs, progress=progress,
-                                                        cancel=self._cancel.is_set, target=request.get("target"))
+                    result = compare.compare_optimizers(cfg, request["values"], epochs,
+                                                        default_lr=bool(request.get("default_lr")),
+                                                        progress=progress, cancel=self._cancel.is_set,
+                                                        target=request.get("target"))
                 else:
                     result = compare.compare_lrs(cfg, request["values"], epochs, progress=progress,
                                                  cancel=self._cancel.is_set, target=request.get("target"))
@@ -106,6 +107,11 @@ class TrainingWorker(QObject):
     def cancel_analysis(self) -> None:
         """Thread-safe."""
         self._cancel.set()
+
+    def arm_analysis(self) -> None:
+        """Thread-safe: called by the GUI before it asks for an analysis, so a Cancel pressed before the worker
+        gets to it still counts."""
+        self._cancel.clear()
 
     def _curvature(self) -> None:
         """λmax by power iteration on Hessian-vector products (about ten gradients' worth of work)."""
@@ -342,5 +348,6 @@ class WorkerThread:
 
     def stop(self, timeout_ms: int = 2000) -> bool:
         self.worker.pause()
+        self.worker.cancel_analysis()
         self.thread.quit()
         return self.thread.wait(timeout_ms)

@@ -29,7 +29,7 @@ class AidLinks:
 
     def refresh_inspector(self) -> None:
         s = self.snapshot
-        if s is None or not self.docks["Backprop"].isVisible():
+        if s is None or not self.on_screen("Backprop"):
             return
         loss = self.cfg.training.loss or (default_loss(self.data) if self.data is not None else "mse")
         self.inspector.set_context(s, self.data, loss, s.current_lr)

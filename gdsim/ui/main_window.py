@@ -17,6 +17,7 @@ from gdsim.snapshot import Snapshot
 from gdsim.ui.aid_links import AidLinks
 from gdsim.ui.controls import SetupPanel, scrolling
 from gdsim.ui.file_actions import FileActions
+from gdsim.ui.lab_links import LabLinks
 from gdsim.ui.lr_control import LearningRateControl
 from gdsim.ui.menus import build_menus
 from gdsim.ui.panels.function_info import FunctionInfo
@@ -40,7 +41,7 @@ def default_config() -> cfgmod.Config:
         return cfgmod.Config()
 
 
-class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
+class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainWindow):
     sigLoad = Signal(object)
     sigStep = Signal()
     sigEpoch = Signal()
@@ -49,6 +50,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
     sigSetRate = Signal(float)
     sigSetSurface = Signal(object)
     sigSaveSession = Signal(str)
+    sigAnalyse = Signal(object)
 
     def __init__(self, cfg: cfgmod.Config | None = None, restore_layout: bool = True):
         super().__init__()
@@ -68,6 +70,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
         self.centre.addWidget(self.graph)
         self.centre.addWidget(self.function_info)
         self._make_aids()
+        self._make_lab()
         middle = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(middle)
         column.setContentsMargins(0, 0, 0, 0)
@@ -88,6 +91,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
         self._connect()
         self._link_surfaces()
         self._link_aids()
+        self._link_lab()
         self._default_state = self.saveState(SETTINGS_VERSION)
         if restore_layout:
             self._restore_layout()
@@ -101,7 +105,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
                           (self.sigEpoch, worker._on_epoch), (self.sigRun, worker._on_run),
                           (self.sigSetLr, worker._on_set_lr), (self.sigSetRate, worker._on_set_rate),
                           (self.sigSetSurface, worker._on_set_surface),
-                          (self.sigSaveSession, worker._on_save_session)):
+                          (self.sigSaveSession, worker._on_save_session),
+                          (self.sigAnalyse, worker._on_analysis)):
             sig.connect(slot, queued)
         worker.sigSnapshot.connect(self._on_snapshot, queued)
         worker.sigRunning.connect(self._on_running, queued)
@@ -115,17 +120,23 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
     def _arrange_docks(self) -> None:
         """Setup on the left, the network in the middle, loss over outputs and surfaces on the right."""
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        self.dock_shown: dict[str, bool] = {}
         self._dock("Setup", scrolling(self.setup), LEFT)
         self._dock("Backprop", self.inspector, LEFT)
         self.tabifyDockWidget(self.docks["Setup"], self.docks["Backprop"])
         self.docks["Setup"].raise_()
         self._dock("Loss", self.loss_curve, RIGHT)
+        for title, panel in (("Compare", self.compare), ("η sweep", self.sweep)):
+            self._dock(title, panel, RIGHT)
+            self.tabifyDockWidget(self.docks["Loss"], self.docks[title])
+        self.docks["Loss"].raise_()
         self._dock("Output", self.output_view, RIGHT)
         for title, panel in (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
                              ("3D surface", self.surface3d), ("Gradient flow", self.gradient_flow)):
             self._dock(title, panel, RIGHT)
             self.tabifyDockWidget(self.docks["Output"], self.docks[title])
         self.docks["Output"].raise_()
+        self.splitDockWidget(self.docks["Loss"], self.docks["Output"], QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [300, 600], QtCore.Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
@@ -137,7 +148,13 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(area, dock)
         self.docks[title] = dock
+        self.dock_shown[title] = False
+        dock.visibilityChanged.connect(lambda visible, t=title: self.dock_shown.__setitem__(t, visible))
         return dock
+
+    def on_screen(self, title: str) -> bool:
+        """Whether a dock is showing (a tab behind another is not; Qt says so only through visibilityChanged)."""
+        return self.dock_shown.get(title, False) and not getattr(self, "closing", False)
 
     def _status_bar(self) -> None:
         bar = self.statusBar()
@@ -359,6 +376,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, QtWidgets.QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the worker thread (idempotent)."""
+        self.closing = True
         if self.worker_thread.thread.isRunning():
             self.worker_thread.stop()
 

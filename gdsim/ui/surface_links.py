@@ -31,16 +31,19 @@ class SurfaceLinks:
         self.surface2d.sigStartPointChosen.connect(self._on_start_point)
         self.graph.sigParameterClicked.connect(self._on_parameter_clicked)
         for title in ("Loss surface", "Loss slice", "3D surface"):
-            self.docks[title].visibilityChanged.connect(lambda *_: self._request_surfaces())
+            # queued: dock_shown is updated by the same signal; read it after that
+            self.docks[title].visibilityChanged.connect(lambda *_: self._request_surfaces(),
+                                                        QtCore.Qt.ConnectionType.QueuedConnection)
 
     def _surface_panels(self):
         return {"2d": (self.surface2d, ("Loss surface", "3D surface")), "1d": (self.surface1d, ("Loss slice",))}
 
     def _request_surfaces(self) -> None:
         """Ask the worker for the surfaces on screen, and to stop computing the others."""
+        if getattr(self, "closing", False):
+            return
         for kind, (panel, titles) in self._surface_panels().items():
-            visible = any(not self.docks[t].visibleRegion().isEmpty() and self.docks[t].isVisible()
-                          for t in titles)
+            visible = any(self.on_screen(t) for t in titles)
             self.sigSetSurface.emit(panel.spec() if visible else (kind, None))
 
     def _on_surface_spec(self, spec) -> None:

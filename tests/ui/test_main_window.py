@@ -174,7 +174,7 @@ def test_optimizer_hyperparameters_reach_the_trainer(win, qtbot):
     win.setup.hyper["beta1"].setValue(0.8)
     cfg = win.current_config()
     assert cfg.training.optimizer == "adam" and cfg.training.optimizer_kwargs["beta1"] == 0.8
-    qtbot.waitUntil(lambda: win.worker.built.trainer.optimizer.hyper["beta1"] == 0.8, timeout=5000)
+    qtbot.waitUntil(lambda: win.worker.built.trainer.optimizer.hyper.get("beta1") == 0.8, timeout=5000)
     win.setup.optimizer.setCurrentText("sgd")
     assert win.setup.hyper == {} and not win.setup.hyper_box.isVisibleTo(win.setup)
 
@@ -271,3 +271,33 @@ def test_gradient_flow_follows_training(win, qtbot):
         button(win, "epochButton").click()
     wait_step(qtbot, win, 3)
     qtbot.waitUntil(lambda: len(win.gradient_flow.curve_data()[0]) >= 1, timeout=5000)
+
+
+def test_compare_learning_rates_in_the_worker(win, qtbot):
+    win.docks["Loss surface"].raise_()
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=10000)
+    win.compare.sigRun.emit({"mode": "lr", "values": [0.1, 1.0, 10.0], "epochs": 30, "target": None})
+    qtbot.waitUntil(lambda: win.compare.result() is not None, timeout=20000)
+    result = win.compare.result()
+    assert [r.lr for r in result.runs] == [0.1, 1.0, 10.0]
+    assert win.compare.table.rowCount() == 3
+    assert len(win.surface2d._extra.items()) == 3  # the three paths drawn on the loss surface
+
+
+def test_sweep_and_use_the_best_lr(win, qtbot):
+    win.sweep.sigRun.emit({"lrs": [0.01, 0.1, 1.0], "epochs": 20})
+    qtbot.waitUntil(lambda: len(win.sweep.rows()) == 3, timeout=20000)
+    best = win.sweep.best_lr()
+    win.sweep.sigUseLr.emit(best)
+    assert win.lr_control.value() == best
+    qtbot.waitUntil(lambda: win.snapshot.lr == best, timeout=5000)
+
+
+def test_cancelling_a_comparison(win, qtbot):
+    win.setup.tol.setValue(0.0)  # nothing converges early: only Cancel can end these runs
+    win.compare.sigRun.emit({"mode": "lr", "values": [0.001, 0.01, 0.1, 1, 10], "epochs": 100000,
+                             "target": None})
+    qtbot.wait(200)
+    win.compare.sigCancel.emit()
+    qtbot.waitUntil(lambda: win.compare.result() is not None, timeout=20000)
+    assert win.compare.result().cancelled
