@@ -10,6 +10,7 @@ from gdsim.engine import activations, datasets, losses, network, optimizers, sch
 from gdsim.engine.function_model import make_function
 from gdsim.engine.functions import FUNCTIONS
 from gdsim.ui.panels.data_preview import DataPreview
+from gdsim.ui.panels.schedule_plot import SchedulePlot
 from gdsim.ui.widgets import SciSpinBox
 
 MAX_LAYERS, MAX_NEURONS = 6, 16
@@ -225,6 +226,9 @@ class SetupPanel(QtWidgets.QWidget):
         batch_row.addWidget(self.batch_size)
         form.addRow("Batches", batch_row)
         form.addRow("Schedule", self.schedule)
+        self.schedule_plot = SchedulePlot()
+        self.schedule_plot.setToolTip("η per epoch under this schedule; the dot is the current epoch")
+        form.addRow(self.schedule_plot)
         form.addRow("Max epochs", self.max_epochs)
         form.addRow("Tolerance", self.tol)
         for w in (self.loss, self.optimizer, self.batch, self.schedule):
@@ -319,6 +323,14 @@ class SetupPanel(QtWidgets.QWidget):
             start = None
         self.function_hint.setVisible(bool(self.function_hint.text()))
         return {"dataset": f"function:{spec}", "start": start}
+
+    def show_schedule(self, cfg: cfgmod.Config, lr: float) -> None:
+        """The η(t) plot, shown only when η changes over time."""
+        t = cfg.training
+        varying = t.schedule != "constant"
+        self.training_form.setRowVisible(self.schedule_plot, varying)
+        if varying:
+            self.schedule_plot.show_schedule(t.schedule, lr, t.epochs or 100, t.schedule_kwargs)
 
     def _reinitialise(self) -> None:
         self._weight_offset += 1

@@ -195,6 +195,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.graph.sigColorModeChanged.connect(lambda mode: self.gradient_action.setChecked(mode == "gradient"))
         self.lr_control.sigChanged.connect(self.sigSetLr)
         self.lr_control.sigChanged.connect(lambda _lr: self.lr_control.set_curvature(self.lam))
+        self.lr_control.sigChanged.connect(lambda lr: self.setup.show_schedule(self.cfg, lr))
         self.setup.sigChanged.connect(lambda _section: self._load(self.current_config()))
 
     # ---------------------------------------------------------------- commands
@@ -246,6 +247,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
             self.show_error(f"Cannot use this set-up: {e}")
             return False
         self.cfg = cfg
+        self.setup.show_schedule(cfg, cfg.training.lr)
         self._surfaces_for_new_model(built.net.param_names, keep_surfaces)
         hint = "; ".join(str(w.message) for w in caught)
         self._show_built(built, hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)")
@@ -298,6 +300,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.output_view.show_snapshot(s)
         self._show_live(s)
         self._show_status(s)
+        if self.setup.schedule_plot.isVisible():
+            self.setup.schedule_plot.show_epoch(s.epoch)
         if not self.worker.running:
             self.refresh_inspector()  # a Step or an Epoch: show that update's numbers
         # the panels repaint before this zero-timer fires, so the worker learns what a whole frame costs

@@ -14,7 +14,8 @@ from PySide6 import QtCore
 
 from gdsim import config
 from gdsim.engine import analysis, compare, schedules
-from gdsim.ui.panels.compare_panel import BEHAVIOUR_RULES, DIVERGE_CEILING, ComparePanel
+from gdsim.ui.panels.compare_panel import BEHAVIOUR_RULES, ComparePanel
+from gdsim.ui.panels.compare_plot import DIVERGE_CEILING
 from gdsim.ui.panels.schedule_plot import SchedulePlot
 from gdsim.ui.panels.sweep_panel import SweepPanel
 

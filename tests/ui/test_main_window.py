@@ -301,3 +301,11 @@ def test_cancelling_a_comparison(win, qtbot):
     win.compare.sigCancel.emit()
     qtbot.waitUntil(lambda: win.compare.result() is not None, timeout=20000)
     assert win.compare.result().cancelled
+
+
+def test_schedule_plot_appears_for_a_varying_schedule(win, qtbot):
+    assert not win.setup.schedule_plot.isVisibleTo(win.setup)
+    win.setup.schedule.setCurrentText("exponential")
+    assert win.setup.schedule_plot.isVisibleTo(win.setup)
+    values = win.setup.schedule_plot.values()
+    assert values[0] == pytest.approx(win.lr_control.value()) and values[-1] < values[0]

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from gdsim.engine import schedules
-from gdsim.ui.panels.compare_panel import loss_ticks
+from gdsim.ui.panels.compare_plot import loss_ticks
 from gdsim.ui.panels.plotting import cache_axes
 
 CURVE_PEN = pg.mkPen((20, 80, 170), width=1)
