@@ -3,6 +3,10 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+from PySide6 import QtCore  # noqa: E402
+
+# settings, recent files and drawn data go to throw-away test locations, not the user's
+QtCore.QStandardPaths.setTestModeEnabled(True)
 
 
 @pytest.fixture(autouse=True)

@@ -116,6 +116,28 @@ class FileActions:
         self.remember_recent(path)
         self.statusBar().showMessage(f"Saved session {path}", 5000)
 
+    # ---------------------------------------------------------------- drawn data
+
+    def add_point(self, x: float, y: float, label: int) -> None:
+        """Add a drawn point to the training data: the points go to a CSV in the app's data folder, in the
+        coordinates shown (no re-standardising, so nothing moves), and training restarts on them."""
+        data = self.data
+        if data is None or data.n_features != 2 or data.task != "classification":
+            return
+        import numpy as np
+
+        X = np.vstack([data.X_train, data.X_test, [[x, y]]])
+        labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_test), [label]]).astype(int)
+        folder = Path(QtCore.QStandardPaths.writableLocation(
+            QtCore.QStandardPaths.StandardLocation.AppDataLocation))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "drawn_points.csv"
+        export.write_csv(path, ["x1", "x2", "class"], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
+        cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "test_fraction": 0.0,
+                                                          "standardize": False, "target": None})
+        self.setup.set_config(cfg)
+        self._load(cfg)
+
     # ---------------------------------------------------------------- PyTorch
 
     def export_torch(self, path: str) -> list[Path]:

@@ -197,6 +197,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.lr_control.sigChanged.connect(lambda _lr: self.lr_control.set_curvature(self.lam))
         self.lr_control.sigChanged.connect(lambda lr: self.setup.show_schedule(self.cfg, lr))
         self.setup.sigChanged.connect(lambda _section: self._load(self.current_config()))
+        self.output_view.sigPointAdded.connect(self.add_point)
 
     # ---------------------------------------------------------------- commands
 

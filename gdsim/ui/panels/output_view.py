@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from gdsim.engine import contours
 from gdsim.ui.panels.plotting import cache_axes
@@ -36,7 +36,13 @@ def class_colours(n_classes: int) -> tuple[list[tuple], pg.ColorMap]:
 
 
 class OutputView(pg.PlotWidget):
-    """The data and the network's output; ``set_data`` once per data set, ``show_snapshot`` per frame."""
+    """The data and the network's output; ``set_data`` once per data set, ``show_snapshot`` per frame.
+
+    With drawing on (context menu), a click adds a point of class 1 and a shift-click one of class 0
+    (ConvNetJS-style): ``sigPointAdded(x, y, label)``; the main window rebuilds the data set with it.
+    """
+
+    sigPointAdded = QtCore.Signal(float, float, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -65,6 +71,11 @@ class OutputView(pg.PlotWidget):
         self._fit_in_legend = False
         self._data = None
         self._kind = ""
+        self.draw_action = QtGui.QAction("Draw points (click: class 1, shift+click: class 0)", self, checkable=True)
+        self.draw_action.setToolTip("Add your own training points; each one restarts training on the new data")
+        pi.vb.menu.insertAction(pi.vb.menu.actions()[0] if pi.vb.menu.actions() else None, self.draw_action)
+        self.draw_action.toggled.connect(self._on_draw_toggled)
+        self.scene().sigMouseClicked.connect(self._on_click)
         self.clear()
 
     # ------------------------------------------------------------------ public API
@@ -149,6 +160,25 @@ class OutputView(pg.PlotWidget):
 
         ext = export.check_path(path, ("png", "svg"))
         (export.plot_png if ext == "png" else export.plot_svg)(self, path, width)
+
+    def set_drawing(self, on: bool) -> None:
+        self.draw_action.setChecked(on)
+
+    def _on_draw_toggled(self, on: bool) -> None:
+        self.setCursor(QtCore.Qt.CursorShape.CrossCursor if on else QtCore.Qt.CursorShape.ArrowCursor)
+
+    def _on_click(self, event) -> None:
+        if not self.draw_action.isChecked() or self._kind != "decision":
+            return
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        vb = self.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        shift = bool(event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        event.accept()
+        self.sigPointAdded.emit(float(p.x()), float(p.y()), 0 if shift else 1)
 
     # ------------------------------------------------------------------ drawing
 
