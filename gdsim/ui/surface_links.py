@@ -32,8 +32,14 @@ class SurfaceLinks:
         self.graph.sigParameterClicked.connect(self._on_parameter_clicked)
         for title in ("Loss surface", "Loss slice", "3D surface"):
             # queued: dock_shown is updated by the same signal; read it after that
-            self.docks[title].visibilityChanged.connect(lambda *_: self._request_surfaces(),
+            self.docks[title].visibilityChanged.connect(lambda *_: self._surfaces_shown(),
                                                         QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def _surfaces_shown(self) -> None:
+        self._request_surfaces()
+        s = getattr(self, "_pending_surface_snapshot", None)
+        if s is not None:
+            self._show_snapshot_on_surfaces(s)
 
     def _surface_panels(self):
         return {"2d": (self.surface2d, ("Loss surface", "3D surface")), "1d": (self.surface1d, ("Loss slice",))}
@@ -91,5 +97,9 @@ class SurfaceLinks:
             panel.set_param_names(param_names)
 
     def _show_snapshot_on_surfaces(self, s) -> None:
-        for panel in (self.surface2d, self.surface1d, self.surface3d):
-            panel.show_snapshot(s)
+        """Only the surfaces on screen redraw their path; a surface brought forward gets the latest."""
+        self._pending_surface_snapshot = s
+        for panel, title in ((self.surface2d, "Loss surface"), (self.surface1d, "Loss slice"),
+                             (self.surface3d, "3D surface")):
+            if self.on_screen(title):
+                panel.show_snapshot(s)

@@ -152,6 +152,7 @@ def test_gradient_flow_bounded_and_masks_bad_values(qtbot, worked, monkeypatch):
     s = worked[1]
     w = GradientFlowPanel()
     qtbot.addWidget(w)
+    w.show()  # a hidden panel records but does not draw
     for step in range(1, 201):
         norms = [0.0, np.nan] if step % 7 == 0 else [1.0 / step, np.inf if step % 5 == 0 else 2.0]
         w.show_snapshot(dataclasses.replace(s, step=step, layer_grad_norms=frozen(norms)))

@@ -86,8 +86,13 @@ class GradientFlowPanel(pg.PlotWidget):
             self._norms[self._count] = norms
             self._count += 1
             self._last_step = int(s.step)
-            self._redraw()
+            if self.isVisible():  # hidden: keep recording, draw when shown
+                self._redraw()
         self._show_dead(s)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._redraw()
 
     def clear(self) -> None:
         """Forget the run (the curves stay, empty)."""
