@@ -88,6 +88,11 @@ class TrainingWorker(QObject):
             with np.errstate(all="ignore"):
                 if kind == "sweep":
                     result = compare.run_sweep(cfg, request["values"], epochs, progress, self._cancel.is_set)
+                elif request.get("mode") == "start":
+                    variants = [compare.Variant(f"start ({', '.join(f'{v:g}' for v in p)})", {"start": tuple(p)})
+                                for p in request["values"]]
+                    result = compare.run_comparison(cfg, variants, epochs, progress, self._cancel.is_set,
+                                                    target=request.get("target"))
                 elif request.get("mode") == "optimizer":
                     result = compare.compare_optimizers(cfg, request["values"], epochs,
                                                         default_lr=bool(request.get("default_lr")),

@@ -52,16 +52,17 @@ class LabLinks:
         self.docks["Compare" if kind == "compare" else "η sweep"].raise_()
 
     def _draw_race(self, result) -> None:
-        """Each run's path on the loss surface, in the comparison plot's colours."""
-        grid = self.surface2d.grid()
-        if grid is None:
-            return
-        paths = []
-        for run, colour in zip(result.runs, self.compare.colours(), strict=False):
-            traj = np.asarray(run.trajectory[1])  # (steps, parameters)
-            if traj.ndim == 2 and traj.shape[1] == grid.center.size and len(traj):
-                paths.append((run.label, colour, surfaces.path_on_grid(grid, traj)))
-        self.surface2d.show_paths(paths)
+        """Each run's path on the loss surface and on the 1D slice, in the comparison plot's colours."""
+        for panel in (self.surface2d, self.surface1d):
+            grid = panel.grid()
+            if grid is None:
+                continue
+            paths = []
+            for run, colour in zip(result.runs, self.compare.colours(), strict=False):
+                traj = np.asarray(run.trajectory[1])  # (steps, parameters)
+                if traj.ndim == 2 and traj.shape[1] == grid.center.size and len(traj):
+                    paths.append((run.label, colour, surfaces.path_on_grid(grid, traj)))
+            panel.show_paths(paths)
 
     def _use_lr(self, lr: float) -> None:
         self.lr_control.set_value(lr)

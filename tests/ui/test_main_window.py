@@ -319,3 +319,16 @@ def test_drawing_a_point_adds_it_to_the_training_data(win, qtbot, tmp_path, monk
     assert len(win.data.X_train) == n + 1 and len(win.data.X_test) == 0
     assert [0.25, -0.5] in win.data.X_train.tolist()
     assert win.current_config().problem.dataset.startswith("csv:")
+
+
+def test_race_start_points_on_a_function(win, qtbot):
+    win.open_preset("rosenbrock")
+    win.compare.mode.setCurrentIndex(2)
+    win.compare.values.setText("-1.5, 2; 0, 0; 1.5, -0.5")
+    win.compare.epochs.setValue(50)
+    win.compare.run()
+    qtbot.waitUntil(lambda: win.compare.result() is not None, timeout=20000)
+    runs = win.compare.result().runs
+    assert [r.trajectory[1][0].tolist() for r in runs] == [[-1.5, 2.0], [0.0, 0.0], [1.5, -0.5]]
+    win.compare.values.setText("1, 2; oops")
+    assert not win.compare.run_button.isEnabled() or "start point" in win.compare.hint_text()

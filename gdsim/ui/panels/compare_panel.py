@@ -17,8 +17,10 @@ from gdsim.engine import analysis, compare, optimizers
 from gdsim.ui.panels.compare_plot import PALETTE, ComparePlot
 from gdsim.ui.panels.plotting import note_label, replace_export_menu
 
-MODES = (("Compare η", "lr"), ("Compare optimizers", "optimizer"))
-DEFAULT_TEXT = {"lr": ", ".join(f"{v:g}" for v in compare.default_lrs()), "optimizer": "sgd, momentum, adam"}
+MODES = (("Compare η", "lr"), ("Compare optimizers", "optimizer"), ("Race start points", "start"))
+DEFAULT_TEXT = {"lr": ", ".join(f"{v:g}" for v in compare.default_lrs()), "optimizer": "sgd, momentum, adam",
+                "start": "-1.5, 2; 0, 0; 2, -1"}
+PARSERS = {"lr": compare.parse_lrs}
 COLUMNS = ["label", "final loss", "to target", "status", "behaviour", "2/λmax"]
 HINT_STYLE = "color: #c62828; font-size: 8pt;"
 
@@ -82,6 +84,27 @@ def parse_optimizers(text: str) -> list[str]:
     return names
 
 
+def parse_starts(text: str) -> list[tuple[float, ...]]:
+    """``"-1.5, 2; 0, 0"`` -> [(-1.5, 2.0), (0.0, 0.0)]: start points separated by semicolons."""
+    points = []
+    for part in (p for p in text.split(";") if p.strip()):
+        try:
+            point = tuple(float(v) for v in part.replace("(", "").replace(")", "").split(","))
+        except ValueError:
+            raise ValueError(f"a start point is numbers separated by commas, got {part.strip()!r}") from None
+        if not all(math.isfinite(v) for v in point):
+            raise ValueError(f"start points must be finite, got {part.strip()!r}")
+        points.append(point)
+    if not points:
+        raise ValueError("give at least one start point, e.g. -1.5, 2; 0, 0")
+    if len({len(p) for p in points}) > 1:
+        raise ValueError("every start point needs the same number of coordinates")
+    return points
+
+
+PARSERS.update(optimizer=parse_optimizers, start=parse_starts)
+
+
 def _num(v) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.4g}"
 
@@ -118,6 +141,7 @@ class ComparePanel(QtWidgets.QWidget):
         self._result = None
         self._colours: list[tuple] = []
         self._texts = dict(DEFAULT_TEXT)
+        self._shown_mode = MODES[0][1]
         self._busy = False
 
         self.mode = QtWidgets.QComboBox()
@@ -209,8 +233,7 @@ class ComparePanel(QtWidgets.QWidget):
         return self.mode.currentData()
 
     def _parsed_values(self) -> list:
-        text = self.values.text()
-        return compare.parse_lrs(text) if self.mode_key() == "lr" else parse_optimizers(text)
+        return PARSERS[self.mode_key()](self.values.text())
 
     def _parsed_target(self) -> float | None:
         t = self.target.text().strip()
@@ -253,16 +276,18 @@ class ComparePanel(QtWidgets.QWidget):
         set_progress(self.progress, done, total)
 
     def _on_mode(self, _index: int) -> None:
-        other = "optimizer" if self.mode_key() == "lr" else "lr"
-        self._texts[other] = self.values.text()
+        self._texts[self._shown_mode] = self.values.text()
+        self._shown_mode = self.mode_key()
         self.values.setText(self._texts[self.mode_key()])
         self.usual_lr.setVisible(self.mode_key() == "optimizer")
         self._values_tip()
 
     def _values_tip(self) -> None:
-        self.values.setToolTip("learning rates: 0.001, 0.01, 0.1 or START:STOP:COUNT for log-spaced values"
-                               if self.mode_key() == "lr"
-                               else f"optimizers, comma-separated: {', '.join(optimizers.NAMES)}")
+        self.values.setToolTip({
+            "lr": "learning rates: 0.001, 0.01, 0.1 or START:STOP:COUNT for log-spaced values",
+            "optimizer": f"optimizers, comma-separated: {', '.join(optimizers.NAMES)}",
+            "start": "start points (function mode), separated by semicolons: -1.5, 2; 0, 0 — the runs race on the "
+                     "loss surface"}[self.mode_key()])
 
     def _validate(self, *_) -> bool:
         """Show the first problem under the form (and outline its field in red); True when there is none."""
