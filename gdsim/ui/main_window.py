@@ -118,25 +118,25 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
     # ---------------------------------------------------------------- layout
 
     def _arrange_docks(self) -> None:
-        """Setup on the left, the network in the middle, loss over outputs and surfaces on the right."""
+        """Setup on the left, the network in the middle; on the right the loss (with the comparisons) above
+        the outputs (with the surfaces and gradient flow), each group a set of tabs."""
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         self.dock_shown: dict[str, bool] = {}
         self._dock("Setup", scrolling(self.setup), LEFT)
         self._dock("Backprop", self.inspector, LEFT)
         self.tabifyDockWidget(self.docks["Setup"], self.docks["Backprop"])
-        self.docks["Setup"].raise_()
         self._dock("Loss", self.loss_curve, RIGHT)
-        for title, panel in (("Compare", self.compare), ("η sweep", self.sweep)):
-            self._dock(title, panel, RIGHT)
-            self.tabifyDockWidget(self.docks["Loss"], self.docks[title])
-        self.docks["Loss"].raise_()
         self._dock("Output", self.output_view, RIGHT)
-        for title, panel in (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
-                             ("3D surface", self.surface3d), ("Gradient flow", self.gradient_flow)):
-            self._dock(title, panel, RIGHT)
-            self.tabifyDockWidget(self.docks["Output"], self.docks[title])
-        self.docks["Output"].raise_()
         self.splitDockWidget(self.docks["Loss"], self.docks["Output"], QtCore.Qt.Orientation.Vertical)
+        groups = {"Loss": (("Compare", self.compare), ("η sweep", self.sweep)),
+                  "Output": (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
+                             ("3D surface", self.surface3d), ("Gradient flow", self.gradient_flow))}
+        for first, others in groups.items():
+            for title, panel in others:
+                self._dock(title, panel, RIGHT)
+                self.tabifyDockWidget(self.docks[first], self.docks[title])
+        for title in ("Setup", "Loss", "Output"):
+            self.docks[title].raise_()
         self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [300, 600], QtCore.Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
@@ -158,16 +158,22 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
 
     def _status_bar(self) -> None:
         bar = self.statusBar()
+        bar.setAutoFillBackground(True)
         self.status_labels: dict[str, QtWidgets.QLabel] = {}
         tips = {"epoch": "Passes over the training data", "step": "Parameter updates so far",
                 "loss": "Training loss of the last step's batch", "grad": "Norm of the last gradient ‖∇L‖",
                 "status": "running, converged, diverged or max_epochs", "limit": "The edge of stability 2/λmax",
                 "speed": "Training steps per second"}
+        widest = {"epoch": "epoch 0000000", "step": "step 00000000", "loss": "value -0.0000e-00",
+                  "grad": "‖∇‖ 0.0000e-00", "status": "max_epochs", "limit": "2/λmax 0.000e-00",
+                  "speed": "000,000 steps/s"}
         for key, tip in tips.items():
             label = QtWidgets.QLabel()
             label.setObjectName(f"status_{key}")
             label.setToolTip(tip)
-            label.setMinimumWidth(90)
+            # a fixed width: new numbers never re-lay out (and repaint) the whole status bar
+            label.setFixedWidth(label.fontMetrics().horizontalAdvance(widest[key]) + 12)
+            label.setAutoFillBackground(True)  # opaque: a new number repaints the label, not the window under it
             bar.addPermanentWidget(label)
             self.status_labels[key] = label
         self.progress = QtWidgets.QProgressBar()

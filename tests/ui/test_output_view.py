@@ -85,7 +85,8 @@ def test_decision_surface_image_contour_and_rect(view):
     assert img.shape == (64, 64)
     np.testing.assert_array_equal(img, out["z"])
     assert tuple(view._image.levels) == (0.0, 1.0)  # fixed levels, never rescaled to the data
-    assert 0 < view._image.opacity() < 1
+    lut = view._image.lut  # pale colours drawn opaque: points stay visible, no blending layer
+    assert view._image.opacity() == 1 and lut.min() > 60 and lut.max() > 200
     rect = view._image.mapRectToParent(view._image.boundingRect())
     dx, dy = 4 / 63, 4 / 63
     assert rect.left() == pytest.approx(-2 - dx / 2) and rect.right() == pytest.approx(2 + dx / 2)
