@@ -321,7 +321,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         lab["loss"].setText(f"{'value' if s.task == 'function' else 'loss'} {_fmt(s.loss)}")
         lab["grad"].setText(f"‖∇‖ {_fmt(s.grad_norm)}")
         colour = {"diverged": "#c0392b", "converged": "#1e8449"}.get(s.status, "#333")
-        lab["status"].setText(f"<b style='color:{colour}'>{s.status}</b>")
+        status = "ready" if s.step == 0 and s.status == "running" else s.status
+        lab["status"].setText(f"<b style='color:{colour}'>{status}</b>")
         lab["status"].setToolTip(s.message or "running, converged, diverged or max_epochs")
         lab["speed"].setText(f"{s.steps_per_second:,.0f} steps/s" if s.steps_per_second else "")
         if s.message and s.status != "running":

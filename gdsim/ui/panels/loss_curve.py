@@ -169,7 +169,7 @@ class LossCurve(pg.PlotWidget):
         every = max(1, len(step_x) // 2000)
         self._place_legend(np.concatenate([step_x[::every], ex[k_train], ex[k_test]]),
                            np.concatenate([step_y[::every], train[k_train], test[k_test]]))
-        self._latest = "" if s is None or not len(sh) else (
+        self._latest = "press Step (S) or Run (Space) to train" if s is None or not len(sh) else (
             f"last: step {int(sh[-1, 0])} · loss {_num(sh[-1, 1])} · η={s.current_lr:g}")
         self._on_mouse_moved(self._mouse)  # keep a live readout under a still mouse
 
