@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim.commands.sweep import BEHAVIOUR_COLOURS
 from gdsim.engine import analysis, compare, optimizers
 from gdsim.ui.panels.compare_plot import PALETTE, ComparePlot
+from gdsim.ui.panels.forms import AnalysisForm, hint_label, progress_bar
 from gdsim.ui.panels.plotting import note_label, replace_export_menu
 
 MODES = (("Compare η", "lr"), ("Compare optimizers", "optimizer"), ("Race start points", "start"))
@@ -22,7 +23,6 @@ DEFAULT_TEXT = {"lr": ", ".join(f"{v:g}" for v in compare.default_lrs()), "optim
                 "start": "-1.5, 2; 0, 0; 2, -1"}
 PARSERS = {"lr": compare.parse_lrs}
 COLUMNS = ["label", "final loss", "to target", "status", "behaviour", "2/λmax"]
-HINT_STYLE = "color: #c62828; font-size: 8pt;"
 
 # The rules of analysis.classify, in words (first match wins there).
 BEHAVIOUR_RULES = {
@@ -45,32 +45,6 @@ COLUMN_TIPS = [
     "2/λmax at the initial weights: on a quadratic, gradient descent diverges exactly when η > 2/λmax "
     "and oscillates when 1/λmax < η < 2/λmax",
 ]
-
-
-def hint_label() -> QtWidgets.QLabel:
-    """A red one-liner under a form field; hidden while there is nothing wrong."""
-    label = QtWidgets.QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(HINT_STYLE)
-    label.hide()
-    return label
-
-
-def progress_bar() -> QtWidgets.QProgressBar:
-    bar = QtWidgets.QProgressBar()
-    bar.setRange(0, 1)
-    bar.setValue(0)
-    bar.setFormat("")  # idle: no "0 / 1"
-    bar.setMaximumHeight(18)
-    bar.setToolTip("epochs trained, over all runs")
-    bar.setMinimumWidth(90)
-    return bar
-
-
-def set_progress(bar: QtWidgets.QProgressBar, done: int, total: int) -> None:
-    bar.setFormat("%v / %m")
-    bar.setRange(0, max(int(total), 1))
-    bar.setValue(min(max(int(done), 0), max(int(total), 1)))
 
 
 def parse_optimizers(text: str) -> list[str]:
@@ -130,7 +104,7 @@ def _sort_num(v) -> float:
     return math.inf if v is None or not math.isfinite(float(v)) else float(v)
 
 
-class ComparePanel(QtWidgets.QWidget):
+class ComparePanel(AnalysisForm):
     sigRun = QtCore.Signal(object)  # {"mode": "lr"|"optimizer", "values": [...], "epochs": int, "target": ...}
     sigCancel = QtCore.Signal()
     sigExportRequested = QtCore.Signal(str)  # "plot" or "table": the main window asks for a path
@@ -255,25 +229,8 @@ class ComparePanel(QtWidgets.QWidget):
             req["default_lr"] = self.usual_lr.isChecked()
         return req
 
-    def run(self) -> None:
-        """Emit ``sigRun`` with the parsed request, or show why not."""
-        if self._validate():
-            self.sigRun.emit(self.request())
-
-    def set_epochs(self, epochs: int) -> None:
-        self.epochs.setValue(int(epochs))
-
-    def set_busy(self, busy: bool) -> None:
-        """While the worker runs: the form is locked, Cancel is live, the progress bar starts from zero."""
-        self._busy = bool(busy)
-        for w in (self.mode, self.values, self.usual_lr, self.epochs, self.target):
-            w.setEnabled(not busy)
-        if busy:
-            set_progress(self.progress, 0, 1)
-        self._update_buttons()
-
-    def show_progress(self, done: int, total: int) -> None:
-        set_progress(self.progress, done, total)
+    def _fields(self):
+        return (self.mode, self.values, self.usual_lr, self.epochs, self.target)
 
     def _on_mode(self, _index: int) -> None:
         self._texts[self._shown_mode] = self.values.text()
@@ -304,9 +261,6 @@ class ComparePanel(QtWidgets.QWidget):
             field.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if field is bad else "")
         self._update_buttons()
         return not message
-
-    def hint_text(self) -> str:
-        return self.hint.text() if self.hint.isVisibleTo(self) else ""
 
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(not self._busy and not self.hint.text())

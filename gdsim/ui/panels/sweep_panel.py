@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.commands.sweep import log_ticks, sweep_plot
 from gdsim.engine import compare
-from gdsim.ui.panels.compare_panel import hint_label, progress_bar, set_progress
+from gdsim.ui.panels.forms import AnalysisForm, hint_label, progress_bar
 from gdsim.ui.panels.plotting import cache_axes, note_label, replace_export_menu
 
 DEFAULT_RANGE = ("1e-5", "10", 20)
@@ -45,7 +45,7 @@ def _empty_plot() -> pg.PlotWidget:
     return w
 
 
-class SweepPanel(QtWidgets.QWidget):
+class SweepPanel(AnalysisForm):
     sigRun = QtCore.Signal(object)  # {"lrs": [float, ...], "epochs": int}
     sigCancel = QtCore.Signal()
     sigUseLr = QtCore.Signal(float)  # "Use best η"
@@ -136,28 +136,8 @@ class SweepPanel(QtWidgets.QWidget):
     def request(self) -> dict:
         return {"lrs": self.lrs(), "epochs": int(self.epochs.value())}
 
-    def run(self) -> None:
-        """Emit ``sigRun`` with the parsed request, or show why not."""
-        if self._validate():
-            self.sigRun.emit(self.request())
-
-    def set_epochs(self, epochs: int) -> None:
-        self.epochs.setValue(int(epochs))
-
-    def set_busy(self, busy: bool) -> None:
-        """While the worker runs: the form is locked, Cancel is live, the progress bar starts from zero."""
-        self._busy = bool(busy)
-        for w in (self.lr_from, self.lr_to, self.count, self.lr_list, self.epochs):
-            w.setEnabled(not busy)
-        if busy:
-            set_progress(self.progress, 0, 1)
-        self._update_buttons()
-
-    def show_progress(self, done: int, total: int) -> None:
-        set_progress(self.progress, done, total)
-
-    def hint_text(self) -> str:
-        return self.hint.text() if self.hint.isVisibleTo(self) else ""
+    def _fields(self):
+        return (self.lr_from, self.lr_to, self.count, self.lr_list, self.epochs)
 
     def _validate(self, *_) -> bool:
         try:
