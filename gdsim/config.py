@@ -36,6 +36,7 @@ class ProblemConfig:
     seed: int = 0
     target: str | None = None
     features: tuple[str, ...] | None = None  # CSV feature columns (default: every column but the target)
+    task: str | None = None  # CSV: "classification" or "regression" (default: guessed from the target column)
     start: tuple[float, ...] | None = None  # function mode: the starting point (default: the function's own)
     standardize: bool = True  # False: the network sees the raw features (the notes' hand-worked examples)
 
@@ -236,7 +237,8 @@ def make_data(cfg: Config) -> datasets.Dataset:
     p = cfg.problem
     return datasets.make_dataset(_resolve_csv(p.dataset), n=p.samples, noise=p.noise, seed=p.seed,
                                  test_fraction=p.test_fraction, target=p.target,
-                                 features=list(p.features) if p.features else None, standardize=p.standardize)
+                                 features=list(p.features) if p.features else None, standardize=p.standardize,
+                                 task=p.task)
 
 
 def _resolve_csv(dataset: str) -> str:

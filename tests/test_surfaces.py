@@ -276,3 +276,24 @@ def test_spec_validation():
     with pytest.raises(ValueError, match="span"):
         SurfaceSpec(span=-1.0)
     assert SurfaceSpec(indices=[4, 2]).indices == (4, 2)
+
+
+def test_exact_mode_path_lies_on_the_fixed_surface_to_1e9():
+    """Exact mode: every point of the path is a point of the plane, and the surface evaluated there (not
+    interpolated) is the loss the network had at that step."""
+    from gdsim.engine import landscape
+
+    b = config.build(config.load_preset("xor"))
+    start = b.net.params.copy()
+    mask = np.zeros(b.net.n_params, dtype=bool)
+    mask[[0, 12]] = True
+    trainer = config.make_trainer(b.config, b.data, b.net, mask=mask)
+    trainer.run(40)
+    g = compute_for(SurfaceSpec(indices=(0, 12), exact=True, resolution=41), trainer, start=start)
+    _, points = trainer.trajectory.sample()
+    coords = path_on_grid(g, points)
+    for (a, c), theta in zip(coords, points, strict=True):
+        on_surface = landscape.surface_2d(b.net, trainer.X, trainer.y, trainer.loss_name, g.center, g.d1, g.d2,
+                                          [a], [c])[0, 0]
+        assert abs(on_surface - direct_loss(b, theta)) <= 1e-9
+        np.testing.assert_allclose(g.center + a * g.d1 + c * g.d2, theta, atol=1e-12)

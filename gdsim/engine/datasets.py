@@ -64,13 +64,14 @@ class Dataset:
 
 def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, test_fraction: float = 0.2,
                  target: str | int | None = None, features: list[str | int] | None = None,
-                 standardize: bool = True) -> Dataset:
+                 standardize: bool = True, task: str | None = None) -> Dataset:
     """Build a named toy dataset (n rows in total) or load ``csv:PATH`` (every row; n and noise unused).
 
     ``noise`` is the std of Gaussian noise in each generator's natural units: point jitter for the 2-D
     classifiers (whose points span about [-1, 1]), target noise for line and sine, and
     ``PACKAGE_NOISE_LPA * noise`` LPA for package. ``standardize=False`` keeps the raw features (mean 0, std 1
-    recorded), for hand-worked examples whose numbers must stay as written.
+    recorded), for hand-worked examples whose numbers must stay as written. ``task`` ("classification" or
+    "regression") overrides the CSV rule that guesses it from the target column.
     """
     n = _check_n(n)
     if not _is_real(noise) or not math.isfinite(noise) or noise < 0:
@@ -80,10 +81,10 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, tes
     rng = np.random.default_rng(seed)
     class_values: tuple[float, ...] = ()
     if isinstance(name, str) and name.startswith("csv:"):
-        X, y, feature_names, target_names, class_values = _load_csv(name[4:], target, features)
+        X, y, feature_names, target_names, class_values = _load_csv(name[4:], target, features, task)
     elif name in NAMES:
-        if target is not None or features is not None:
-            raise ValueError("target and features apply only to csv:PATH datasets")
+        if target is not None or features is not None or task is not None:
+            raise ValueError("target, features and task apply only to csv:PATH datasets")
         X, y = _GENERATORS[name](rng, n, float(noise))
         feature_names, target_names = _NAMES_OF.get(name, (("x1", "x2"), ("class",)))
     else:
@@ -210,7 +211,7 @@ _NAMES_OF = {"line": (("x",), ("y",)), "sine": (("x",), ("y",)),
 
 # --- CSV ---------------------------------------------------------------------------------------------
 
-def _load_csv(path: str, target, features):
+def _load_csv(path: str, target, features, task: str | None = None):
     """Read a numeric CSV with the csv module; every problem becomes one ValueError line naming the file."""
     if not os.path.isfile(path):
         raise ValueError(f"{path}: file not found" if not os.path.exists(path) else f"{path}: not a file")
@@ -239,7 +240,13 @@ def _load_csv(path: str, target, features):
         raise ValueError(f"{path}: no feature columns (the file needs a column besides the target)")
     X, col = data[:, cols], data[:, t]
     values = np.unique(col)
-    if 2 <= len(values) <= MAX_CLASSES and np.all(values == np.round(values)):
+    if task not in (None, "classification", "regression"):
+        raise ValueError(f"task must be classification or regression, got {task!r}")
+    if task == "classification" and not (2 <= len(values) <= MAX_CLASSES):
+        raise ValueError(f"{path}: a classification target needs 2 to {MAX_CLASSES} distinct values, "
+                         f"column {header[t]!r} has {len(values)}")
+    guess = 2 <= len(values) <= MAX_CLASSES and np.all(values == np.round(values))
+    if task == "classification" or (task is None and guess):
         y = np.searchsorted(values, col).astype(np.int64)
         class_values = tuple(float(v) for v in values)
     else:

@@ -81,6 +81,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.features.setMaximumHeight(110)
         self.task = QtWidgets.QLabel()
         self.task.setObjectName("csvTask")
+        self.task_choice = QtWidgets.QComboBox()
+        self.task_choice.setObjectName("csvTaskChoice")
+        self.task_choice.addItems(["auto", "classification", "regression"])
+        self.task_choice.setToolTip("auto: an integer target with few values is classification, else regression")
         self.error = QtWidgets.QLabel()
         self.error.setObjectName("csvError")
         self.error.setWordWrap(True)
@@ -89,7 +93,10 @@ class CsvImportDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout()
         form.addRow("target column", self.target)
         form.addRow("feature columns", self.features)
-        form.addRow("task", self.task)
+        task_row = QtWidgets.QHBoxLayout()
+        task_row.addWidget(self.task_choice)
+        task_row.addWidget(self.task, 1)
+        form.addRow("task", task_row)
         note = QtWidgets.QLabel("An integer target with at most 20 distinct values is a classification task, "
                                 "anything else regression. Features are standardised with the training rows.")
         note.setWordWrap(True)
@@ -108,6 +115,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.browse.clicked.connect(self._on_browse)
         self.path_edit.editingFinished.connect(self._on_path_edited)
         self.target.currentIndexChanged.connect(self._on_target)
+        self.task_choice.currentIndexChanged.connect(lambda _i: self._validate())
         self.features.itemChanged.connect(lambda _item: self._validate())
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -146,11 +154,15 @@ class CsvImportDialog(QtWidgets.QDialog):
         """{"dataset": "csv:PATH", "target": name} plus "features" when some columns were left out; {} if invalid."""
         if not self._valid:
             return {}
-        problem = {"dataset": "csv:" + self._path, "target": self.target.currentText()}
+        problem = {"dataset": "csv:" + self._path, "target": self.target.currentText(), "task": self._task()}
         features = self.selected_features()
         if len(features) < len(self._header) - 1:
             problem["features"] = features
         return problem
+
+    def _task(self) -> str | None:
+        choice = self.task_choice.currentText()
+        return None if choice == "auto" else choice
 
     # ------------------------------------------------------------------ filling
 
@@ -217,7 +229,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
             data = datasets.make_dataset("csv:" + self._path, target=self.target.currentText() or None,
-                                         features=features)
+                                         features=features, task=self._task())
         except ValueError as e:
             self._show(None, self._short(str(e)))
             return

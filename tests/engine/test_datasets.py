@@ -270,3 +270,17 @@ def test_csv_constant_feature_gets_unit_std(tmp_path):
     p = write(tmp_path, "a,k,y\n" + "".join(f"{i},7,{i * 0.3}\n" for i in range(10)))
     d = make_dataset(f"csv:{p}", test_fraction=0.0)
     assert d.std[1] == 1.0 and np.all(d.X_train[:, 1] == 0.0)
+
+
+def test_csv_task_can_be_chosen(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("a,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    assert make_dataset(f"csv:{f}").task == "classification"
+    reg = make_dataset(f"csv:{f}", task="regression")
+    assert reg.task == "regression" and reg.y_train.ndim == 2
+    g = tmp_path / "g.csv"
+    g.write_text("a,y\n" + "".join(f"{i},{i * 0.37}\n" for i in range(30)))
+    with pytest.raises(ValueError, match="distinct values"):
+        make_dataset(f"csv:{g}", task="classification")
+    with pytest.raises(ValueError, match="task"):
+        make_dataset(f"csv:{f}", task="clustering")

@@ -206,9 +206,9 @@ def test_csv_good_file(dialog, tmp_path):
     assert dialog.task.text().startswith("classification, 3 classes")
     assert dialog.preview.rowCount() == 20 and dialog.preview.columnCount() == 3
     assert dialog.target.currentText() == "label"
-    assert dialog.result_problem() == {"dataset": "csv:" + path, "target": "label"}
+    assert dialog.result_problem() == {"dataset": "csv:" + path, "target": "label", "task": None}
     dialog.features.item(1).setCheckState(QtCore.Qt.CheckState.Unchecked)
-    assert dialog.result_problem() == {"dataset": "csv:" + path, "target": "label", "features": ["x1"]}
+    assert dialog.result_problem() == {"dataset": "csv:" + path, "target": "label", "features": ["x1"], "task": None}
     dialog.target.setCurrentText("x1")  # regression on x1 from x2 (x1 has 30 distinct values)
     assert dialog.task.text().startswith("regression")
     assert [dialog.features.item(i).text() for i in range(2)] == ["x2", "label"]
@@ -313,3 +313,14 @@ def test_scrubber_live(qtbot, run):
     with qtbot.waitSignal(w.sigLive):
         w.show_snapshot(snapshot.take(config.build(config.load_preset("worked_example_221")).trainer))
     assert w.is_live()
+
+
+def test_csv_dialog_lets_the_user_choose_the_task(qtbot, tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("a,b,y\n" + "".join(f"{i},{i * 2},{i % 3}\n" for i in range(30)))
+    d = CsvImportDialog()
+    qtbot.addWidget(d)
+    d.set_path(str(f))
+    assert "classification" in d.task.text()
+    d.task_choice.setCurrentText("regression")
+    assert "regression" in d.task.text() and d.result_problem()["task"] == "regression"
