@@ -21,8 +21,9 @@ from gdsim.config import Built
 MAX_FPS = 30
 # Qt's painter holds Python's GIL, so every frame the GUI draws is time the training thread cannot run.
 # Running flat out, snapshots are paced so that drawing them takes at most this share of the time, whatever
-# the panels cost (measured: 0.25 left the app at 52-67 % of headless speed, 0.2 at 69-73 %, ~12 frames/s).
-GUI_SHARE = 0.2
+# the panels cost (bench_app: 0.25 gave 52-67 % of headless speed, 0.2 59-73 %, 0.15 71-79 % at 8-11 frames/s).
+# At a chosen speed (steps/s) there is no contention and the panels redraw up to MAX_FPS times a second.
+GUI_SHARE = 0.15
 SURFACE_INTERVAL = 0.5  # seconds between coarse surface re-slices while running
 CURVATURE_INTERVAL = 1.0  # seconds between λmax estimates while running
 CHUNK_SECONDS = 0.010
