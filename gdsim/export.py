@@ -204,6 +204,12 @@ def plot_svg(item_or_widget, path, width: int | None = None) -> None:
     write_bytes(path, plot_svg_bytes(item_or_widget, width))
 
 
+def plot_image(item_or_widget, path, width: int | None = None) -> None:
+    """A plot as .png (``width`` px, aspect kept) or .svg, by the file's extension."""
+    ext = check_path(path, ("png", "svg"))
+    (plot_png if ext == "png" else plot_svg)(item_or_widget, path, width)
+
+
 # ------------------------------------------------------------------ the command line's loss export
 
 def ensure_app():

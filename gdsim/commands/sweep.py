@@ -75,10 +75,7 @@ def write_plot(rows: list[dict], limit: float, path, title: str | None = None) -
     try:
         w.resize(*export.FIGURE_SIZE)
         w.resizeEvent(None)  # lay the hidden widget out at its new size
-        if ext == "png":
-            export.plot_png(w, path, FIGURE_WIDTH)
-        else:
-            export.plot_svg(w, path)
+        export.plot_image(w, path, FIGURE_WIDTH if ext == "png" else None)
     finally:
         w.close()
         w.deleteLater()

@@ -20,14 +20,11 @@ class FileActions:
     # ---------------------------------------------------------------- export
 
     def export_loss(self, path: str, width: int | None = None) -> None:
-        ext = export.check_path(path, ("png", "svg", "csv"))
-        if ext == "csv":
+        if export.check_path(path, ("png", "svg", "csv")) == "csv":
             header, rows = export.loss_csv_rows(self.snapshot.step_history, self.snapshot.epoch_history)
             export.write_csv(path, header, rows)
-        elif ext == "svg":
-            export.plot_svg(self.loss_curve, path)
         else:
-            export.plot_png(self.loss_curve.getPlotItem(), path, width)
+            export.plot_image(self.loss_curve, path, width)
 
     def export_loss_dialog(self, ext: str) -> None:
         if self.snapshot is not None:
@@ -40,10 +37,8 @@ class FileActions:
                 self.export_loss(path)
             elif hasattr(panel, "export_image"):
                 panel.export_image(path, width)
-            elif ext == "svg":
-                export.plot_svg(panel, path)
             else:
-                export.plot_png(panel, path, width)
+                export.plot_image(panel, path, width)
 
         self.file_dialog(title, exts, write)
 

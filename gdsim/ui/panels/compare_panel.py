@@ -336,11 +336,7 @@ class ComparePanel(AnalysisForm):
         """The loss curves as .png (``width`` px, aspect kept) or .svg."""
         from gdsim import export
 
-        ext = export.check_path(path, ("png", "svg"))
-        if ext == "png":
-            export.plot_png(self.plot, path, width)
-        else:
-            export.plot_svg(self.plot, path, width)
+        export.plot_image(self.plot, path, width)
 
     def export_table(self, path) -> None:
         """The table as .csv: compare.table_rows plus the 2/λmax column."""

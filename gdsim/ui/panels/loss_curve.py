@@ -121,11 +121,8 @@ class LossCurve(pg.PlotWidget):
         """Save the plot as .png (``width`` px, aspect kept), .svg, or the full history as .csv."""
         from gdsim import export
 
-        ext = export.check_path(path, ("png", "svg", "csv"))
-        if ext == "png":
-            export.plot_png(self, path, width)
-        elif ext == "svg":
-            export.plot_svg(self, path, width)
+        if export.check_path(path, ("png", "svg", "csv")) != "csv":
+            export.plot_image(self, path, width)
         else:
             s = self._snap
             header, rows = export.loss_csv_rows(s.step_history if s else np.empty((0, 4)),

@@ -157,8 +157,7 @@ class OutputView(pg.PlotWidget):
     def export_image(self, path, width: int | None = None) -> None:
         from gdsim import export
 
-        ext = export.check_path(path, ("png", "svg"))
-        (export.plot_png if ext == "png" else export.plot_svg)(self, path, width)
+        export.plot_image(self, path, width)
 
     def set_drawing(self, on: bool) -> None:
         self.draw_action.setChecked(on)

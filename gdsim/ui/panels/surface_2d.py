@@ -217,8 +217,7 @@ class Surface2D(QtWidgets.QWidget):
     def export_image(self, path, width: int | None = None) -> None:
         from gdsim import export
 
-        ext = export.check_path(path, ("png", "svg"))
-        (export.plot_png if ext == "png" else export.plot_svg)(self.plot, path, width)
+        export.plot_image(self.plot, path, width)
 
     # ------------------------------------------------------------------ drawing
 

@@ -220,11 +220,7 @@ class SweepPanel(AnalysisForm):
         """The sweep figure as .png (``width`` px, aspect kept) or .svg."""
         from gdsim import export
 
-        ext = export.check_path(path, ("png", "svg"))
-        if ext == "png":
-            export.plot_png(self.plot, path, width)
-        else:
-            export.plot_svg(self.plot, path, width)
+        export.plot_image(self.plot, path, width)
 
     def export_table(self, path) -> None:
         """The sweep as .csv: lr, final_loss, status, behaviour (as ``gdsim sweep --export x.csv``)."""
