@@ -50,6 +50,7 @@ class Snapshot:
     steps_per_second: float = 0.0
     output: dict = field(default_factory=dict)  # what the output view draws; see output_view()
     layer_grad_norms: np.ndarray = field(default_factory=lambda: frozen([]))  # ‖∂L/∂W_l‖ per layer, last step
+    layer_grad_history: np.ndarray = field(default_factory=lambda: frozen(np.empty((0, 0))))  # (N, 1+L): step, norms
     dead_relus: int = 0                          # ReLU units silent on every training sample
 
     @property
@@ -122,4 +123,5 @@ def _gradient_flow(trainer: Trainer, data: Dataset | None) -> dict:
     with np.errstate(all="ignore"):
         norms = inspect.layer_gradient_norms(net, trainer.last_grad)
         dead = inspect.dead_relus(net, trainer.X) if "relu" in net.activations else 0
-    return {"layer_grad_norms": frozen(norms), "dead_relus": dead}
+    history = trainer.layer_history.array() if trainer.layer_history is not None else frozen(np.empty((0, 0)))
+    return {"layer_grad_norms": frozen(norms), "dead_relus": dead, "layer_grad_history": history}

@@ -23,6 +23,7 @@ def histories(built):
     return {"params": built.net.params, "step_history": t.step_history.array(),
             "epoch_history": t.epoch_history.array(), "traj_steps": steps, "traj_points": points,
             "last_steps": t.trajectory.last_steps(), "last_grad": t.last_grad, "last_update": t.last_update,
+            "layer_history": t.layer_history.array() if t.layer_history is not None else np.empty(0),
             **{f"opt_{k}": v for k, v in t.optimizer.state_dict().items() if isinstance(v, np.ndarray)}}
 
 

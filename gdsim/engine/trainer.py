@@ -20,6 +20,9 @@ RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS = "running", "converged", "diverged", "
 STATUSES = (RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS)
 
 HISTORY_ROWS = 50_000
+# per-layer gradient norms (vanishing / exploding gradients): every step at first, then every LAYER_EVERY-th,
+# so recording them costs about 1 % of a step
+LAYER_DENSE, LAYER_EVERY = 64, 8
 
 # a loss this many times its first value is treated as divergence even while still finite
 EXPLODE_FACTOR = 1e6
@@ -103,6 +106,9 @@ class Trainer:
         self.step_history = Series(4, cap=HISTORY_ROWS)
         self.epoch_history = Series(6, cap=HISTORY_ROWS)
         self.trajectory = Trajectory(net.n_params)
+        slots = getattr(net, "slots", None)
+        self._layer_w = [s.w for s in slots] if slots else []
+        self.layer_history = Series(1 + len(self._layer_w), cap=4096) if self._layer_w else None
         self.trajectory.append(0, net.params)
         self.lr_changes: list[tuple[int, float]] = []
 
@@ -166,6 +172,8 @@ class Trainer:
         self.last_update = self.optimizer.step(self.net.params, grad, lr)
         self.step_history.append((self.step_count, loss, grad_norm, lr))
         self.trajectory.append(self.step_count, self.net.params)
+        if self.layer_history is not None and (self.step_count <= LAYER_DENSE or not self.step_count % LAYER_EVERY):
+            self.layer_history.append((self.step_count, *(math.sqrt(grad[w] @ grad[w]) for w in self._layer_w)))
         if self.batch_size is None:
             # full batch: the step's own forward pass is the epoch's evaluation (θ before the update)
             self._end_epoch((loss, self._metric(out, self.y)))
@@ -293,6 +301,7 @@ class Trainer:
             "lr": self._lr, "lr_changes": [[int(s), float(v)] for s, v in self.lr_changes],
             "step_history": self.step_history.state(), "epoch_history": self.epoch_history.state(),
             "trajectory": self.trajectory.state(),
+            "layer_history": None if self.layer_history is None else self.layer_history.state(),
         }
 
     def load_state_dict(self, d: dict) -> None:
@@ -317,6 +326,8 @@ class Trainer:
         step_history = Series.from_state(d["step_history"])
         epoch_history = Series.from_state(d["epoch_history"])
         trajectory = Trajectory.from_state(d["trajectory"])
+        layers = d.get("layer_history")  # absent in sessions saved before it was recorded: start it afresh
+        layer_history = Series.from_state(layers) if layers is not None else self.layer_history
         widths = (step_history._data.shape[1], epoch_history._data.shape[1], trajectory.points._data.shape[1])
         if widths != (4, 6, n_params):
             raise ValueError(f"the saved histories have widths {widths}, expected (4, 6, {n_params})")
@@ -337,6 +348,7 @@ class Trainer:
         self._lr = float(d["lr"])
         self.lr_changes = [(int(s), float(v)) for s, v in d["lr_changes"]]
         self.step_history, self.epoch_history, self.trajectory = step_history, epoch_history, trajectory
+        self.layer_history = layer_history
 
 
 def _num(x: float) -> float | None:

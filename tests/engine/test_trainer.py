@@ -134,3 +134,18 @@ def test_mask_trains_only_chosen_parameters():
     Trainer(net, X, y, loss="mse", optimizer="adam", lr=0.1, mask=mask, weight_decay=0.1).run(20)
     changed = np.flatnonzero(net.params != before)
     assert list(changed) == [1, net.n_params - 1]
+
+
+def test_layer_gradient_norms_are_recorded_densely_then_sparsely():
+    from gdsim.engine import inspect
+    from gdsim.engine.trainer import LAYER_DENSE, LAYER_EVERY
+
+    b = config.build(config.load_preset("vanishing_sigmoid"))
+    steps = LAYER_DENSE + 5 * LAYER_EVERY
+    for _ in range(steps):
+        b.trainer.step()
+    h = b.trainer.layer_history.array()
+    assert list(h[:LAYER_DENSE, 0]) == list(range(1, LAYER_DENSE + 1))
+    assert list(h[LAYER_DENSE:, 0]) == [LAYER_DENSE + LAYER_EVERY * k for k in range(1, 6)]
+    np.testing.assert_allclose(h[-1, 1:], inspect.layer_gradient_norms(b.net, b.trainer.last_grad), rtol=1e-12)
+    assert h[0, 1] < 1e-2 * h[0, -1]  # six sigmoid layers: the first layer's gradient has all but vanished

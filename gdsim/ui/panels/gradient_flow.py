@@ -73,7 +73,14 @@ class GradientFlowPanel(pg.PlotWidget):
     # ------------------------------------------------------------------ data
 
     def show_snapshot(self, s) -> None:
-        """Append (s.step, s.layer_grad_norms) when the step advanced; a step going back means a new run."""
+        """The trainer's recorded per-layer history when the snapshot has one (every step at first, then every
+        8th); otherwise append (s.step, s.layer_grad_norms) when the step advanced. A step going back means a new
+        run."""
+        history = np.asarray(getattr(s, "layer_grad_history", np.empty((0, 0))), dtype=np.float64)
+        if history.ndim == 2 and history.shape[0] and history.shape[1] > 1:
+            self._show_history(history)
+            self._show_dead(s)
+            return
         norms = np.asarray(getattr(s, "layer_grad_norms", ()), dtype=np.float64).reshape(-1)
         if not norms.size:  # function mode, or a history snapshot (no gradients recorded there)
             return
@@ -112,6 +119,19 @@ class GradientFlowPanel(pg.PlotWidget):
             self._legend.setColumnCount(1 if n_layers <= 4 else 2)
             self._norms = np.empty((MAX_SAMPLES, n_layers))
         self.clear()
+
+    def _show_history(self, history: np.ndarray) -> None:
+        history = history[-MAX_SAMPLES:]
+        n_layers = history.shape[1] - 1
+        if n_layers != len(self._curves) or self._norms.shape[1] != n_layers:
+            self._reset(n_layers)
+        n = len(history)
+        self._steps[:n] = history[:, 0]
+        self._norms[:n] = history[:, 1:]
+        self._count = n
+        self._last_step = int(history[-1, 0])
+        if self.isVisible():
+            self._redraw()
 
     def _decimate(self) -> None:
         """Keep every other sample from the first on, halving the buffer (the new sample comes next)."""
