@@ -33,6 +33,11 @@ class AidLinks:
             return
         loss = self.cfg.training.loss or (default_loss(self.data) if self.data is not None else "mse")
         self.inspector.set_context(s, self.data, loss, s.current_lr)
+        optimizer = self.cfg.training.optimizer
+        if optimizer != "sgd" and self.data is not None:  # say what the update phase simplifies
+            label = self.inspector.context_label
+            label.setText(label.text() + f" — the update phase shows plain gradient descent (Δw = −η·g); "
+                                         f"{optimizer} first transforms g with its running averages")
 
     def _on_scrub(self, s) -> None:
         self.scrubbing = True
