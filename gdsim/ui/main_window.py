@@ -272,6 +272,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.scrubbing = False
         if built.data is not None:
             self.output_view.set_data(built.data)
+        else:
+            self.output_view.forget()
         self.setup.preview.set_data(built.data)
         if function is not None and not self.docks["Loss surface"].isVisible():
             self.docks["Loss surface"].show()

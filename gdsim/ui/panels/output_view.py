@@ -94,6 +94,14 @@ class OutputView(pg.PlotWidget):
             self._train.setData([], [])
             self._test.setData([], [])
 
+    def forget(self) -> None:
+        """No data set (function mode): an empty plot, no stale points."""
+        self._data, self._kind = None, ""
+        self.clear()
+        self._train.setData([], [])
+        self._test.setData([], [])
+        self._diag.setData([], [])
+
     def set_data(self, data) -> None:
         """Draw a data set's points (train filled, test hollow) and pick the picture for its shape."""
         self._data = data
