@@ -56,6 +56,7 @@ class TrainingWorker(QObject):
         self._sps = 0.0
         self._sps_mark = (time.perf_counter(), 0)
         self._surface_specs: dict = {}     # kind ("1d", "2d") -> SurfaceSpec of a visible surface panel
+        self._surface_pending: set = set()  # kinds asked for since the last computation
         self._surface_clock = 0.0
         self._start_params = None          # θ at the start of the run (exact-mode surfaces are centred there)
         self._curvature_clock = 0.0
@@ -139,15 +140,23 @@ class TrainingWorker(QObject):
 
     @Slot(object)
     def _on_set_surface(self, spec) -> None:
-        """Show (or with ``spec.kind`` and ``None``-like removal, stop computing) a surface."""
+        """Show a surface, or with ``(kind, None)`` stop computing it. Requests that arrive together (a slider
+        dragged through ten resolutions) are coalesced: only the latest one per kind is computed."""
         kind, spec = spec if isinstance(spec, tuple) else (spec.kind, spec)
         if spec is None:
             self._surface_specs.pop(kind, None)
+            self._surface_pending.discard(kind)
             return
         self._surface_specs[kind] = spec
-        self._surfaces(coarse=True, kinds=(kind,))
+        if not self._surface_pending:
+            QtCore.QTimer.singleShot(0, self._surfaces_requested)  # after the other queued requests
+        self._surface_pending.add(kind)
+
+    def _surfaces_requested(self) -> None:
+        kinds, self._surface_pending = tuple(self._surface_pending), set()
+        self._surfaces(coarse=True, kinds=kinds)  # a quick 25×25 first, so the panel is never blank
         if not self._running:
-            self._surfaces(coarse=False, kinds=(kind,))
+            self._surfaces(coarse=False, kinds=kinds)
 
     @Slot()
     def _on_step(self) -> None:

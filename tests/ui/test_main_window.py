@@ -332,3 +332,16 @@ def test_race_start_points_on_a_function(win, qtbot):
     assert [r.trajectory[1][0].tolist() for r in runs] == [[-1.5, 2.0], [0.0, 0.0], [1.5, -0.5]]
     win.compare.values.setText("1, 2; oops")
     assert not win.compare.run_button.isEnabled() or "start point" in win.compare.hint_text()
+
+
+def test_surface_requests_are_coalesced(win, qtbot):
+    win.docks["Loss surface"].raise_()
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=10000)
+    grids = []
+    win.worker.sigSurface.connect(lambda g: grids.append(g), QtCore.Qt.ConnectionType.DirectConnection)
+    for res in (31, 41, 51, 61):
+        win.surface2d.res_spin.setValue(res)
+    qtbot.waitUntil(lambda: any(g.spec.resolution == 61 for g in grids), timeout=10000)
+    qtbot.wait(200)
+    fine = {g.spec.resolution for g in grids if not g.coarse}
+    assert 61 in fine and not fine & {31, 41, 51}  # the stale requests were dropped
