@@ -57,6 +57,7 @@ class TrainingWorker(QObject):
         self._sps_mark = (time.perf_counter(), 0)
         self._surface_specs: dict = {}     # kind ("1d", "2d") -> SurfaceSpec of a visible surface panel
         self._surface_pending: set = set()  # kinds asked for since the last computation
+        self._grids: dict = {}              # kind -> the last SurfaceGrid sent
         self._surface_clock = 0.0
         self._start_params = None          # θ at the start of the run (exact-mode surfaces are centred there)
         self._curvature_clock = 0.0
@@ -71,6 +72,7 @@ class TrainingWorker(QObject):
         self.built = built
         self._sps = 0.0
         self._start_params = built.net.params.copy()
+        self._grids = {}
         self._emit(force=True)
         self._surfaces(coarse=False)
         self._curvature()
@@ -317,8 +319,12 @@ class TrainingWorker(QObject):
         steps, points = trainer.trajectory.sample()
         for kind in kinds or tuple(self._surface_specs):
             spec = self._surface_specs.get(kind)
-            if spec is None or (coarse and spec.exact and self._running):
-                continue  # an exact surface does not move: computed once, fine
+            if spec is None:
+                continue
+            last = self._grids.get(kind)
+            if coarse and spec.exact and self._running and last is not None and last.spec.exact and \
+                    last.spec.indices == spec.indices and surfaces.covers(last, surfaces.path_on_grid(last, points)):
+                continue  # an exact surface does not move: recomputed only when the path walks off it
             try:
                 with np.errstate(all="ignore"):
                     grid = surfaces.compute(spec, trainer.net, trainer.X, trainer.t, trainer.loss_name, points,
@@ -330,6 +336,7 @@ class TrainingWorker(QObject):
                 self._report(traceback.format_exc())
                 self._surface_specs.pop(kind, None)
                 continue
+            self._grids[kind] = grid
             self.sigSurface.emit(grid)
         self._surface_clock = time.perf_counter()
 

@@ -218,8 +218,13 @@ def test_large_network_renders_with_headers_apart(graph, tmp_path):
     assert all(not a.intersects(b) for a, b in pairwise(rects))
     assert len(drawn_edges(graph)) == n_weights(sizes)
     path = tmp_path / "graph.png"
-    graph.export_png(str(path), 800)
+    graph.export_image(str(path), 800)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tmp_path / "graph.svg"
+    graph.export_image(str(svg))
+    import xml.etree.ElementTree as ET
+
+    assert ET.parse(svg).getroot().tag.endswith("svg")
 
 
 def test_diverged_parameters_do_not_break_drawing(graph):

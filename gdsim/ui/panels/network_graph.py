@@ -226,11 +226,12 @@ class NetworkGraph(QtWidgets.QWidget):
     def getPlotItem(self) -> pg.PlotItem:  # noqa: N802 (pyqtgraph's name, so gdsim.export takes this widget)
         return self.plot_item
 
-    def export_png(self, path: str, width: int | None = None) -> None:
+    def export_image(self, path: str, width: int | None = None) -> None:
+        """.png (``width`` px) or .svg, without the hover readout."""
         from gdsim import export
 
         self._set_hover(None)
-        export.plot_png(self.plot_item, path, width)
+        export.plot_image(self.plot_item, path, width)
 
     @property
     def edge_width(self) -> np.ndarray:
