@@ -93,6 +93,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self._link_aids()
         self._link_lab()
         self._default_state = self.saveState(SETTINGS_VERSION)
+        self._persist = restore_layout  # scripted runs and tests neither read nor overwrite the user's layout
         if restore_layout:
             self._restore_layout()
         self._load(cfg)
@@ -323,7 +324,9 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         lab["loss"].setText(f"{'value' if s.task == 'function' else 'loss'} {_fmt(s.loss)}")
         lab["grad"].setText(f"‖∇‖ {_fmt(s.grad_norm)}")
         colour = {"diverged": "#c0392b", "converged": "#1e8449"}.get(s.status, "#333")
-        status = "ready" if s.step == 0 and s.status == "running" else s.status
+        status = s.status
+        if status == "running":  # the trainer's word for "not finished": say what the user sees
+            status = "ready" if s.step == 0 else "running" if self.worker.running else "paused"
         lab["status"].setText(f"<b style='color:{colour}'>{status}</b>")
         lab["status"].setToolTip(s.message or "running, converged, diverged or max_epochs")
         lab["speed"].setText(f"{s.steps_per_second:,.0f} steps/s" if s.steps_per_second else "")
@@ -382,9 +385,10 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.docks["Output"].raise_()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        s = QtCore.QSettings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState(SETTINGS_VERSION))
+        if self._persist:
+            s = QtCore.QSettings()
+            s.setValue("window/geometry", self.saveGeometry())
+            s.setValue("window/state", self.saveState(SETTINGS_VERSION))
         self.shutdown()
         super().closeEvent(event)
 

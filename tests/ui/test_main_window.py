@@ -345,3 +345,10 @@ def test_surface_requests_are_coalesced(win, qtbot):
     qtbot.wait(200)
     fine = {g.spec.resolution for g in grids if not g.coarse}
     assert 61 in fine and not fine & {31, 41, 51}  # the stale requests were dropped
+
+
+def test_status_reads_ready_running_paused(win, qtbot):
+    assert "ready" in win.status_labels["status"].text()
+    button(win, "stepButton").click()
+    wait_step(qtbot, win, 1)
+    assert "paused" in win.status_labels["status"].text()
