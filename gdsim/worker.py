@@ -24,8 +24,10 @@ MAX_FPS = 30
 # the panels cost (bench_app: 0.25 gave 52-67 % of headless speed, 0.2 59-73 %, 0.15 71-79 % at 8-11 frames/s).
 # At a chosen speed (steps/s) there is no contention and the panels redraw up to MAX_FPS times a second.
 GUI_SHARE = 0.15
-SURFACE_INTERVAL = 0.5  # seconds between coarse surface re-slices while running
-CURVATURE_INTERVAL = 1.0  # seconds between λmax estimates while running
+# While running, coarse surface re-slices and λmax estimates come at most every SURFACE_INTERVAL and
+# CURVATURE_INTERVAL seconds, and never take more than a small share of the training thread's time (a big
+# CSV makes them slower: they then come less often)
+SURFACE_INTERVAL, CURVATURE_INTERVAL, AUX_SHARE = 0.5, 1.0, 0.05
 CHUNK_SECONDS = 0.010
 
 
@@ -61,6 +63,7 @@ class TrainingWorker(QObject):
         self._surface_clock = 0.0
         self._start_params = None          # θ at the start of the run (exact-mode surfaces are centred there)
         self._curvature_clock = 0.0
+        self._surface_wait, self._curvature_wait = SURFACE_INTERVAL, CURVATURE_INTERVAL
         self._cancel = threading.Event()   # stops a comparison or sweep between two steps
 
     # ---------------------------------------------------------------- commands (queued slots)
@@ -130,6 +133,7 @@ class TrainingWorker(QObject):
         from gdsim.engine import analysis
 
         trainer = self.built.trainer
+        start = time.perf_counter()
         try:
             with np.errstate(all="ignore"):
                 lam = analysis.top_eigenvalue_shaped(trainer.net, trainer.X, trainer.t, trainer.loss_name,
@@ -137,6 +141,7 @@ class TrainingWorker(QObject):
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return
         self._curvature_clock = time.perf_counter()
+        self._curvature_wait = max(CURVATURE_INTERVAL, (self._curvature_clock - start) / AUX_SHARE)
         if np.isfinite(lam):
             self.sigCurvature.emit(float(lam))
 
@@ -266,9 +271,9 @@ class TrainingWorker(QObject):
             self._curvature()
             return
         self._emit()
-        if time.perf_counter() - self._surface_clock > SURFACE_INTERVAL:
+        if time.perf_counter() - self._surface_clock > self._surface_wait:
             self._surfaces(coarse=True)
-        if time.perf_counter() - self._curvature_clock > CURVATURE_INTERVAL:
+        if time.perf_counter() - self._curvature_clock > self._curvature_wait:
             self._curvature()
         delay = 0 if allowed > done or self._rate <= 0 else max(1, int(1000 / self._rate))
         QtCore.QTimer.singleShot(delay, self._chunk)
@@ -316,6 +321,7 @@ class TrainingWorker(QObject):
         from gdsim import surfaces
 
         trainer = self.built.trainer
+        began = time.perf_counter()
         steps, points = trainer.trajectory.sample()
         for kind in kinds or tuple(self._surface_specs):
             spec = self._surface_specs.get(kind)
@@ -339,6 +345,8 @@ class TrainingWorker(QObject):
             self._grids[kind] = grid
             self.sigSurface.emit(grid)
         self._surface_clock = time.perf_counter()
+        if coarse:
+            self._surface_wait = max(SURFACE_INTERVAL, (self._surface_clock - began) / AUX_SHARE)
 
     def _emit(self, force: bool = False) -> None:
         now = time.perf_counter()
