@@ -9,22 +9,13 @@ from gdsim import config as cfgmod
 from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
 from gdsim.engine.function_model import make_function
 from gdsim.engine.functions import FUNCTIONS
+from gdsim.ui.hyper_form import HyperForm
 from gdsim.ui.panels.data_preview import DataPreview
 from gdsim.ui.panels.schedule_plot import SchedulePlot
 from gdsim.ui.widgets import SciSpinBox
 
 MAX_LAYERS, MAX_NEURONS = 6, 16
 CUSTOM = "function:custom…"
-HYPER_LABELS = {"momentum": "Momentum μ", "dampening": "Dampening", "lr_decay": "η decay",
-                "initial_accumulator_value": "Initial sum", "eps": "ε", "alpha": "Smoothing α",
-                "centered": "Centred", "beta1": "β₁", "beta2": "β₂", "amsgrad": "AMSGrad"}
-HYPER_TIPS = {"momentum": "Momentum μ: the velocity keeps μ of itself each step (0.9 is usual)",
-              "dampening": "Share of the new gradient left out of the velocity", "eps": "ε keeps the division "
-              "finite when the running average of g² is tiny", "alpha": "Decay of the running average of g²",
-              "beta1": "Decay of the running mean of g (first moment)", "beta2": "Decay of the running mean of g² "
-              "(second moment)", "amsgrad": "Use the maximum of past second moments", "centered": "Normalise by "
-              "the variance of g instead of its second moment", "lr_decay": "η / (1 + (t−1)·decay)",
-              "initial_accumulator_value": "Starting value of the sum of g²"}
 
 
 def _combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
@@ -212,10 +203,8 @@ class SetupPanel(QtWidgets.QWidget):
                               "in a row (or the gradient norm falls below it)")
         form.addRow("Loss", self.loss)
         form.addRow("Optimizer", self.optimizer)
-        self.hyper_box = QtWidgets.QWidget()
-        self.hyper_form = QtWidgets.QFormLayout(self.hyper_box)
-        self.hyper_form.setContentsMargins(12, 0, 0, 0)
-        self.hyper: dict[str, QtWidgets.QWidget] = {}
+        self.hyper_box = HyperForm()
+        self.hyper_box.sigChanged.connect(lambda: self._emit("training"))
         form.addRow(self.hyper_box)
         self.weight_decay = SciSpinBox(0.0, 10.0, 0.0, "L2 penalty λ added to the gradient: g + λθ")
         self.clip = SciSpinBox(0.0, 1e6, 0.0, "Clip the gradient to this global norm (0: no clipping)")
@@ -235,7 +224,7 @@ class SetupPanel(QtWidgets.QWidget):
             w.currentTextChanged.connect(lambda *_: self._emit("training"))
         for w in (self.batch_size, self.max_epochs, self.tol, self.weight_decay, self.clip):
             w.valueChanged.connect(lambda *_: self._emit("training"))
-        self.optimizer.currentTextChanged.connect(lambda name: self._build_hyper(name, {}))
+        self.optimizer.currentTextChanged.connect(lambda name: self.hyper_box.show_optimizer(name, {}))
         self.batch.currentTextChanged.connect(lambda *_: self._sync_batch())
         return box
 
@@ -264,32 +253,6 @@ class SetupPanel(QtWidgets.QWidget):
         self.add_layer.setEnabled(k < MAX_LAYERS)
         if emit:
             self._emit("network")
-
-    def _build_hyper(self, name: str, values: dict) -> None:
-        """One field per hyperparameter of the chosen optimizer, at PyTorch's defaults unless given."""
-        while self.hyper_form.rowCount():
-            self.hyper_form.removeRow(0)
-        self.hyper = {}
-        for key, default in optimizers.DEFAULTS.get(name, {}).items():
-            value = values.get(key, default)
-            tip = HYPER_TIPS.get(key, key)
-            if isinstance(default, bool):
-                w = QtWidgets.QCheckBox()
-                w.setChecked(bool(value))
-                w.setToolTip(tip)
-                w.toggled.connect(lambda *_: self._emit("training"))
-            else:
-                w = SciSpinBox(0.0, 1e6, float(value), tip, log_steps=key in ("eps", "lr_decay"))
-                if key in ("momentum", "dampening", "alpha", "beta1", "beta2"):
-                    w.setRange(0.0, 0.9999 if key != "dampening" else 1.0)
-                    w.setSingleStep(0.01)
-                w.valueChanged.connect(lambda *_: self._emit("training"))
-            self.hyper[key] = w
-            self.hyper_form.addRow(HYPER_LABELS.get(key, key), w)
-        self.hyper_box.setVisible(bool(self.hyper))
-
-    def hyper_values(self) -> dict:
-        return {k: (w.isChecked() if isinstance(w, QtWidgets.QCheckBox) else w.value()) for k, w in self.hyper.items()}
 
     def function_mode(self) -> bool:
         return self.dataset.currentText().startswith("function:")
@@ -365,7 +328,7 @@ class SetupPanel(QtWidgets.QWidget):
             self.init.setCurrentText(n.init)
             self.loss.setCurrentText(t.loss or "auto")
             self.optimizer.setCurrentText(t.optimizer)
-            self._build_hyper(t.optimizer, t.optimizer_kwargs)
+            self.hyper_box.show_optimizer(t.optimizer, t.optimizer_kwargs)
             self.weight_decay.setValue(t.weight_decay)
             self.clip.setValue(t.clip_norm or 0.0)
             bs = t.batch_size
@@ -396,7 +359,7 @@ class SetupPanel(QtWidgets.QWidget):
             training={"loss": None if self.loss.currentText() == "auto" else self.loss.currentText(),
                       "optimizer": self.optimizer.currentText(), "lr": lr, "batch_size": batch,
                       "schedule": self.schedule.currentText(), "epochs": self.max_epochs.value(),
-                      "tol": self.tol.value(), "seed": seed, "optimizer_kwargs": self.hyper_values(),
+                      "tol": self.tol.value(), "seed": seed, "optimizer_kwargs": self.hyper_box.values(),
                       "weight_decay": self.weight_decay.value(), "clip_norm": self.clip.value() or None},
         )
 
@@ -410,3 +373,5 @@ def scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
     # never clip the forms sideways: the dock is at least as wide as the widest row
     area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 4)
     return area
+
+

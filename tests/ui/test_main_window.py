@@ -170,13 +170,13 @@ def test_keyboard_shortcuts(win, qtbot):
 
 def test_optimizer_hyperparameters_reach_the_trainer(win, qtbot):
     win.setup.optimizer.setCurrentText("adam")
-    assert set(win.setup.hyper) == {"beta1", "beta2", "eps", "amsgrad"}
-    win.setup.hyper["beta1"].setValue(0.8)
+    assert set(win.setup.hyper_box.fields) == {"beta1", "beta2", "eps", "amsgrad"}
+    win.setup.hyper_box.fields["beta1"].setValue(0.8)
     cfg = win.current_config()
     assert cfg.training.optimizer == "adam" and cfg.training.optimizer_kwargs["beta1"] == 0.8
     qtbot.waitUntil(lambda: win.worker.built.trainer.optimizer.hyper.get("beta1") == 0.8, timeout=5000)
     win.setup.optimizer.setCurrentText("sgd")
-    assert win.setup.hyper == {} and not win.setup.hyper_box.isVisibleTo(win.setup)
+    assert win.setup.hyper_box.fields == {} and not win.setup.hyper_box.isVisibleTo(win.setup)
 
 
 def test_panels_export_through_gdsim_not_pyqtgraphs_dialog(win):
