@@ -273,6 +273,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.scrubbing = False
         if built.data is not None:
             self.output_view.set_data(built.data)
+            self.graph.set_input_names(built.data.feature_names)
         else:
             self.output_view.forget()
         self.setup.preview.set_data(built.data)

@@ -247,3 +247,14 @@ def test_real_snapshot_from_config(graph):
     graph.show_snapshot(s)
     assert len(drawn_edges(graph)) == n_weights(s.sizes)
     assert [h.textItem.toPlainText() for h in graph._headers][0] == "Input"
+
+
+def test_input_neurons_are_labelled_with_the_feature_names(qtbot):
+    from gdsim import config, snapshot
+
+    b = config.build(config.load_preset("package"))
+    g = NetworkGraph()
+    qtbot.addWidget(g)
+    g.set_input_names(b.data.feature_names)
+    g.show_snapshot(snapshot.take(b.trainer, b.data))
+    assert [item.toPlainText() for item in g._input_labels] == ["cgpa", "profile_score"]

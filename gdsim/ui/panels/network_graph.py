@@ -182,6 +182,8 @@ class NetworkGraph(QtWidgets.QWidget):
         self.hover_label.setFont(self._font)
         self.hover_label.hide()
         self._headers: list[pg.TextItem] = []
+        self._input_labels: list[pg.TextItem] = []
+        self._input_names: tuple[str, ...] = ()
         for item, z in ((self._halo, 0), (self._hover_line, 0.5), (self.edges, 1), (self._neurons, 20),
                         (self._rings, 21), (self.hover_label, 40)):
             item.setZValue(z)
@@ -303,7 +305,25 @@ class NetworkGraph(QtWidgets.QWidget):
         for item in self._headers:
             item.setFont(self._font)
             self.plot_item.addItem(item, ignoreBounds=True)
+        for item in self._input_labels:
+            self.plot_item.removeItem(item)
+        self._input_labels = [pg.TextItem(self._input_name(i), color="#555555", anchor=(1.0, 0.5))
+                              for i in range(sizes[0])]
+        for item in self._input_labels:
+            item.setFont(self._font)
+            self.plot_item.addItem(item, ignoreBounds=True)
         self._draw_highlight()
+
+    def set_input_names(self, names) -> None:
+        """The data's feature names beside the input neurons (x1, x2, … when none are given)."""
+        self._input_names = tuple(str(n) for n in names)
+        for i, item in enumerate(self._input_labels):
+            item.setText(self._input_name(i))
+        self._fit()
+
+    def _input_name(self, i: int) -> str:
+        name = self._input_names[i] if i < len(self._input_names) else f"x{i + 1}"
+        return name if len(name) <= 14 else name[:13] + "…"
 
     def _restyle(self, force: bool = False) -> None:
         s = self._snapshot
@@ -348,7 +368,9 @@ class NetworkGraph(QtWidgets.QWidget):
         for compact in range(3):  # the widest header style whose neighbours do not overlap
             lines = [self._header_lines(c, compact) for c in range(n_cols + 1)]
             widths = [max(metrics.horizontalAdvance(t) for t in ls) + 10 for ls in lines]
-            left, right = max(widths[0] / 2, 16.0), max(widths[-1] / 2, 16.0)
+            label_w = max((metrics.horizontalAdvance(self._input_name(i)) for i in range(self._sizes[0])),
+                          default=0.0) + 40  # the names left of the input neurons, and the circles
+            left, right = max(widths[0] / 2, 16.0, label_w), max(widths[-1] / 2, 16.0)
             dx = (w - left - right) / n_cols
             if all((a + b) / 2 + 6 <= dx for a, b in pairwise(widths)):
                 break
@@ -365,6 +387,8 @@ class NetworkGraph(QtWidgets.QWidget):
             item.setTextWidth(widths[c])  # a fixed width is what makes align="center" centre the lines
             item.setPos(c, span / 2 + (self._radius + 4) / dy)
         self._neurons.setSize(diameter)
+        for i, item in enumerate(self._input_labels):
+            item.setPos(-(self._radius + 4) / dx, self.neuron_xy[i, 1])
         self._draw_highlight()
         max_width = float(np.clip(0.2 * dy, 2.0, MAX_WIDTH))  # thinner edges where 16 neurons share a column
         if abs(max_width - self._max_width) >= 0.25:
