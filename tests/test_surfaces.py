@@ -10,17 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdsim import config, surfaces
+from gdsim.engine.function_model import FunctionModel as FunctionNet  # the real adapter
 from gdsim.engine.functions import FUNCTIONS, parse, run
 from gdsim.surfaces import SurfaceSpec, compute, compute_for, path_on_grid
-
-
-class FunctionNet:
-    """What function mode's FunctionModel offers a surface: ``function``, ``params``, ``param_names``."""
-
-    def __init__(self, function, params):
-        self.function = function
-        self.params = np.array(params, dtype=np.float64)
-        self.param_names = ("x", "y")[:function.dim]
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,12 @@ from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
 from gdsim import config, snapshot, surfaces
+from gdsim.engine.function_model import FunctionModel as FunctionNet  # the real adapter
 from gdsim.engine.functions import FUNCTIONS, run
 from gdsim.surfaces import SurfaceSpec, compute, compute_for
 from gdsim.ui.panels.surface_1d import Surface1D
 from gdsim.ui.panels.surface_2d import Surface2D
 from gdsim.ui.panels.surface_3d import UNAVAILABLE, Surface3D
-
-
-class FunctionNet:
-    def __init__(self, function, params):
-        self.function = function
-        self.params = np.array(params, dtype=np.float64)
-        self.param_names = ("x", "y")[:function.dim]
 
 
 @pytest.fixture(scope="module")
