@@ -119,6 +119,9 @@ class _StillView(pg.ViewBox):
         return self._plain_menu
 
 
+SHORT_ACTIVATIONS = {"sigmoid": "σ", "leaky_relu": "lrelu", "linear": "lin", "softmax": "smax"}
+
+
 class NetworkGraph(QtWidgets.QWidget):
     """Neurons (fill = bias) and edges (colour = sign, width = |value|) of the latest snapshot's network."""
 
@@ -356,6 +359,8 @@ class NetworkGraph(QtWidgets.QWidget):
         act = self._activations[column - 1] if column - 1 < len(self._activations) else ""
         if not act:
             return [name]
+        if compact == 2:  # crowded columns: the short names
+            act = SHORT_ACTIVATIONS.get(act, act)
         return [f"{name} · {act}"] if compact == 0 else [name, act]
 
     def _fit(self) -> None:
