@@ -352,3 +352,32 @@ def test_status_reads_ready_running_paused(win, qtbot):
     button(win, "stepButton").click()
     wait_step(qtbot, win, 1)
     assert "paused" in win.status_labels["status"].text()
+
+
+def test_save_and_open_a_session_from_the_app(win, qtbot, tmp_path):
+    for _ in range(3):
+        button(win, "epochButton").click()
+    wait_step(qtbot, win, 3)
+    path = tmp_path / "run.gdsim"
+    win.save_session(str(path))
+    qtbot.waitUntil(path.exists, timeout=5000)
+    params = win.snapshot.params.copy()
+    button(win, "resetButton").click()
+    wait_step(qtbot, win, 0)
+    win.open_session(str(path))
+    qtbot.waitUntil(lambda: win.snapshot.step == 3, timeout=5000)
+    np.testing.assert_array_equal(win.snapshot.params, params)
+    assert str(path) in QtCore.QSettings().value("recent/sessions")
+    bad = tmp_path / "bad.gdsim"
+    bad.write_text("not a zip")
+    win.file_dialog_safely(win.open_session, str(bad))
+    assert "Could not open bad.gdsim" in win.errors[-1] and win.snapshot.step == 3
+
+
+def test_export_pytorch_script_from_the_app(win, tmp_path):
+    path = tmp_path / "xor_torch.py"
+    win.export_torch(str(path))
+    text = path.read_text()
+    assert "import torch" in text and "final_loss=" in text
+    with pytest.raises(ValueError):
+        win.export_torch(str(tmp_path / "script.txt"))
