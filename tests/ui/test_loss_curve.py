@@ -225,3 +225,17 @@ def test_real_diverged_run(curve):
     assert b.trainer.run(50) == "diverged"
     curve.show_snapshot(snapshot.take(b.trainer))
     assert curve.status_text() == f"diverged at step {b.trainer.diverged_at}"
+
+
+def test_full_batch_draws_one_curve_for_steps_and_epochs(curve):
+    from gdsim import config, snapshot
+
+    full = config.build(config.load_preset("xor"))
+    full.trainer.run(5)
+    curve.show_snapshot(snapshot.take(full.trainer, full.data))
+    assert curve._steps.getData()[0] is None or len(curve._steps.getData()[0]) == 0
+    assert len(curve._train.getData()[0]) == 5
+    mini = config.build(config.load_preset("spiral"))  # mini-batches: a step curve under the epoch curve
+    mini.trainer.run(2)
+    curve.show_snapshot(snapshot.take(mini.trainer, mini.data))
+    assert len(curve._steps.getData()[0]) == mini.trainer.step_count

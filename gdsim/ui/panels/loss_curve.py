@@ -67,7 +67,7 @@ class LossCurve(pg.PlotWidget):
         self._steps = pi.plot(name="loss per step", pen=STEP_PEN)
         self._train = pi.plot(name="train loss (epoch)", pen=TRAIN_PEN)
         self._test = pi.plot(name="test loss (epoch)", pen=TEST_PEN)
-        self._test_in_legend = True
+        self._in_legend = {self._steps, self._train, self._test}  # the legend's entries now
         self._status_dot = pi.plot(pen=None, symbol="x", symbolSize=14)
         self._status_line = pg.InfiniteLine(angle=90, movable=False, label="", labelOpts={
             "position": 0.55, "anchors": [(1, 0.5), (1, 0.5)], "fill": (255, 255, 255, 200)})
@@ -137,23 +137,21 @@ class LossCurve(pg.PlotWidget):
 
     def _redraw(self) -> None:
         s = self._snap
-        sh = np.empty((0, 4)) if s is None else _peak_rows(np.asarray(s.step_history).reshape(-1, 4), 1)
-        eh = np.empty((0, 6)) if s is None else _peak_rows(np.asarray(s.epoch_history).reshape(-1, 6), 2)
+        raw_sh = np.empty((0, 4)) if s is None else np.asarray(s.step_history).reshape(-1, 4)
+        raw_eh = np.empty((0, 6)) if s is None else np.asarray(s.epoch_history).reshape(-1, 6)
+        sh, eh = _peak_rows(raw_sh, 1), _peak_rows(raw_eh, 2)
         keep = self._keep(sh[:, 1]) & np.isfinite(sh[:, 0])
         step_x, step_y = sh[keep, 0], sh[keep, 1]
-        self._steps.setData(step_x, step_y)
+        # full batch: every step is an epoch and the two curves coincide; draw (and pay for) one of them
+        same = len(raw_sh) == len(raw_eh) > 0 and raw_sh[-1, 0] == raw_eh[-1, 1]
+        self._steps.setData(*((step_x, step_y) if not same else ([], [])))
+        self._show_in_legend(self._steps, "loss per step", not same)
 
         ex, train, test = eh[:, 1], eh[:, 2], eh[:, 3]
         k_train, k_test = self._keep(train), self._keep(test)
         self._train.setData(ex[k_train], train[k_train])
         self._test.setData(ex[k_test], test[k_test])
-        has_test = bool(np.any(np.isfinite(test)))
-        if has_test != self._test_in_legend:
-            if has_test:
-                self._legend.addItem(self._test, "test loss (epoch)")
-            else:
-                self._legend.removeItem(self._test)
-            self._test_in_legend = has_test
+        self._show_in_legend(self._test, "test loss (epoch)", bool(np.any(np.isfinite(test))))
 
         rows = k_train | k_test
         self._shown = {"step": step_x, "loss": step_y, "epoch": eh[rows, 0], "epoch_step": ex[rows],
@@ -169,6 +167,15 @@ class LossCurve(pg.PlotWidget):
         self._latest = "press Step (S) or Run (Space) to train" if s is None or not len(sh) else (
             f"last: step {int(sh[-1, 0])} · loss {_num(sh[-1, 1])} · η={s.current_lr:g}")
         self._on_mouse_moved(self._mouse)  # keep a live readout under a still mouse
+
+    def _show_in_legend(self, item, name: str, on: bool) -> None:
+        if on != (item in self._in_legend):
+            if on:
+                self._legend.addItem(item, name)
+                self._in_legend.add(item)
+            else:
+                self._legend.removeItem(item)
+                self._in_legend.discard(item)
 
     def _draw_lr_changes(self, changes) -> None:
         changes = list(changes)[-MAX_LR_MARKERS:]
