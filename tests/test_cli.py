@@ -115,3 +115,17 @@ def test_export_loss_image_headless(tmp_path, ext):
         import xml.etree.ElementTree as ET
 
         assert ET.fromstring(data).tag.endswith("svg")
+
+
+def test_missing_x11_library_is_one_clear_line(monkeypatch):
+    import ctypes.util
+
+    from gdsim.ui import app
+
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else "lib.so")
+    with pytest.raises(OSError, match="libxcb-cursor0"):
+        app._check_x11_libraries()

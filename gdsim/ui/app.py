@@ -15,12 +15,28 @@ def has_display() -> bool:
                 or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
 
 
+def _check_x11_libraries() -> None:
+    """Qt 6 aborts with a long plugin message when an X11 library it needs is missing; say it in one line."""
+    import ctypes.util
+    import os
+
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM") or not os.environ.get("DISPLAY") \
+            or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    missing = [lib for lib in ("xcb-cursor", "xcb-icccm", "xkbcommon-x11") if ctypes.util.find_library(lib) is None]
+    if missing:
+        packages = " ".join(f"lib{m}0" if m != "xcb-icccm" else "libxcb-icccm4" for m in missing)
+        raise OSError(f"Qt needs {', '.join('lib' + m for m in missing)} to open a window "
+                      f"(Debian/Ubuntu: apt-get install {packages})")
+
+
 def application(headless: bool = False) -> QtWidgets.QApplication:
     """The one QApplication; ``headless`` renders offscreen when there is no screen (scripted figures)."""
     import os
 
     app = QtWidgets.QApplication.instance()
     if app is None:
+        _check_x11_libraries()
         if not has_display():
             if not headless:
                 raise OSError("no display found: set DISPLAY (or QT_QPA_PLATFORM=offscreen to render without one)")
