@@ -191,10 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bring a panel to the front, e.g. 'Loss surface' (repeatable)")
     gui.set_defaults(func=cmd_gui)
 
-    from gdsim.commands import sweep
+    from gdsim.commands import export_torch, sweep  # each registers its own subcommand
 
     sweep.register(sub)
-    from gdsim.commands import export_torch; export_torch.register(sub)  # noqa: E702, I001
+    export_torch.register(sub)
     return parser
 
 
