@@ -68,6 +68,7 @@ class LossCurve(pg.PlotWidget):
         self._train = pi.plot(name="train loss (epoch)", pen=TRAIN_PEN)
         self._test = pi.plot(name="test loss (epoch)", pen=TEST_PEN)
         self._in_legend = {self._steps, self._train, self._test}  # the legend's entries now
+        self._task = "data"
         self._status_dot = pi.plot(pen=None, symbol="x", symbolSize=14)
         self._status_line = pg.InfiniteLine(angle=90, movable=False, label="", labelOpts={
             "position": 0.55, "anchors": [(1, 0.5), (1, 0.5)], "fill": (255, 255, 255, 200)})
@@ -152,6 +153,7 @@ class LossCurve(pg.PlotWidget):
         self._train.setData(ex[k_train], train[k_train])
         self._test.setData(ex[k_test], test[k_test])
         self._show_in_legend(self._test, "test loss (epoch)", bool(np.any(np.isfinite(test))))
+        self._name_for_task("function" if s is not None and s.task == "function" else "data")
 
         rows = k_train | k_test
         self._shown = {"step": step_x, "loss": step_y, "epoch": eh[rows, 0], "epoch_step": ex[rows],
@@ -165,8 +167,19 @@ class LossCurve(pg.PlotWidget):
         self._place_legend(np.concatenate([step_x[::every], ex[k_train], ex[k_test]]),
                            np.concatenate([step_y[::every], train[k_train], test[k_test]]))
         self._latest = "press Step (S) or Run (Space) to train" if s is None or not len(sh) else (
-            f"last: step {int(sh[-1, 0])} · loss {_num(sh[-1, 1])} · η={s.current_lr:g}")
+            f"last: step {int(sh[-1, 0])} · {'f' if s.task == 'function' else 'loss'} {_num(sh[-1, 1])} · "
+            f"η={s.current_lr:g}")
         self._on_mouse_moved(self._mouse)  # keep a live readout under a still mouse
+
+    def _name_for_task(self, task: str) -> None:
+        """Function mode minimises f itself: say f, not loss."""
+        if task == self._task:
+            return
+        self._task = task
+        fn = task == "function"
+        self.getPlotItem().setLabel("left", "f(θ)" if fn else "loss")
+        self._show_in_legend(self._train, "", False)
+        self._show_in_legend(self._train, "f(θ) per step" if fn else "train loss (epoch)", True)
 
     def _show_in_legend(self, item, name: str, on: bool) -> None:
         if on != (item in self._in_legend):
