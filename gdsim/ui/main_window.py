@@ -139,6 +139,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         for title in ("Setup", "Loss", "Output"):
             self.docks[title].raise_()
         self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [300, 600], QtCore.Qt.Orientation.Horizontal)
+        # the pictures below (decision surface, loss surface) need more room than the loss curve above
+        self.resizeDocks([self.docks["Loss"], self.docks["Output"]], [300, 420], QtCore.Qt.Orientation.Vertical)
 
     def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
