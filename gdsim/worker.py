@@ -39,7 +39,7 @@ class TrainingWorker(QObject):
     sigSurface = Signal(object)        # SurfaceGrid (gdsim.surfaces), coarse while running, fine when idle
     sigSurfaceMessage = Signal(str, str)  # kind, why that surface cannot be drawn yet
     sigSaved = Signal(str)             # a session file was written
-    sigCurvature = Signal(float)       # λmax of the loss Hessian at the current parameters (2/λmax: stability edge)
+    sigCurvature = Signal(float, float)  # λmax, λmin of the Hessian here (2/λmax: stability edge; λmin < 0: saddle)
     sigAnalysis = Signal(str, object)  # "compare" | "sweep", and its result
     sigAnalysisProgress = Signal(str, int, int)
 
@@ -127,7 +127,7 @@ class TrainingWorker(QObject):
         self._cancel.clear()
 
     def _curvature(self) -> None:
-        """λmax by power iteration on Hessian-vector products (about ten gradients' worth of work)."""
+        """λmax and λmin by Lanczos on exact Hessian-vector products (a few dozen gradients' worth at most)."""
         if self.built is None:
             return
         from gdsim.engine import analysis
@@ -136,14 +136,14 @@ class TrainingWorker(QObject):
         start = time.perf_counter()
         try:
             with np.errstate(all="ignore"):
-                lam = analysis.top_eigenvalue_shaped(trainer.net, trainer.X, trainer.t, trainer.loss_name,
-                                                     iters=40, tol=1e-4)
+                c = analysis.curvature_shaped(trainer.net, trainer.X, trainer.t, trainer.loss_name,
+                                              iters=40, tol=1e-4)
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return
         self._curvature_clock = time.perf_counter()
         self._curvature_wait = max(CURVATURE_INTERVAL, (self._curvature_clock - start) / AUX_SHARE)
-        if np.isfinite(lam):
-            self.sigCurvature.emit(float(lam))
+        if np.isfinite(c.lam_max) and np.isfinite(c.lam_min):
+            self.sigCurvature.emit(c.lam_max, c.lam_min)
 
     @Slot(object)
     def _on_set_surface(self, spec) -> None:

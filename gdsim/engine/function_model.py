@@ -105,6 +105,13 @@ class FunctionModel:
         v = self.value()
         return v, np.array(self.function.grad(self.params), dtype=np.float64), np.array([[v]])
 
+    def hvp(self, X, t, loss: str, v) -> np.ndarray:
+        """∇²f·v at the current point, from the function's exact symbolic Hessian."""
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != self.params.shape:
+            raise ValueError(f"v has shape {v.shape}, the parameters {self.params.shape}")
+        return self.function.hessian(self.params) @ v
+
     def backprop(self, X, t, loss: str = "mse") -> tuple[float, np.ndarray]:
         return self.forward_backward(X, t, loss)[:2]
 

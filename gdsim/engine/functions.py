@@ -258,6 +258,7 @@ class Function:
         self.gradient_ir = tuple(derivative(self.ir, v) for v in VARIABLES[:self.dim])
         self._value = compile_ir(self.ir)
         self._grads = tuple(compile_ir(g) for g in self.gradient_ir)
+        self._hessian: list | None = None
         start = (1.0,) * self.dim if default_start is None else np.ravel(default_start)
         self.default_start = tuple(float(v) for v in start)
         ranges = ((-3.0, 3.0),) * self.dim if default_range is None else default_range
@@ -288,6 +289,17 @@ class Function:
         """∇f at a point (dim,) -> (dim,); also works on (..., dim) -> (..., dim)."""
         P = self._points(p)
         return np.stack([self._eval(g, P) for g in self._grads], axis=-1)
+
+    def hessian(self, p) -> np.ndarray:
+        """∇²f at a point (dim,) -> (dim, dim), exact: the symbolic derivative of each gradient component.
+
+        Built on first use (only curvature needs it), so typing a function costs no more than before.
+        """
+        if self._hessian is None:
+            ir = [[derivative(g, v) for v in VARIABLES[:self.dim]] for g in self.gradient_ir]
+            self._hessian = [[compile_ir(h) for h in row] for row in ir]
+        P = self._points(p)
+        return np.stack([np.stack([self._eval(h, P) for h in row], axis=-1) for row in self._hessian], axis=-2)
 
     def gradient_text(self) -> tuple[str, ...]:
         return tuple(to_text(g) for g in self.gradient_ir)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdsim.engine import activations, losses
+from gdsim.engine import activations, losses, second_order
 
 INITS = ("uniform", "normal", "xavier", "he", "zeros")
 
@@ -194,6 +194,41 @@ class Network:
                 below = self.layers[i - 1]
                 delta = activations.backward(below.activation, zs[i - 1], acts[i], delta @ layer.W.T)
         return value, grad, acts[-1]
+
+    def hvp(self, X: np.ndarray, t: np.ndarray, loss: str, v: np.ndarray) -> np.ndarray:
+        """H·v, the loss Hessian at the current parameters times ``v``, exactly (Pearlmutter's R-operator).
+
+        Forward: R{z} = R{a_prev}·W + a_prev·V + v_b and R{a} = f'(z) R{z}. Backward: R{δ} of the output from
+        the loss's second derivative (``second_order.r_output_delta``), then for every layer
+        R{∂W} = R{a_prev}ᵀδ + a_prevᵀR{δ}, R{∂b} = Σ R{δ}, R{∂a_prev} = R{δ}Wᵀ + δVᵀ. Costs about two gradients.
+        ``t`` are targets already shaped by ``targets``.
+        """
+        v = np.asarray(v, dtype=np.float64)
+        if v.shape != self.params.shape:
+            raise ValueError(f"v has shape {v.shape}, the parameters {self.params.shape}")
+        zs, acts = self.forward_all(X)
+        Vs = [v[s.w].reshape(s.n_in, s.n_out) for s in self.slots]
+        r_zs, r_acts = [], [np.zeros_like(acts[0])]
+        for i, layer in enumerate(self.layers):
+            rz = r_acts[i] @ layer.W + acts[i] @ Vs[i] + v[layer.slots.b]
+            r_zs.append(rz)
+            r_acts.append(second_order.r_activation(layer.activation, zs[i], acts[i + 1], rz))
+        out = np.empty_like(self.params)
+        delta = losses.grad_z(loss, zs[-1], acts[-1], t, self.output_activation)
+        r_delta = second_order.r_output_delta(loss, self.output_activation, zs[-1], acts[-1], t,
+                                              r_zs[-1], r_acts[-1])
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            s = layer.slots
+            out[s.w] = (r_acts[i].T @ delta + acts[i].T @ r_delta).ravel()
+            out[s.b] = r_delta.sum(axis=0)
+            if i:
+                below = self.layers[i - 1]
+                grad_a, r_grad_a = delta @ layer.W.T, r_delta @ layer.W.T + delta @ Vs[i].T
+                delta = activations.backward(below.activation, zs[i - 1], acts[i], grad_a)
+                r_delta = second_order.r_backward(below.activation, zs[i - 1], acts[i], r_zs[i - 1], grad_a,
+                                                  r_grad_a)
+        return out
 
     def loss_batch(self, thetas: np.ndarray, X: np.ndarray, y: np.ndarray, loss: str = "mse",
                    chunk: int | None = None) -> np.ndarray:

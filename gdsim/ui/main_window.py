@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 
 from gdsim import config as cfgmod
+from gdsim.engine import analysis
 from gdsim.snapshot import Snapshot
 from gdsim.ui.aid_links import AidLinks
 from gdsim.ui.controls import SetupPanel, scrolling
@@ -168,7 +169,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
                 "status": "running, converged, diverged or max_epochs", "limit": "The edge of stability 2/λmax",
                 "speed": "Training steps per second"}
         widest = {"epoch": "epoch 0000000", "step": "step 00000000", "loss": "value -0.0000e-00",
-                  "grad": "‖∇‖ 0.0000e-00", "status": "max_epochs", "limit": "2/λmax 0.000e-00",
+                  "grad": "‖∇‖ 0.0000e-00", "status": "max_epochs", "limit": "2/λmax 0.000e-00 · saddle",
                   "speed": "000,000 steps/s"}
         for key, tip in tips.items():
             label = QtWidgets.QLabel()
@@ -336,13 +337,18 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         if s.message and s.status != "running":
             self.statusBar().showMessage(s.message, 15000)
 
-    @Slot(float)
-    def _on_curvature(self, lam: float) -> None:
+    @Slot(float, float)
+    def _on_curvature(self, lam: float, lam_min: float = 0.0) -> None:
         self.lam = lam
         self.lr_control.set_curvature(lam)
         label = self.status_labels["limit"]
-        label.setText(f"2/λmax {2 / lam:.3g}" if lam > 0 else "λmax ≤ 0")
-        label.setToolTip(self.lr_control.hint.toolTip())
+        saddle = analysis.Curvature(lam, lam_min).saddle
+        label.setText((f"2/λmax {2 / lam:.3g}" if lam > 0 else "λmax ≤ 0") + (" · saddle" if saddle else ""))
+        tip = self.lr_control.hint.toolTip() if lam > 0 else "λmax ≤ 0: no direction limits η here."
+        if saddle:
+            tip += (f"\nλmin = {lam_min:.4g} < 0: negative curvature, a saddle. Along that direction the loss "
+                    "falls away quadratically; it sets no limit on η.")
+        label.setToolTip(tip)
 
     @Slot(int)
     def _on_running(self, running: int) -> None:

@@ -45,6 +45,9 @@ class Quadratic:
         g = self.A @ self.params
         return 0.5 * float(self.params @ g), g, None
 
+    def hvp(self, X, t, loss, v):
+        return self.A @ v
+
 
 # ---------------------------------------------------------------- curvature
 
@@ -83,28 +86,40 @@ def test_lambda_max_of_a_tanh_network_matches_a_finite_difference_hessian():
     net = Network([2, 3, 1], ["tanh", "linear"], seed=2)
     t = net.targets(y, "mse")
     eig = np.linalg.eigvalsh(fd_hessian(net, X, t, "mse"))
-    top = eig[np.argmax(np.abs(eig))]
     before = net.params.copy()
     lam = analysis.top_hessian_eigenvalue(net, X, y, "mse")
-    assert lam == pytest.approx(top, rel=1e-4)
+    assert lam == pytest.approx(eig[-1], rel=1e-6)
     assert np.array_equal(net.params, before)
 
 
-def test_lambda_max_is_the_largest_magnitude_eigenvalue_with_its_sign_for_a_model_without_copy():
+def test_lambda_max_is_the_largest_algebraic_eigenvalue_and_lambda_min_the_smallest():
     model = Quadratic(np.diag([1.0, -5.0, 2.0]), [0.5, 0.1, -0.3])
     before = model.params.copy()
-    assert analysis.top_hessian_eigenvalue(model, None, None, "mse", iters=300) == pytest.approx(-5.0, rel=1e-6)
-    assert np.array_equal(model.params, before)  # restored bit for bit
-    assert analysis.top_hessian_eigenvalue(model, None, None, "mse", weight_decay=0.5, iters=300) \
-        == pytest.approx(-4.5, rel=1e-6)
+    c = analysis.curvature_shaped(model, None, None, "mse")
+    assert (c.lam_max, c.lam_min) == (pytest.approx(2.0, rel=1e-12), pytest.approx(-5.0, rel=1e-12))
+    assert c.saddle and c.limit == pytest.approx(1.0)
+    assert np.array_equal(model.params, before)
+    assert analysis.top_hessian_eigenvalue(model, None, None, "mse", weight_decay=0.5) == pytest.approx(2.5)
 
 
-@pytest.mark.parametrize("diag, expected", [([2.0, -2.0], 2.0), ([3.0, -3.0, 1.0, 0.2], 3.0),
-                                             ([2.0, -1.99], 2.0), ([-2.0, 1.99, 0.5], -2.0)])
-def test_a_saddle_with_equal_and_opposite_curvatures_does_not_fool_the_power_iteration(diag, expected):
-    # plain power iteration's Rayleigh quotient stands still near 0 on a ± tie; the positive one wins a tie
-    model = Quadratic(np.diag(diag), np.ones(len(diag)))
-    assert analysis.top_hessian_eigenvalue(model, None, None, "mse") == pytest.approx(expected, rel=1e-6)
+@pytest.mark.parametrize("diag", [[2.0, -2.0], [3.0, -3.0, 1.0, 0.2], [2.0, -1.99], [-2.0, 1.99, 0.5],
+                                  [-1.0, -4.0], [0.0, 0.0, 0.0]])
+def test_both_ends_of_an_indefinite_or_degenerate_spectrum(diag):
+    c = analysis.curvature_shaped(Quadratic(np.diag(diag), np.ones(len(diag))), None, None, "mse")
+    assert c.lam_max == pytest.approx(max(diag), abs=1e-12)
+    assert c.lam_min == pytest.approx(min(diag), abs=1e-12)
+    assert c.saddle == (min(diag) < 0)
+
+
+def test_a_big_operator_stops_early_with_both_ends_right():
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.standard_normal((300, 300)))
+    eig = np.concatenate([[50.0, -7.0], rng.uniform(-1, 1, 298)])
+    A = Q @ np.diag(eig) @ Q.T
+    calls = []
+    c = analysis.extreme_eigenvalues(lambda v: calls.append(1) or A @ v, 300, iters=100)
+    assert c == (pytest.approx(50.0, rel=1e-10), pytest.approx(-7.0, rel=1e-10))
+    assert len(calls) < 100
 
 
 def test_stability_limit():
