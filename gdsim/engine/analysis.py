@@ -5,21 +5,23 @@ direction of H (eigenvalue λ) by θ ← (1 − ηλ)θ. That factor has magnitu
 diverges exactly when η > 2/λmax, and for 1/λmax < η < 2/λmax the factor is negative: the parameters jump
 across the valley every step while the loss can still fall monotonically.
 
-Behaviour rules used by ``classify`` (first match wins). ``losses`` is the loss per epoch (per step for full
-batch and function mode), ``updates`` the parameter updates Δθ_t (or already the dot products Δθ_t·Δθ_{t−1}):
+Behaviour rules used by ``classify`` judge the whole run (first match wins). ``losses`` is the loss per epoch
+(per step for full batch and function mode), ``updates`` the parameter updates Δθ_t (or already the dot
+products Δθ_t·Δθ_{t−1}), ``grad_norms`` the gradient norm per step. No rule divides by a loss, so zero and
+negative values (function mode) are judged like any others:
 
-1. ``diverged``: the run's status is ``diverged``, or any loss is NaN/±inf, or the final loss has grown beyond
-   ``DIVERGE_FACTOR`` (10³) times the first in magnitude, |L_end| > 10³·max(|L_0|, 10⁻⁸). A finite 1e60 is
-   divergence too; so is a function-mode loss running off to −1e60.
-2. ``oscillating``: over the last half of the recorded updates, the fraction of successive pairs whose dot
-   product Δθ_t·Δθ_{t−1} is negative (the step reversed direction) is at least ``FLIP_FRACTION`` (0.3) —
-   whatever the loss did. With no updates recorded, the fraction of loss *increases* over the last half of the
-   run is used instead. (Mini-batch SGD sitting at its noise floor also takes reversing steps and is called
-   oscillating: it is bouncing around the minimum.)
-3. ``slow``: the run did not converge (status is not ``converged``), the final loss is still above
-   ``SLOW_REMAINING`` (10 %) of the first, and the loss is still moving: the last ``SLOW_TAIL`` (10 %) of the
-   run reduced it by more than ``SLOW_PROGRESS`` (1 %) of the whole run's reduction, or the run made no
-   reduction at all.
+1. ``diverged``: the run's status is ``diverged``, or the losses break the one divergence rule of
+   ``gdsim.engine.divergence`` (non-finite, or more than 10× the start's size above the start for 5 checks).
+2. ``oscillating``: at least ``FLIP_FRACTION`` (30 %) of successive updates reversed direction
+   (Δθ_t·Δθ_{t−1} < 0), over the whole run or over its last half (a run that zig-zagged through its first
+   half and one that ends bouncing both count) — whatever the loss did. With no updates recorded, loss
+   *increases* are counted instead. (Mini-batch SGD at its noise floor also reverses: it is bouncing around
+   the minimum.)
+3. ``slow``: the run did not converge and had not settled when it ended. Settled means both: the last
+   ``SLOW_TAIL`` (10 %) of the run reduced the loss by at most ``SLOW_PROGRESS`` (1 %) of the whole run's
+   reduction, and the last gradient norm is at most ``SETTLE_GRAD`` (0.5 %) of the first (when gradient norms
+   are known). A run that reduced nothing at all is slow too. (Adam at η = 0.001 on Rosenbrock crawls along
+   the valley with its loss nearly flat but its gradient still 1 % of the start's: slow, not smooth.)
 4. ``smooth``: everything else — the loss settled and the updates kept their direction.
 """
 
@@ -30,15 +32,28 @@ from typing import NamedTuple
 
 import numpy as np
 
+from gdsim.engine import divergence
+
 SMOOTH, OSCILLATING, SLOW, DIVERGED = "smooth", "oscillating", "slow", "diverged"
 BEHAVIOURS = (SMOOTH, OSCILLATING, SLOW, DIVERGED)
 
-DIVERGE_FACTOR = 1e3
-DIVERGE_FLOOR = 1e-8  # losses below this count as zero when judging growth
 FLIP_FRACTION = 0.3
-SLOW_REMAINING = 0.1
 SLOW_TAIL = 0.1
 SLOW_PROGRESS = 0.01
+SETTLE_GRAD = 5e-3
+
+# the rules of ``classify`` in words, for tooltips
+BEHAVIOUR_TEXT = {
+    DIVERGED: "diverged: " + divergence.RULE_TEXT.split(": ", 1)[1],
+    OSCILLATING: f"oscillating: at least {FLIP_FRACTION:.0%} of successive updates reversed direction "
+                 "(Δθ_t·Δθ_t−1 < 0), over the whole run or its last half: the parameters jump across the "
+                 "valley, even if the loss still falls.",
+    SLOW: f"slow: not converged and not settled at the end: the last {SLOW_TAIL:.0%} of the run still "
+          f"lowered the loss by more than {SLOW_PROGRESS:.0%} of the whole run's drop, or the gradient is still "
+          f"above {SETTLE_GRAD:g}× its start.",
+    SMOOTH: "smooth: the loss settled (converged, or flat with a vanished gradient) and successive updates "
+            "kept their direction.",
+}
 
 
 # ---------------------------------------------------------------- curvature
@@ -173,8 +188,9 @@ def update_agreements(updates) -> np.ndarray:
     return np.einsum("ij,ij->i", u[1:], u[:-1])
 
 
-def flip_fraction(updates) -> float:
-    """The share of successive updates that reversed direction over the last half; NaN when none recorded.
+def flip_fraction(updates, whole: bool = False) -> float:
+    """The share of successive updates that reversed direction over the last half (``whole``: the whole run);
+    NaN when none were recorded.
 
     ``updates``: (T, P) update vectors, or a 1-D sequence of the dot products Δθ_t·Δθ_{t−1} (only their signs
     matter). A zero product (a zero step) is not a flip.
@@ -183,33 +199,41 @@ def flip_fraction(updates) -> float:
         return math.nan
     u = np.asarray(updates, dtype=np.float64)
     dots = update_agreements(u) if u.ndim == 2 else u.reshape(-1)
-    dots = dots[dots.size // 2:]
+    if not whole:
+        dots = dots[dots.size // 2:]
     dots = dots[np.isfinite(dots)]
     if dots.size == 0:
         return math.nan
     return float(np.count_nonzero(dots < 0) / dots.size)
 
 
-def classify(losses, updates=None, status: str | None = None) -> str:
+def _rise_share(L: np.ndarray, whole: bool) -> float:
+    d = np.diff(L if whole or L.size < 6 else L[L.size // 2:])
+    return float(np.count_nonzero(d > 0) / d.size) if d.size else math.nan
+
+
+def _settled(L: np.ndarray, grad_norms) -> bool:
+    total = float(L[0] - L[-1])
+    tail_start = float(L[max(0, min(L.size - 2, int(math.floor((1 - SLOW_TAIL) * (L.size - 1)))))])
+    if total <= 0 or tail_start - float(L[-1]) > SLOW_PROGRESS * total:
+        return False
+    g = np.asarray([] if grad_norms is None else grad_norms, dtype=np.float64).reshape(-1)
+    g = g[np.isfinite(g)]
+    return g.size < 2 or g[-1] <= SETTLE_GRAD * g[0]
+
+
+def classify(losses, updates=None, status: str | None = None, grad_norms=None) -> str:
     """``smooth``, ``oscillating``, ``slow`` or ``diverged`` by the rules in this module's docstring."""
     L = np.asarray(losses, dtype=np.float64).reshape(-1)
-    if status == "diverged" or (L.size and not np.all(np.isfinite(L))):
+    if status == "diverged" or divergence.first_divergence(L) is not None:
         return DIVERGED
     if L.size == 0:
         return SMOOTH if status == "converged" else SLOW
-    first, last = float(L[0]), float(L[-1])
-    if abs(last) > DIVERGE_FACTOR * max(abs(first), DIVERGE_FLOOR):
-        return DIVERGED
-    flips = flip_fraction(updates)
-    if math.isnan(flips) and L.size > 2:
-        d = np.diff(L[L.size // 2:]) if L.size >= 6 else np.diff(L)
-        flips = float(np.count_nonzero(d > 0) / d.size) if d.size else math.nan
-    if not math.isnan(flips) and flips >= FLIP_FRACTION:
+    shares = [flip_fraction(updates), flip_fraction(updates, whole=True)]
+    if all(math.isnan(f) for f in shares) and L.size > 2:
+        shares = [_rise_share(L, whole=False), _rise_share(L, whole=True)]
+    if any(f >= FLIP_FRACTION for f in shares if not math.isnan(f)):
         return OSCILLATING
-    if status != "converged" and last > SLOW_REMAINING * first:
-        total = first - last
-        tail_start = float(L[max(0, min(L.size - 2, int(math.floor((1 - SLOW_TAIL) * (L.size - 1)))))])
-        recent = tail_start - last
-        if total <= 0 or recent > SLOW_PROGRESS * total:
-            return SLOW
+    if status != "converged" and not _settled(L, grad_norms):
+        return SLOW
     return SMOOTH

@@ -207,7 +207,8 @@ def run_comparison(cfg: cfgmod.Config, variants: Sequence[Variant], epochs: int,
             report(i * epochs + trainer.epoch)
         dots = agreements.array()[:, 1]
         status = trainer.status
-        behaviour = analysis.classify(_losses_for_behaviour(trainer), dots, status)
+        behaviour = analysis.classify(_losses_for_behaviour(trainer), dots, status,
+                                      grad_norms=trainer.step_history.array()[:, 2])
         runs.append(RunResult(
             label=variant.label, lr=float(trainer.lr), optimizer=str(trainer.optimizer_name),
             steps=trainer.step_history.array(), epochs=trainer.epoch_history.array(),

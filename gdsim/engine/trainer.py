@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.engine import losses, optimizers, schedules
+from gdsim.engine import divergence, losses, optimizers, schedules
 from gdsim.engine.history import Series, Trajectory
 from gdsim.engine.network import Network
 
@@ -23,9 +23,6 @@ HISTORY_ROWS = 50_000
 # per-layer gradient norms (vanishing / exploding gradients): every step at first, then every LAYER_EVERY-th,
 # so recording them costs about 1 % of a step
 LAYER_DENSE, LAYER_EVERY = 64, 8
-
-# a loss this many times its first value is treated as divergence even while still finite
-EXPLODE_FACTOR = 1e6
 
 
 class StepResult(NamedTuple):
@@ -99,6 +96,7 @@ class Trainer:
         self._order = np.arange(n)
         self._pos = 0
         self._quiet_epochs = 0
+        self._rising_epochs = 0  # consecutive epochs beyond the divergence rule's threshold
         self._first_loss: float | None = None
         self._last_grad_norm = math.inf
         # history: (step, loss, grad_norm, lr) per step; (epoch, step, train, test, metric, test_metric) per epoch
@@ -163,7 +161,7 @@ class Trainer:
         self.step_count += 1
         if self._first_loss is None:
             self._first_loss = loss
-        if not (math.isfinite(loss) and math.isfinite(grad_norm)) or self._exploded(loss):
+        if not (math.isfinite(loss) and math.isfinite(grad_norm)):
             self.last_grad = grad
             self._diverge(loss)
             self.step_history.append((self.step_count, loss, grad_norm, lr))
@@ -195,21 +193,23 @@ class Trainer:
             self.step()
         return self.status
 
-    def _exploded(self, loss: float) -> bool:
-        if loss < 0:  # only a function's value can be negative: running off towards −∞ (a saddle's escape)
-            return loss < -EXPLODE_FACTOR * max(abs(self._first_loss), 1.0) and loss < -1e3
-        return loss > EXPLODE_FACTOR * max(self._first_loss, 1e-12) and loss > 1e3
-
     def _diverge(self, loss: float) -> None:
+        """Stop the run (``divergence`` holds the rule) and say why, with a hint."""
         self.status = DIVERGED
         self.diverged_at = self.step_count
         name = "the value" if self.task == "function" else "the loss"
-        if loss < 0:  # −∞ or a large negative value: no η fixes a function that is unbounded below
+        start = self._first_loss if self._first_loss is not None else math.nan
+        if loss < start:  # −∞ or a huge negative value: no η fixes a function that is unbounded below
             self.message = (f"diverged at step {self.step_count}: {name} fell to {loss:.3g}; the function is "
                             f"unbounded below along this path (η = {self.lr:g})")
             return
-        what = "is not finite" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
-        self.message = f"diverged at step {self.step_count}: {name} {what}; η is too large (η = {self.lr:g})"
+        if math.isfinite(loss):
+            what = (f"stayed more than {divergence.RISE:g}× its starting size above its start ({start:.3g}) for "
+                    f"{divergence.PATIENCE} epochs in a row, now {loss:.3g}")
+        else:
+            what = "is not finite"
+        self.message = (f"diverged at step {self.step_count}: {name} {what}; η is too large (η = {self.lr:g}), "
+                        "try a smaller one")
 
     def _end_epoch(self, train: tuple[float, float]) -> None:
         self.epoch += 1
@@ -217,12 +217,11 @@ class Trainer:
             float("nan"), float("nan"))
         prev = self.epoch_history.last()
         self.epoch_history.append((self.epoch, self.step_count, train[0], test[0], train[1], test[1]))
-        if not (math.isfinite(train[0]) and math.isfinite(self.net.params.sum())):
+        watch = divergence.Watch(self._first_loss if self._first_loss is not None else train[0], self._rising_epochs)
+        if watch.check(train[0]) or not math.isfinite(self.net.params.sum()):
             self._diverge(train[0])
             return
-        if self._exploded(train[0]):
-            self._diverge(train[0])
-            return
+        self._rising_epochs = watch.count
         change = abs(train[0] - prev[2]) if prev is not None else math.inf
         quiet = change < self.tol or self._last_grad_norm < self.tol
         self._quiet_epochs = self._quiet_epochs + 1 if quiet else 0
@@ -296,6 +295,7 @@ class Trainer:
             "rng": self.rng.bit_generator.state, "order": self._order.copy(), "pos": self._pos,
             "step_count": self.step_count, "epoch": self.epoch, "status": self.status, "message": self.message,
             "diverged_at": self.diverged_at, "max_epochs": self.max_epochs, "quiet_epochs": self._quiet_epochs,
+            "rising_epochs": self._rising_epochs,
             "first_loss": self._first_loss, "last_grad_norm": self._last_grad_norm,
             "last_grad": np.array(self.last_grad, dtype=np.float64), "last_update": self.last_update.copy(),
             "lr": self._lr, "lr_changes": [[int(s), float(v)] for s, v in self.lr_changes],
@@ -343,6 +343,7 @@ class Trainer:
         self.diverged_at = None if d["diverged_at"] is None else int(d["diverged_at"])
         self.max_epochs = None if d["max_epochs"] is None else int(d["max_epochs"])
         self._quiet_epochs = int(d["quiet_epochs"])
+        self._rising_epochs = int(d.get("rising_epochs", 0))  # absent in sessions saved before the rule
         self._first_loss = None if d["first_loss"] is None else float(d["first_loss"])
         self._last_grad_norm = float(d["last_grad_norm"])
         self._lr = float(d["lr"])

@@ -186,3 +186,34 @@ def test_function_mode_races_eta_and_start_points():
     saddle = cfgmod.Config(problem=cfgmod.ProblemConfig(dataset="function:saddle"))  # x² − y²
     run = compare.compare_lrs(saddle, [0.1], epochs=200).runs[0]
     assert run.lam == pytest.approx(2.0, rel=1e-6) and run.behaviour == "diverged"
+
+
+# ---------------------------------------------------------------- one rule, whole-run labels
+
+def test_the_sweep_labels_a_huge_eta_diverged_with_its_status():
+    rows = compare.sweep(cfgmod.load_preset("xor"), [1000.0], 200)
+    assert (rows[0]["status"], rows[0]["behaviour"]) == ("diverged", "diverged")
+
+
+def test_status_and_behaviour_agree_on_x2_just_past_the_limit():
+    cfg = cfgmod.Config(problem=cfgmod.ProblemConfig(dataset="function:x2"))
+    row = compare.sweep(cfg, [1.05], cfg.training.epochs)[0]
+    assert (row["status"], row["behaviour"]) == ("diverged", "diverged")
+    short = compare.sweep(cfg, [1.05], 8)[0]  # too few steps for the rule: neither says diverged
+    assert short["status"] != "diverged" and short["behaviour"] != "diverged"
+
+
+def test_a_run_converging_to_a_negative_value_from_zero_is_not_diverged():
+    cfg = cfgmod.Config(problem=cfgmod.ProblemConfig(dataset="function:x**2 + 3*sin(y)", start=(0.0, 0.0)))
+    run = compare.compare_lrs(cfg, [0.1], 300).runs[0]
+    assert run.final_loss == pytest.approx(-3.0, abs=1e-6)
+    assert (run.status, run.behaviour) == ("converged", "smooth")
+
+
+@pytest.mark.parametrize("epochs", [300, 1000])
+def test_adam_crawling_in_rosenbrocks_valley_is_slow_like_sgd_not_smooth(epochs):
+    cfg = cfgmod.Config(problem=cfgmod.ProblemConfig(dataset="function:rosenbrock"))
+    res = compare.compare_optimizers(cfg.with_changes(training={"lr": 0.001}), ["sgd", "adam"], epochs)
+    sgd, adam = res.runs
+    assert adam.final_loss > sgd.final_loss and sgd.behaviour == "slow"
+    assert adam.behaviour == "slow"

@@ -149,3 +149,52 @@ def test_layer_gradient_norms_are_recorded_densely_then_sparsely():
     assert list(h[LAYER_DENSE:, 0]) == [LAYER_DENSE + LAYER_EVERY * k for k in range(1, 6)]
     np.testing.assert_allclose(h[-1, 1:], inspect.layer_gradient_norms(b.net, b.trainer.last_grad), rtol=1e-12)
     assert h[0, 1] < 1e-2 * h[0, -1]  # six sigmoid layers: the first layer's gradient has all but vanished
+
+
+# ---------------------------------------------------------------- the divergence rule
+
+def test_xor_at_eta_100_ends_diverged_not_max_epochs():
+    cfg = config.load_preset("xor").with_changes(training={"lr": 100.0})
+    tr = config.build(cfg).trainer
+    assert tr.run(1000) == "diverged"  # it used to bounce at 36× its start until max_epochs
+    eh = tr.epoch_history.array()
+    start = eh[0, 2]
+    assert np.all(eh[-5:, 2] > start + 10 * start) and not np.all(eh[-6:, 2] > start + 10 * start)
+    assert tr.diverged_at == tr.step_count and "10× its starting size" in tr.message and "smaller" in tr.message
+
+
+def test_a_short_spike_is_not_divergence_but_staying_up_is():
+    from gdsim.engine import divergence
+
+    w = divergence.Watch(1.0)
+    assert [w.check(v) for v in (20.0, 20.0, 0.5, 20.0, 20.0, 20.0, 20.0)] == [False] * 7
+    assert w.check(20.0)  # the fifth check in a row above 1 + 10
+    assert divergence.first_divergence([1.0, 20, 20, 0.5, 20, 20, 20, 20, 20]) == 8
+    assert divergence.first_divergence([1.0, 0.5, np.nan]) == 2
+    assert divergence.first_divergence([0.0, -3.0, -3.0, -3.0, -3.0, -3.0]) is None  # a start at 0, falling
+
+
+def test_a_function_unbounded_below_diverges_and_says_so():
+    cfg = config.Config(problem=config.ProblemConfig(dataset="function:x**2 - y**2", start=(1.0, 0.5)))
+    tr = config.build(cfg.with_changes(training={"lr": 0.2})).trainer
+    assert tr.run(500) == "diverged"
+    assert "unbounded below" in tr.message
+
+
+def test_x2_plus_3_sin_y_from_the_origin_converges_to_minus_3():
+    cfg = config.Config(problem=config.ProblemConfig(dataset="function:x**2 + 3*sin(y)", start=(0.0, 0.0)))
+    tr = config.build(cfg.with_changes(training={"lr": 0.1})).trainer
+    assert tr.run(500) == "converged"
+    assert tr.summary()["value"] == pytest.approx(-3.0, abs=1e-6)
+
+
+def test_a_session_saved_before_the_rule_still_loads():
+    cfg = config.load_preset("xor").with_changes(training={"lr": 100.0})
+    tr = config.build(cfg).trainer
+    tr.run(3)
+    state = tr.state_dict()
+    assert state["rising_epochs"] == 1  # epoch 3 (81) is above 0.69 + 6.9; epoch 2 (1.97) was not
+    del state["rising_epochs"]
+    other = config.build(cfg).trainer
+    other.load_state_dict(state)
+    assert other.run(1000) == "diverged"

@@ -25,16 +25,7 @@ PARSERS = {"lr": compare.parse_lrs}
 COLUMNS = ["label", "final loss", "to target", "status", "behaviour", "2/λmax"]
 
 # The rules of analysis.classify, in words (first match wins there).
-BEHAVIOUR_RULES = {
-    "diverged": f"diverged: the loss became NaN/inf, or grew beyond {analysis.DIVERGE_FACTOR:g}× its start "
-                "(a finite 1e60 is divergence too).",
-    "oscillating": f"oscillating: over the last half, at least {analysis.FLIP_FRACTION:.0%} of successive "
-                   "updates reversed direction (Δθ_t·Δθ_t−1 < 0): the parameters jump across the valley, "
-                   "even if the loss still falls.",
-    "slow": f"slow: not converged, the loss is still above {analysis.SLOW_REMAINING:.0%} of its start and was "
-            f"still falling over the last {analysis.SLOW_TAIL:.0%} of the run.",
-    "smooth": "smooth: the loss settled and successive updates kept their direction.",
-}
+BEHAVIOUR_RULES = analysis.BEHAVIOUR_TEXT
 COLUMN_TIPS = [
     "the run (its colour matches its curve and its path on the 2D surface)",
     "training loss at the end of the run (the last step's loss for a diverged run)",
