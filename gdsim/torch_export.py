@@ -20,7 +20,7 @@ import numpy as np
 
 from gdsim import __version__
 from gdsim import config as cfgmod
-from gdsim.engine import schedules
+from gdsim.engine import divergence, schedules
 from gdsim.engine.network import Network
 
 EMBED_MAX_VALUES = 20_000  # numbers in X and T beyond which the data go to a .npz beside the script
@@ -107,6 +107,15 @@ def render(source: cfgmod.Config | cfgmod.Built, data_file: str | None = None) -
     clip = trainer.optimizer.clip_norm
     w(f"CLIP_NORM = {clip!r}")
     w(f"TOL, PATIENCE = {trainer.tol!r}, {int(trainer.patience)}  # converged: loss still for PATIENCE epochs")
+    w(f"RISE, FLOOR, FALL, DIVERGE_AFTER = {divergence.RISE!r}, {divergence.FLOOR!r}, {divergence.FALL!r}, "
+      f"{divergence.PATIENCE!r}  # gdsim's divergence rule")
+    w("")
+    w("")
+    w("def beyond(loss, start):")
+    w('    """gdsim\'s divergence check: not finite, or far above its start (far below, for a function)."""')
+    w("    if not math.isfinite(loss):")
+    w("        return True")
+    w("    return loss - start > RISE * max(abs(start), FLOOR) or start - loss > FALL * max(abs(start), 1.0)")
     w("")
     w("")
     w("def main():")
@@ -114,6 +123,7 @@ def render(source: cfgmod.Config | cfgmod.Built, data_file: str | None = None) -
     w("    rng = np.random.default_rng(SEED)")
     w("    n = len(X)")
     w("    epoch_loss, prev, quiet = None, None, 0")
+    w("    step, start, rising = 0, None, 0  # diverged: non-finite, or beyond(...) DIVERGE_AFTER epochs in a row")
     w("    for epoch in range(EPOCHS):")
     w("        for group in optimizer.param_groups:")
     w("            group['lr'] = LRS[epoch]")
@@ -127,9 +137,11 @@ def render(source: cfgmod.Config | cfgmod.Built, data_file: str | None = None) -
     w("            optimizer.zero_grad()")
     w("            loss = loss_fn(model(xb), tb)")
     w("            loss.backward()")
+    w("            step += 1")
+    w("            start = loss.item() if start is None else start")
     w("            grad_norm = math.sqrt(sum(float((p.grad * p.grad).sum()) for p in model.parameters()))")
     w("            if not (math.isfinite(loss.item()) and math.isfinite(grad_norm)):")
-    w("                print('diverged')")
+    w("                print(f'diverged at step {step}: the loss is not finite')")
     w("                print('final_loss=nan')")
     w("                return")
     w("            if CLIP_NORM is not None:")
@@ -140,6 +152,11 @@ def render(source: cfgmod.Config | cfgmod.Built, data_file: str | None = None) -
     w("        else:")
     w("            with torch.no_grad():")
     w("                epoch_loss = loss_fn(model(Xt), Tt).item()  # the whole training set after the epoch")
+    w("        rising = rising + 1 if beyond(epoch_loss, start) else 0")
+    w("        if not math.isfinite(epoch_loss) or rising >= DIVERGE_AFTER:")
+    w("            print(f'diverged at step {step}: the loss stayed far from its start ({start:.3g})')")
+    w("            print(f'final_loss={epoch_loss!r}')")
+    w("            return")
     w("        quiet = quiet + 1 if (prev is not None and abs(epoch_loss - prev) < TOL) or grad_norm < TOL else 0")
     w("        prev = epoch_loss")
     w("        if quiet >= PATIENCE:")

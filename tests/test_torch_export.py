@@ -102,3 +102,20 @@ def test_refusals(tmp_path, capsys):
         torch_export.render(cfgmod.load_preset("rosenbrock"))
     code = cli.main(["export-torch", "--preset", "xor", "-o", str(tmp_path / "x.txt")])
     assert code == 2 and ".py" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lr", [100.0, 1e6])
+def test_script_stops_diverged_at_the_same_step_as_gdsim(tmp_path, lr):
+    pytest.importorskip("torch")
+    cfg = cfgmod.load_preset("xor").with_changes(training={"lr": lr, "epochs": 300})
+    built = cfgmod.build(cfg)
+    torch_export.write(built, tmp_path / "d.py")
+    built.trainer.run(cfg.training.epochs)
+    summary = built.trainer.summary()
+    assert summary["status"] == "diverged"
+    r = subprocess.run([sys.executable, str(tmp_path / "d.py")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[-2].startswith(f"diverged at step {summary['diverged_at_step']}:"), r.stdout
+    if summary["final_loss"] is not None and lines[-1] != "final_loss=nan":
+        assert float(lines[-1].split("=", 1)[1]) == pytest.approx(summary["final_loss"], rel=1e-6)
