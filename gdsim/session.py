@@ -218,7 +218,7 @@ def extend(built: cfgmod.Built, epochs: int) -> None:
         raise ValueError(f"epochs must be ≥ 0, got {epochs}")
     if epochs == 0 or t.status == "diverged":
         return
-    if t.status == "converged":
+    if t.status in ("converged", "stalled"):
         t.resume()
     elif t.status == "max_epochs":
         t.status, t.message = "running", ""

@@ -12,12 +12,23 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.engine import divergence, losses, optimizers, schedules
+from gdsim.engine import divergence, losses, optimizers, schedules, stall
 from gdsim.engine.history import Series, Trajectory
 from gdsim.engine.network import Network
 
-RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS = "running", "converged", "diverged", "max_epochs"
-STATUSES = (RUNNING, CONVERGED, DIVERGED, MAX_EPOCHS)
+RUNNING, CONVERGED, STALLED, DIVERGED, MAX_EPOCHS = "running", "converged", "stalled", "diverged", "max_epochs"
+STATUSES = (RUNNING, CONVERGED, STALLED, DIVERGED, MAX_EPOCHS)
+# what each status means, in words (the app's status tooltip, the README)
+STATUS_TEXT = {
+    RUNNING: "running: still training",
+    CONVERGED: "converged: the loss stopped changing (or the gradient vanished) for `patience` epochs, at a fit "
+               "that is better than a constant prediction",
+    STALLED: "stalled: the loss stopped changing, but not at a minimum worth the name: chance-level accuracy, "
+             "a fit no better than a constant, dead ReLU units, a vanished gradient, a saddle point, or η decayed "
+             "to ~0 by the schedule (the message says which)",
+    DIVERGED: divergence.RULE_TEXT.replace("Diverged", "diverged", 1),
+    MAX_EPOCHS: "max_epochs: stopped after the epochs asked for",
+}
 
 HISTORY_ROWS = 50_000
 # per-layer gradient norms (vanishing / exploding gradients): every step at first, then every LAYER_EVERY-th,
@@ -226,8 +237,10 @@ class Trainer:
         quiet = change < self.tol or self._last_grad_norm < self.tol
         self._quiet_epochs = self._quiet_epochs + 1 if quiet else 0
         if self.status == RUNNING and self._quiet_epochs >= self.patience:
-            self.status = CONVERGED
-            self.message = f"converged at epoch {self.epoch}: the loss stopped changing (tolerance {self.tol:g})"
+            why = stall.stall_reason(self, train)
+            self.status = STALLED if why else CONVERGED
+            self.message = (f"stalled at epoch {self.epoch}: the loss stopped changing, but {why}" if why else
+                            f"converged at epoch {self.epoch}: the loss stopped changing (tolerance {self.tol:g})")
         elif self.status == RUNNING and self.max_epochs is not None and self.epoch >= self.max_epochs:
             self.status = MAX_EPOCHS
             self.message = f"stopped after {self.epoch} epochs (the maximum)"
@@ -247,8 +260,8 @@ class Trainer:
         return r2_score(out, y)
 
     def resume(self) -> None:
-        """Let a converged or stopped run carry on (the user pressed Run again); a diverged run cannot."""
-        if self.status in (CONVERGED, MAX_EPOCHS):
+        """Let a converged, stalled or stopped run carry on (the user pressed Run again); a diverged one cannot."""
+        if self.status in (CONVERGED, STALLED, MAX_EPOCHS):
             self.status = RUNNING
             self._quiet_epochs = 0
             self.message = ""

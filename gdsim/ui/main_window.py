@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal, Slot
 
 from gdsim import config as cfgmod
 from gdsim.engine import analysis
+from gdsim.engine.trainer import STATUS_TEXT
 from gdsim.snapshot import Snapshot
 from gdsim.ui.aid_links import AidLinks
 from gdsim.ui.controls import SetupPanel, scrolling
@@ -30,6 +31,8 @@ from gdsim.ui.surface_links import SurfaceLinks
 from gdsim.ui.toolbar import TrainingToolbar
 from gdsim.worker import WorkerThread
 
+# every status in words, the divergence rule's thresholds among them (the status label's tooltip)
+STATUS_TIP = "\n".join(STATUS_TEXT.values())
 DEFAULT_PRESET = "xor"
 SETTINGS_VERSION = 2
 LEFT, RIGHT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
@@ -166,7 +169,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.status_labels: dict[str, QtWidgets.QLabel] = {}
         tips = {"epoch": "Passes over the training data", "step": "Parameter updates so far",
                 "loss": "Training loss of the last step's batch", "grad": "Norm of the last gradient ‖∇L‖",
-                "status": "running, converged, diverged or max_epochs", "limit": "The edge of stability 2/λmax",
+                "status": STATUS_TIP, "limit": "The edge of stability 2/λmax",
                 "speed": "Training steps per second"}
         widest = {"epoch": "epoch 0000000", "step": "step 00000000", "loss": "value -0.0000e-00",
                   "grad": "‖∇‖ 0.0000e-00", "status": "max_epochs", "limit": "2/λmax 0.000e-00 · saddle",
@@ -327,12 +330,12 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         lab["step"].setText(f"step {s.step}")
         lab["loss"].setText(f"{'value' if s.task == 'function' else 'loss'} {_fmt(s.loss)}")
         lab["grad"].setText(f"‖∇‖ {_fmt(s.grad_norm)}")
-        colour = {"diverged": "#c0392b", "converged": "#1e8449"}.get(s.status, "#333")
+        colour = {"diverged": "#c0392b", "converged": "#1e8449", "stalled": "#b9770e"}.get(s.status, "#333")
         status = s.status
         if status == "running":  # the trainer's word for "not finished": say what the user sees
             status = "ready" if s.step == 0 else "running" if self.worker.running else "paused"
         lab["status"].setText(f"<b style='color:{colour}'>{status}</b>")
-        lab["status"].setToolTip(s.message or "running, converged, diverged or max_epochs")
+        lab["status"].setToolTip((s.message + "\n\n" if s.message else "") + STATUS_TIP)
         lab["speed"].setText(f"{s.steps_per_second:,.0f} steps/s" if s.steps_per_second else "")
         if s.message and s.status != "running":
             self.statusBar().showMessage(s.message, 15000)

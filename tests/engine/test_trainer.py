@@ -198,3 +198,57 @@ def test_a_session_saved_before_the_rule_still_loads():
     other = config.build(cfg).trainer
     other.load_state_dict(state)
     assert other.run(1000) == "diverged"
+
+
+# ---------------------------------------------------------------- stalled is not converged
+
+def test_dead_relu_stalls_at_chance_level_and_says_why():
+    tr = config.build(config.load_preset("dead_relu")).trainer
+    assert tr.run(300) == "stalled"
+    assert tr.message.startswith(f"stalled at epoch {tr.epoch}: the loss stopped changing, but accuracy")
+    assert "chance level" in tr.message and "ReLU units are dead" in tr.message
+    assert tr.summary()["status"] == "stalled"
+    tr.resume()  # Run again: a stalled run may carry on, like a converged one
+    assert tr.status == "running"
+
+
+def test_a_good_fit_still_converges():
+    tr = config.build(config.load_preset("sine")).trainer
+    assert tr.run(2000) == "converged" and "converged at epoch" in tr.message
+
+
+def test_a_linear_model_on_xor_stalls_no_better_than_a_constant():
+    cfg = config.Config().with_changes(problem={"dataset": "xor"}, network={"hidden": ()}, training={"epochs": 1000})
+    tr = config.build(cfg).trainer
+    assert tr.run(5000) == "stalled"
+    assert "no better than predicting a constant" in tr.message or "chance level" in tr.message
+
+
+def test_a_schedule_that_decays_eta_to_zero_says_so():
+    cfg = config.load_preset("xor").with_changes(training={"schedule": "exponential",
+                                                           "schedule_kwargs": {"gamma": 0.5}})
+    tr = config.build(cfg).trainer
+    assert tr.run(1000) == "stalled"
+    assert "η has decayed" in tr.message and "exponential schedule" in tr.message
+
+
+def test_gd_that_stops_on_a_saddle_point_has_stalled():
+    cfg = config.Config(problem=config.ProblemConfig(dataset="function:x**2 - y**2", start=(1.0, 0.0)))
+    tr = config.build(cfg).trainer
+    assert tr.run(500) == "stalled" and "saddle point" in tr.message
+
+
+def test_the_stall_diagnostics():
+    from gdsim.engine import stall
+
+    t = np.array([[0.0], [1.0], [1.0], [0.0]])
+    assert stall.constant_loss("bce", t) == pytest.approx(np.log(2))
+    assert stall.constant_loss("mse", t) == pytest.approx(0.25)
+    assert stall.constant_loss("half_mse", t) == pytest.approx(0.125)
+    assert stall.constant_loss("cross_entropy", np.eye(4)[[0, 1, 2, 3]]) == pytest.approx(np.log(4))
+    net = Network([1, 3, 1], ["relu", "linear"], seed=0)
+    net.layers[0].W[...] = [[1.0, -1.0, 0.0]]
+    net.layers[0].b[...] = [0.0, -5.0, -1.0]
+    assert stall.dead_units(net, np.array([[1.0], [2.0]])) == (2, 3)
+    assert stall.chance_level([0, 0, 1, 0], 0.8) == (True, 0.75)
+    assert stall.chance_level([0, 0, 1, 0], 0.9) == (False, 0.75)

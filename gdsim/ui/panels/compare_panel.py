@@ -30,7 +30,7 @@ COLUMN_TIPS = [
     "the run (its colour matches its curve and its path on the 2D surface)",
     "training loss at the end of the run (the last step's loss for a diverged run)",
     "the first epoch whose training loss is at or below the target loss (– never reached)",
-    "how the run ended: converged, max_epochs or diverged",
+    "how the run ended: converged, stalled (still, but at a poor fit), max_epochs or diverged",
     "how the path looked, judged from the loss and the signs of successive updates:\n"
     + "\n".join(BEHAVIOUR_RULES.values()),
     "2/λmax at the initial weights: on a quadratic, gradient descent diverges exactly when η > 2/λmax "

@@ -19,8 +19,9 @@ STEP_PEN = pg.mkPen((165, 185, 215), width=1)
 TRAIN_PEN = pg.mkPen((20, 80, 170), width=1)
 TEST_PEN = pg.mkPen((225, 100, 0), width=1)
 LR_PEN = pg.mkPen((90, 90, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
-STATUS_COLOURS = {"converged": (30, 140, 60), "diverged": (200, 30, 30)}
-STATUS_SYMBOLS = {"converged": "star", "diverged": "x"}
+# the ★ is for convergence only: a stalled run (stuck at chance level, dead units, η decayed) gets an amber ○
+STATUS_COLOURS = {"converged": (30, 140, 60), "stalled": (200, 130, 0), "diverged": (200, 30, 30)}
+STATUS_SYMBOLS = {"converged": "star", "stalled": "o", "diverged": "x"}
 MAX_LR_MARKERS = 100   # a dragged slider can change η hundreds of times; only the last ones are drawn
 # legend corners in order of preference (pyqtgraph offsets: sign picks the corner); see _place_legend
 LEGEND_OFFSETS = [(-8, 8), (8, -8), (-8, -8), (8, 8)]  # top right, bottom left, bottom right, top left
@@ -283,7 +284,7 @@ class LossCurve(pg.PlotWidget):
     # ------------------------------------------------------------------ hover readout
 
     def status_text(self) -> str:
-        """The status marker's label ('' when the run has not converged or diverged)."""
+        """The status marker's label ('' when the run has not converged, stalled or diverged)."""
         return self._status_line.label.format if self._status_line.isVisible() else ""
 
     def readout(self) -> str:
