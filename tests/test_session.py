@@ -253,7 +253,7 @@ def test_shape_mismatch(tmp_path):
         meta["config"]["network"]["hidden"] = [7]
 
     f = rewrite(saved(tmp_path), tmp_path / "s.gdsim", wider)
-    with pytest.raises(ValueError, match="does not fit.*parameters") as e:
+    with pytest.raises(ValueError, match="does not fit.*shape") as e:
         session.load(f)
     assert "\n" not in str(e.value)
 
