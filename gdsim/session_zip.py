@@ -128,6 +128,8 @@ def read_meta(path: Path, z: zipfile.ZipFile) -> dict:
         meta = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{path}: the session is corrupt (meta.json unreadable: {e})") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise ValueError(f"{path}: the session is corrupt (meta.json holds a number too long to read)") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{path}: not a gdsim session (meta.json is not an object)")
     if _depth(meta) > MAX_DEPTH:
