@@ -261,7 +261,7 @@ KINDS: dict[str, Callable[[Path, Path], Path]] = {
     "order_index_out_of_range": _member("state/order.npy", npy((160,), "<i8", body=struct.pack("<160q",
                                                                                                 *([10**6] * 160)))),
     "history_wrong_width": _member("state/step_history/data.npy", npy((3, 5))),
-    "ring_wrong_rows": _member("state/trajectory/ring.npy", npy((2, 17))),
+    "ring_wrong_rows": _member("state/trajectory/ring.npy", npy((70, 17))),  # more than the ring holds
 }
 def make_all(good: Path, folder: Path) -> dict[str, Path]:
     """Every kind written into ``folder``, named after its kind."""
