@@ -165,10 +165,10 @@ def _rebuild(path: Path, meta: dict) -> cfgmod.Built:
 def _check_header(path: Path, meta: dict) -> None:
     fmt = meta.get("format")
     if fmt != FORMAT:
-        raise ValueError(f"{path}: not a gdsim session (format {session_check._short(fmt)}, expected {FORMAT!r})")
+        raise ValueError(f"{path}: not a gdsim session (format {session_check.short(fmt)}, expected {FORMAT!r})")
     version = meta.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ValueError(f"{path}: the session is corrupt (schema version {session_check._short(version)} "
+        raise ValueError(f"{path}: the session is corrupt (schema version {session_check.short(version)} "
                          "is not a number)")
     if version != VERSION:
         by = f" by gdsim {meta['gdsim'][:40]}" if isinstance(meta.get("gdsim"), str) else ""

@@ -60,7 +60,7 @@ def state(saved, trainer: Trainer, read: Reader) -> dict:
         out[key] = _int(s, key)
     out["status"] = _get(s, "status")
     if out["status"] not in STATUSES:
-        raise ValueError(f"unknown saved status {_short(out['status'])}; expected one of {', '.join(STATUSES)}")
+        raise ValueError(f"unknown saved status {short(out['status'])}; expected one of {', '.join(STATUSES)}")
     out["message"] = _text(s, "message")
     out["diverged_at"] = _int(s, "diverged_at", none=True)
     out["max_epochs"] = _int(s, "max_epochs", none=True)
@@ -81,7 +81,7 @@ def state(saved, trainer: Trainer, read: Reader) -> dict:
 def _optimizer(saved, trainer: Trainer, read: Reader) -> dict:
     o, opt = _table(saved, "optimizer"), trainer.optimizer
     if o.get("name") != opt.name:
-        raise ValueError(f"the saved optimizer state is for {_short(o.get('name'))}, the set-up uses {opt.name!r}")
+        raise ValueError(f"the saved optimizer state is for {short(o.get('name'))}, the set-up uses {opt.name!r}")
     out = {"name": opt.name, "step": _int(o, "step", where="optimizer")}
     for key in opt.buffers:
         out[key] = _array(o, key, ArraySpec(opt.n_params), read, where="optimizer")
@@ -91,7 +91,7 @@ def _optimizer(saved, trainer: Trainer, read: Reader) -> dict:
 def _rng(saved) -> dict:
     r = _table(saved, "rng")
     if r.get("bit_generator") != "PCG64":
-        raise ValueError(f"the saved random generator is {_short(r.get('bit_generator'))}, not 'PCG64'")
+        raise ValueError(f"the saved random generator is {short(r.get('bit_generator'))}, not 'PCG64'")
     try:
         np.random.default_rng().bit_generator.state = r  # raises on a malformed state
     except (ValueError, TypeError, KeyError, OverflowError) as e:
@@ -101,11 +101,11 @@ def _rng(saved) -> dict:
 
 def _lr_changes(saved) -> list:
     if not isinstance(saved, list):
-        raise ValueError(f"the saved lr_changes must be a list, got {_short(saved)}")
+        raise ValueError(f"the saved lr_changes must be a list, got {short(saved)}")
     out = []
     for i, pair in enumerate(saved):
         if not (isinstance(pair, list) and len(pair) == 2):
-            raise ValueError(f"the saved lr_changes[{i}] must be a [step, η] pair, got {_short(pair)}")
+            raise ValueError(f"the saved lr_changes[{i}] must be a [step, η] pair, got {short(pair)}")
         pair_table = {"step": pair[0], "η": pair[1]}
         out.append([_int(pair_table, "step", where=f"lr_changes[{i}]"),
                     _float(pair_table, "η", positive=True, where=f"lr_changes[{i}]")])
@@ -145,7 +145,7 @@ def _layers(saved, trainer: Trainer, read: Reader) -> dict | None:
 
 def _table(value, where: str) -> dict:
     if not isinstance(value, dict):
-        raise ValueError(f"the saved {where} must be a table, got {_short(value)}")
+        raise ValueError(f"the saved {where} must be a table, got {short(value)}")
     return value
 
 
@@ -161,7 +161,7 @@ def _int(d: dict, key: str, low: int = 0, high: int | None = None, none: bool = 
     if v is None and none:
         return None
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ValueError(f"the saved {name} must be a whole number, got {_short(v)}")
+        raise ValueError(f"the saved {name} must be a whole number, got {short(v)}")
     if v < low or (high is not None and v > high):
         raise ValueError(f"the saved {name} = {v} is out of range ({low}..{'' if high is None else high})")
     return v
@@ -175,7 +175,7 @@ def _float(d: dict, key: str, positive: bool = False, none: bool = False, where:
     if isinstance(v, dict) and set(v) == {FLOAT} and v[FLOAT] in ("nan", "inf", "-inf"):
         v = float(v[FLOAT])
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(f"the saved {name} must be a number, got {_short(v)}")
+        raise ValueError(f"the saved {name} must be a number, got {short(v)}")
     v = float(v)
     if positive and not (math.isfinite(v) and v > 0):
         raise ValueError(f"the saved {name} must be a positive finite number, got {v}")
@@ -185,7 +185,7 @@ def _float(d: dict, key: str, positive: bool = False, none: bool = False, where:
 def _text(d: dict, key: str) -> str:
     v = _get(d, key)
     if not isinstance(v, str) or len(v) > MAX_TEXT:
-        raise ValueError(f"the saved {key} must be text of at most {MAX_TEXT} characters, got {_short(v)}")
+        raise ValueError(f"the saved {key} must be text of at most {MAX_TEXT} characters, got {short(v)}")
     return v
 
 
@@ -193,11 +193,11 @@ def _array(d: dict, key: str, spec: ArraySpec, read: Reader, where: str = "") ->
     ref = _get(d, key, where)
     name = f"{where + '.' if where else ''}{key}"
     if not (isinstance(ref, dict) and set(ref) == {ARRAY} and isinstance(ref[ARRAY], str)):
-        raise ValueError(f"the saved {name} must name an array member, got {_short(ref)}")
+        raise ValueError(f"the saved {name} must name an array member, got {short(ref)}")
     return read(ref[ARRAY], spec)
 
 
-def _short(value) -> str:
+def short(value) -> str:
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
