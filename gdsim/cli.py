@@ -11,6 +11,7 @@ import sys
 import warnings
 
 from gdsim import config as cfgmod
+from gdsim import limits
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,6 +95,7 @@ def config_from_args(a: argparse.Namespace) -> cfgmod.Config:
     if a.layers is not None:
         if len(a.layers) < 2:
             raise ValueError("--layers needs at least the input and output sizes, e.g. 2,8,1")
+        limits.check_network(a.layers)  # before anything is allocated, naming the real size
         n["hidden"] = a.layers[1:-1]
     if a.activation:
         n["activations"] = tuple(s.strip() for s in a.activation.split(","))

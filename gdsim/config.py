@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from gdsim import config_check, limits
 from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
 from gdsim.engine.function_model import FunctionModel, make_function
 from gdsim.engine.network import Network
@@ -108,24 +109,11 @@ def _drop_none(d):
 
 
 def from_dict(d: dict) -> Config:
+    """A Config from a TOML table or a session's JSON; wrong types are one line (see ``config_check``)."""
     sections = {"problem": ProblemConfig, "network": NetworkConfig, "training": TrainingConfig}
-    unknown = set(d) - set(sections) - {"name", "description"}
-    if unknown:
-        raise ValueError(f"unknown section(s) {', '.join(sorted(unknown))}")
-    kw = {}
-    for key, cls in sections.items():
-        values = dict(d.get(key, {}))
-        names = {f.name for f in fields(cls)}
-        bad = set(values) - names
-        if bad:
-            raise ValueError(f"unknown key(s) in [{key}]: {', '.join(sorted(bad))}")
-        for k, v in values.items():
-            if isinstance(v, list):
-                values[k] = tuple(v)
-        if key == "network" and isinstance(values.get("activations"), str):
-            values["activations"] = (values["activations"],)
-        kw[key] = cls(**values)
-    return Config(**kw, name=str(d.get("name", "")), description=str(d.get("description", "")))
+    config_check.top_level(d, tuple(sections))
+    kw = {key: cls(**config_check.section(key, cls, d.get(key, {}))) for key, cls in sections.items()}
+    return Config(**kw, name=d.get("name", ""), description=d.get("description", ""))
 
 
 def load(path: str | Path) -> Config:
@@ -202,6 +190,26 @@ def validate(cfg: Config) -> None:
         FunctionModel(make_function(p.function), _start(p.start))  # one line on a bad name, expression or start
     elif p.start is not None:
         raise ValueError("a start point only applies to function mode (dataset = \"function:NAME\")")
+    _check_ranges(cfg)
+
+
+def _check_ranges(cfg: Config) -> None:
+    """Counts and fractions in range, and nothing that would need unreasonable memory (``gdsim.limits``)."""
+    p, n, t = cfg.problem, cfg.network, cfg.training
+    if p.samples < 1:
+        raise ValueError(f"samples must be at least 1, got {p.samples}")
+    if not 0 <= p.test_fraction < 1:
+        raise ValueError(f"the test fraction must be at least 0 and below 1, got {p.test_fraction}")
+    if not math.isfinite(t.tol) or t.tol < 0:
+        raise ValueError(f"the tolerance tol must be a finite number ≥ 0, got {t.tol}")
+    if t.patience < 0:
+        raise ValueError(f"patience must be ≥ 0, got {t.patience}")
+    if len(n.hidden) > limits.MAX_HIDDEN_LAYERS:
+        raise ValueError(f"{len(n.hidden)} hidden layers is too many; the limit is {limits.MAX_HIDDEN_LAYERS}")
+    if p.function is None and not str(p.dataset).startswith("csv:"):
+        limits.check_samples(p.samples)
+    if p.function is None:
+        limits.check_network([1, *n.hidden, 1])  # the smallest it can be; make_network checks the real one
 
 
 def _start(start) -> tuple[float, ...] | None:
@@ -257,6 +265,7 @@ def make_network(cfg: Config, data: datasets.Dataset) -> Network:
     n = cfg.network
     output = n.output or losses.DEFAULT_OUTPUT[loss]
     sizes = [data.n_features, *n.hidden, n_outputs(data, loss)]
+    limits.check_network(sizes, data.X_train.shape[0])
     net = Network(sizes, [*n.hidden_activations(), output], init=n.init, seed=n.seed)
     losses.check(loss, output, net.n_out)
     if n.params is not None:

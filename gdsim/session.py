@@ -7,7 +7,12 @@ configuration and then loads the state, which is why the data itself is not stor
 so a CSV that changed since is reported instead of silently training on other numbers).
 
 Writes go to a temporary file in the same folder and replace the target in one ``os.replace``: a crash or a
-full disk never leaves half a session where a good one was. Every problem loading is one ValueError line.
+full disk never leaves half a session where a good one was. JSON cannot hold NaN or infinity, so a non-finite
+number in the state is written as ``{"__float__": "inf"}``.
+
+Loading trusts nothing: ``session_zip`` reads only ``meta.json`` and the members the state names, each bounded
+before it is read, and ``session_check`` checks every entry's type, range and shape against the trainer the
+configuration builds. Every problem loading is one ValueError line.
 """
 
 from __future__ import annotations
@@ -15,22 +20,22 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
-from gdsim import __version__
+from gdsim import __version__, session_check, session_zip
 from gdsim import config as cfgmod
 
 FORMAT = "gdsim-session"
 VERSION = 1
 SUFFIX = ".gdsim"
 MAX_RECENT = 8
-_ARRAY = "__array__"  # {"__array__": "state/params.npy"} in meta.json stands for that member
+_ARRAY = session_check.ARRAY
 
 
 # ---------------------------------------------------------------- saving
@@ -93,7 +98,9 @@ def _split_arrays(value, arrays: dict[str, np.ndarray], where: str):
     if isinstance(value, (list, tuple)):
         return [_split_arrays(v, arrays, f"{where}/{i}") for i, v in enumerate(value)]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return {session_check.FLOAT: str(value)}  # JSON has no NaN or inf: "nan", "inf", "-inf"
     return value
 
 
@@ -114,20 +121,27 @@ def _fingerprint(data) -> str | None:
 
 
 def load(path: str | Path) -> cfgmod.Built:
-    """Rebuild data, network and trainer from a session's configuration, then restore the saved state."""
+    """Rebuild data, network and trainer from a session's configuration, then restore the saved state.
+
+    Only ``meta.json`` and the members its state names are read, each only after its declared size was found
+    to fit what this set-up can hold (``session_check``); anything else in the zip is ignored."""
     path = Path(path)
-    meta, arrays = read(path)
     try:
-        cfg = cfgmod.from_dict(meta["config"])
-        built = cfgmod.build(cfg)
-    except (ValueError, TypeError, KeyError) as e:
-        raise ValueError(f"{path}: the saved configuration cannot be rebuilt: {e}") from None
-    saved, now = meta.get("data_sha256"), _fingerprint(built.data)
-    if saved != now:
-        raise ValueError(f"{path}: the data differ from when the session was saved "
-                         f"(was the file behind dataset {cfg.problem.dataset!r} changed?)")
+        with session_zip.open_zip(path) as z:
+            meta = session_zip.read_meta(path, z)
+            _check_header(path, meta)
+            built = _rebuild(path, meta)
+            try:
+                state = session_check.state(meta["state"], built.trainer,
+                                            lambda name, spec: session_zip.read_array(path, z, name, spec))
+            except ValueError as e:
+                msg = str(e)
+                if msg.startswith(str(path)):
+                    raise
+                raise ValueError(f"{path}: the saved state does not fit its configuration: {msg}") from None
+    except session_zip.READ_ERRORS as e:
+        raise session_zip.one_line(path, e) from None
     try:
-        state = _join_arrays(meta["state"], arrays)
         built.trainer.load_state_dict(state)
     except (ValueError, TypeError, KeyError, AttributeError) as e:
         what = f"missing entry {e}" if isinstance(e, KeyError) else str(e)
@@ -135,70 +149,34 @@ def load(path: str | Path) -> cfgmod.Built:
     return built
 
 
-def read(path: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """``meta.json`` and every array member, checked for format and version; nothing is built yet."""
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: file not found")
-    if not path.is_file():
-        raise ValueError(f"{path}: not a file")
+def _rebuild(path: Path, meta: dict) -> cfgmod.Built:
     try:
-        with zipfile.ZipFile(path) as z:
-            try:
-                meta = json.loads(z.read("meta.json").decode("utf-8"))
-            except KeyError:
-                raise ValueError(f"{path}: not a gdsim session (no meta.json inside)") from None
-            if not isinstance(meta, dict):
-                raise ValueError(f"{path}: not a gdsim session (meta.json is not an object)")
-            _check_header(path, meta)
-            arrays = {}
-            for name in z.namelist():
-                if name.endswith(".npy"):
-                    with z.open(name) as f:
-                        arrays[name] = np.load(io.BytesIO(f.read()), allow_pickle=False)
-    except zipfile.BadZipFile as e:
-        if zipfile.is_zipfile(path):
-            raise ValueError(f"{path}: the session is corrupt ({e})") from None
-        raise ValueError(f"{path}: not a gdsim session, or a truncated one (not a readable zip file)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path}: the session is corrupt (meta.json unreadable: {e})") from None
-    except zlib.error as e:
-        raise ValueError(f"{path}: the session is corrupt ({e})") from None
-    except (OSError, EOFError, zipfile.LargeZipFile) as e:
-        raise ValueError(f"{path}: the session cannot be read ({e})") from None
-    except ValueError as e:  # np.load on a damaged or pickled member, or our own one-liners above
-        msg = str(e)
-        raise ValueError(msg if msg.startswith(str(path)) else f"{path}: the session is corrupt ({msg})") from None
-    return meta, arrays
+        cfg = cfgmod.from_dict(meta["config"])
+        built = cfgmod.build(cfg)
+    except (ValueError, OSError) as e:
+        raise ValueError(f"{path}: the saved configuration cannot be rebuilt: {e}") from None
+    saved, now = meta.get("data_sha256"), _fingerprint(built.data)
+    if saved != now:
+        raise ValueError(f"{path}: the data differ from when the session was saved "
+                         f"(was the file behind dataset {cfg.problem.dataset!r} changed?)")
+    return built
 
 
 def _check_header(path: Path, meta: dict) -> None:
     fmt = meta.get("format")
     if fmt != FORMAT:
-        raise ValueError(f"{path}: not a gdsim session (format {fmt!r}, expected {FORMAT!r})")
+        raise ValueError(f"{path}: not a gdsim session (format {session_check.short(fmt)}, expected {FORMAT!r})")
     version = meta.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ValueError(f"{path}: the session is corrupt (schema version {version!r} is not a number)")
+        raise ValueError(f"{path}: the session is corrupt (schema version {session_check.short(version)} "
+                         "is not a number)")
     if version != VERSION:
-        by = f" by gdsim {meta['gdsim']}" if isinstance(meta.get("gdsim"), str) else ""
+        by = f" by gdsim {meta['gdsim'][:40]}" if isinstance(meta.get("gdsim"), str) else ""
         age = "newer" if version > VERSION else "older"
         raise ValueError(f"{path}: session schema version {version} (saved{by}) is {age} than this gdsim "
                          f"{__version__} reads (schema version {VERSION}); open it with a matching gdsim")
     if not isinstance(meta.get("config"), dict) or not isinstance(meta.get("state"), dict):
         raise ValueError(f"{path}: the session is corrupt (no configuration or state in meta.json)")
-
-
-def _join_arrays(value, arrays: dict[str, np.ndarray]):
-    if isinstance(value, dict):
-        if set(value) == {_ARRAY}:
-            name = value[_ARRAY]
-            if name not in arrays:
-                raise ValueError(f"array member {name} is missing")
-            return arrays[name]
-        return {k: _join_arrays(v, arrays) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_join_arrays(v, arrays) for v in value]
-    return value
 
 
 # ---------------------------------------------------------------- carrying on

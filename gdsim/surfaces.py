@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from gdsim import limits
 from gdsim.engine import contours, landscape
 
 KINDS = ("1d", "2d")
@@ -54,6 +55,7 @@ class SurfaceSpec:
         if int(self.resolution) < 3:
             raise ValueError(f"a surface needs at least 3 grid points per axis, got {self.resolution}")
         object.__setattr__(self, "resolution", int(self.resolution))
+        limits.check_grid(self.kind, self.resolution)  # before any grid is allocated
         if self.span is not None and not (math.isfinite(self.span) and self.span > 0):
             raise ValueError(f"the span must be a positive number (or None for automatic), got {self.span}")
 

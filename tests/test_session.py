@@ -253,7 +253,7 @@ def test_shape_mismatch(tmp_path):
         meta["config"]["network"]["hidden"] = [7]
 
     f = rewrite(saved(tmp_path), tmp_path / "s.gdsim", wider)
-    with pytest.raises(ValueError, match="does not fit.*parameters") as e:
+    with pytest.raises(ValueError, match="does not fit.*shape") as e:
         session.load(f)
     assert "\n" not in str(e.value)
 
@@ -327,3 +327,4 @@ def test_recent_files_is_pure_add_dedupe_trim():
     assert again[0] == "/s/3.gdsim" and again.count("/s/3.gdsim") == 1 and len(again) == 8
     assert session.recent_files(["/a/./b.gdsim", "/a/b.gdsim"]) == ["/a/./b.gdsim"]
     assert session.recent_files([], None) == []
+

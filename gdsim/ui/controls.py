@@ -119,6 +119,7 @@ class SetupPanel(QtWidgets.QWidget):
         self.start.setPlaceholderText("default")
         self.start.setToolTip("Start point, e.g. -1.5, 2 (empty: the function's usual start)")
         self.function_hint = QtWidgets.QLabel("")
+        self.function_hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # it quotes the typed expression
         self.function_hint.setStyleSheet("color: #c0392b;")
         self.function_hint.setWordWrap(True)
         self.samples = _spin(4, 100_000, 200, "Number of samples generated")

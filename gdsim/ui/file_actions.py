@@ -1,15 +1,17 @@
 """The window's file work: exports, screenshots, sessions and the PyTorch script, each behind a dialog.
 
-A mixin of MainWindow, so main_window.py stays about wiring. Every failure becomes a message, never a traceback.
+A mixin of MainWindow, so main_window.py stays about wiring. Every failure becomes a message, never a traceback;
+every failure to open something (session, preset, CSV) is a dialog, and sessions are read off the GUI thread.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import export, session, torch_export
+from gdsim.ui.session_loader import SessionLoader
 
 FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)",
            "gdsim": "gdsim session (*.gdsim)", "py": "Python script (*.py)"}
@@ -62,7 +64,8 @@ class FileActions:
             if save:
                 self.statusBar().showMessage(f"Saved {path}", 5000)
         except (ValueError, OSError) as e:
-            self.show_error(f"Could not {'save' if save else 'open'} {Path(path).name}: {e}")
+            report = self.show_error if save else self.show_open_error
+            report(f"Could not {'save' if save else 'open'} {Path(path).name}: {e}")
 
     def save_screenshot(self, path: str) -> None:
         export.check_path(path, ("png",))
@@ -80,12 +83,40 @@ class FileActions:
         self.sigSaveSession.emit(str(path))
 
     def open_session(self, path: str) -> None:
-        built = session.load(path)
+        """Read and check the file off the GUI thread (``SessionLoader``); the window stays live meanwhile and
+        the result is applied when it arrives: the new trainer goes to the worker, a failure to a dialog."""
+        if getattr(self, "session_loader", None) is None:
+            self.session_loader = SessionLoader(self)
+            self.session_loader.sigLoaded.connect(self._on_session_read)
+            self.session_loader.sigFailed.connect(
+                lambda p, message: self.show_open_error(f"Could not open {Path(p).name}: {message}"))
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.session_loader.load(path)
+
+    def _on_session_read(self, path: str, built) -> None:
         self.setup.set_config(built.config)
         self.lr_control.set_value(built.trainer.lr)
         self._show_built(built, f"Opened {Path(path).name}: step {built.trainer.step_count}, "
                                 f"epoch {built.trainer.epoch}")
         self.remember_recent(path)
+
+    def stop_loading(self) -> None:
+        """Let a session being read finish before the window goes (its result is then dropped)."""
+        loader = getattr(self, "session_loader", None)
+        if loader is not None:
+            loader.wait(drop=True)
+
+    def show_open_error(self, message: str) -> QtWidgets.QMessageBox:
+        """A File → Open failure is always a dialog (offscreen too, where tests find and close it). Its text
+        is plain: a hostile file name or message cannot render markup or fetch an image."""
+        self.errors.append(message)
+        self.statusBar().showMessage(message.splitlines()[0] if message else "", 15000)
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "gdsim", message, parent=self)
+        box.setObjectName("openErrorDialog")
+        box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
 
     def remember_recent(self, path: str) -> None:
         s = QtCore.QSettings()
@@ -98,14 +129,15 @@ class FileActions:
         menu.clear()
         files = list(QtCore.QSettings().value("recent/sessions", []) or [])
         for f in files:
-            menu.addAction(Path(f).name, lambda f=f: self.file_dialog_safely(self.open_session, f)).setToolTip(f)
+            act = menu.addAction(Path(f).name, lambda f=f: self.file_dialog_safely(self.open_session, f))
+            act.setToolTip(QtGui.Qt.convertFromPlainText(f))  # a tooltip would render markup in the path
         menu.setEnabled(bool(files))
 
     def file_dialog_safely(self, fn, path) -> None:
         try:
             fn(path)
         except (ValueError, OSError) as e:
-            self.show_error(f"Could not open {Path(path).name}: {e}")
+            self.show_open_error(f"Could not open {Path(path).name}: {e}")
 
     def _on_session_saved(self, path: str) -> None:
         self.remember_recent(path)

@@ -218,7 +218,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         try:
             cfg = cfgmod.load_preset(name)
         except ValueError as e:
-            self.show_error(str(e))
+            self.show_open_error(f"Could not open preset {name}: {e}")
             return
         self.setup.set_config(cfg)
         self.lr_control.set_value(cfg.training.lr)
@@ -240,10 +240,11 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
             problem = {**problem, "features": tuple(problem["features"]) if problem.get("features") else None}
             cfg = self.current_config().with_changes(problem=problem)
             self.setup.set_config(cfg)
-            self._load(cfg)
+            self._load(cfg, report=self.show_open_error)
 
-    def _load(self, cfg: cfgmod.Config, keep_surfaces: bool = False) -> bool:
-        """Build the set-up and hand it to the worker; a bad set-up is a message and changes nothing."""
+    def _load(self, cfg: cfgmod.Config, keep_surfaces: bool = False, report=None) -> bool:
+        """Build the set-up and hand it to the worker; a bad set-up is a message (``report``) and changes
+        nothing."""
         self.worker.pause()
         mask = None
         try:
@@ -258,7 +259,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
                 start = self.start_override if keep_surfaces else None
                 built = cfgmod.build(cfg, mask=mask, start=start) if (mask is not None or start) else probe
         except (ValueError, OSError) as e:
-            self.show_error(f"Cannot use this set-up: {e}")
+            (report or self.show_error)(f"Cannot use this set-up: {e}")
             return False
         self.cfg = cfg
         self.setup.show_schedule(cfg, cfg.training.lr)
@@ -376,6 +377,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         if QtWidgets.QApplication.platformName() != "offscreen":
             box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "gdsim",
                                         message.split("\n\nDetails")[0], parent=self)
+            box.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # messages quote names and paths the user typed
             if "\n\nDetails:\n" in message:
                 box.setDetailedText(message.split("\n\nDetails:\n", 1)[1])
             box.open()
@@ -407,6 +409,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
     def shutdown(self) -> None:
         """Stop the worker thread (idempotent)."""
         self.closing = True
+        self.stop_loading()
         if self.worker_thread.thread.isRunning():
             self.worker_thread.stop()
 

@@ -371,6 +371,7 @@ def test_save_and_open_a_session_from_the_app(win, qtbot, tmp_path):
     bad = tmp_path / "bad.gdsim"
     bad.write_text("not a zip")
     win.file_dialog_safely(win.open_session, str(bad))
+    qtbot.waitUntil(lambda: bool(win.errors), timeout=5000)  # sessions are read off the GUI thread
     assert "Could not open bad.gdsim" in win.errors[-1] and win.snapshot.step == 3
 
 

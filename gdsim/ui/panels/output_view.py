@@ -8,6 +8,8 @@ in ``Snapshot.output`` (computed by ``gdsim.snapshot.output_view`` in the worker
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
@@ -112,8 +114,9 @@ class OutputView(pg.PlotWidget):
         self._diag.setData([], [])
         self._show_fit_in_legend(self._kind == "curve")
         pi = self.getPlotItem()
-        names = list(data.feature_names) or ["x"]
-        target = ", ".join(data.target_names) or "y"
+        # axis labels are HTML: a CSV column named "<img src=...>" must read as text, not load an image
+        names = [html.escape(n) for n in data.feature_names] or ["x"]
+        target = html.escape(", ".join(data.target_names)) or "y"
         # the items' own colours are what the legend shows; per-point colours (classes) override them
         neutral = self._kind == "decision"
         self._train.setBrush((120, 120, 120) if neutral else TRAIN_COLOUR)
@@ -132,7 +135,7 @@ class OutputView(pg.PlotWidget):
             self._train.setData(data.X_train[:, 0], _first_column(data.y_train))
             self._test.setData(data.X_test[:, 0], _first_column(data.y_test))
             pi.setLabel("bottom", f"{names[0]} (standardised)")
-            pi.setLabel("left", data.target_names[0] if data.target_names else "y")
+            pi.setLabel("left", html.escape(data.target_names[0]) if data.target_names else "y")
         else:
             self._train.setData([], [])
             self._test.setData([], [])
