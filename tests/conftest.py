@@ -10,15 +10,13 @@ os.environ["HOME"] = TEST_HOME
 for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"), ("XDG_CACHE_HOME", ".cache"),
                  ("XDG_STATE_HOME", ".local/state")):
     os.environ[var] = os.path.join(TEST_HOME, sub)
+os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(TEST_HOME, ".hypothesis")  # not the checkout's
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
 from PySide6 import QtCore  # noqa: E402
 
 QtCore.QStandardPaths.setTestModeEnabled(True)  # and Qt's own test locations, inside that home
-settings.register_profile("gdsim", database=None)  # no .hypothesis/ folder in the checkout
-settings.load_profile("gdsim")
 
 
 def pytest_unconfigure(config):
