@@ -1,4 +1,5 @@
-"""Command line: no arguments opens the app; ``train`` runs headless; ``gui`` opens the app with options.
+"""Command line: no arguments opens the app; ``train`` runs headless; ``gui`` opens the app with options;
+``presets`` lists the presets.
 
 Bad input gives one line on stderr and exit status 2, never a traceback.
 """
@@ -10,11 +11,26 @@ import json
 import sys
 import warnings
 
+from gdsim import __version__, limits
 from gdsim import config as cfgmod
-from gdsim import limits
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help that ends each option with its default, when it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help
+        shown = action.default not in (None, False, [], argparse.SUPPRESS)
+        if text and shown and action.option_strings and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # one line, status 2
         raise UsageError(message)
 
@@ -47,31 +63,42 @@ def _float_list(text: str) -> tuple[float, ...]:
 
 
 def add_config_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by every command that builds a training set-up."""
-    g = p.add_argument_group("set-up")
-    g.add_argument("--preset", help="start from resources/presets/NAME.toml")
-    g.add_argument("--config", help="start from a TOML file")
+    """Options shared by every command that builds a training set-up.
+
+    Their defaults are those of ``gdsim.config`` (shown in the help), overridden by --preset or --config, then
+    by each option given."""
+    d = cfgmod.Config()
+    pd, nd, td = d.problem, d.network, d.training
+    g = p.add_argument_group("set-up", "each option overrides --preset/--config, which override the defaults")
+    g.add_argument("--preset", metavar="NAME", help="start from a preset (`gdsim presets` lists them)")
+    g.add_argument("--config", metavar="FILE", help="start from a TOML file")
     g.add_argument("--dataset", help="xor, circles, gaussians, spiral, moons, line, sine, package, csv:PATH, "
-                   "function:NAME (bias5, rosenbrock, ...) or function:EXPR (e.g. \"function:x**2 + 3*sin(y)\")")
-    g.add_argument("--samples", type=int, help="number of samples")
-    g.add_argument("--noise", type=float, help="noise level of the generated data")
-    g.add_argument("--test-fraction", type=float, help="share of samples held out for testing")
+                   "csv:gdsim-data/NAME (a CSV shipped with gdsim), function:NAME (bias5, rosenbrock, ...) or "
+                   f"function:EXPR (e.g. \"function:x**2 + 3*sin(y)\") (default: {pd.dataset})")
+    g.add_argument("--samples", type=int, help=f"number of samples (default: {pd.samples})")
+    g.add_argument("--noise", type=float, help=f"noise level of the generated data (default: {pd.noise})")
+    g.add_argument("--test-fraction", type=float,
+                   help=f"share of samples held out for testing (default: {pd.test_fraction})")
     g.add_argument("--target", help="CSV target column (name or 0-based index; default: the last)")
     g.add_argument("--start", type=_float_list, metavar="X[,Y]",
                    help="function mode: the starting point, e.g. -5 or -1.5,2 (default: the function's own)")
-    g.add_argument("--layers", type=_int_list, help="sizes including input and output, e.g. 2,8,1")
-    g.add_argument("--activation", help="hidden activation(s): one name or one per hidden layer, comma-separated")
+    g.add_argument("--layers", type=_int_list, help="sizes including input and output, e.g. 2,8,1 (default: "
+                   f"the data's inputs, {','.join(map(str, nd.hidden))}, the data's outputs)")
+    g.add_argument("--activation", help="hidden activation(s): one name or one per hidden layer, comma-separated "
+                   f"(default: {','.join(nd.activations)})")
     g.add_argument("--output", help="output activation (default: natural pairing for the loss)")
-    g.add_argument("--init", help="uniform, normal, xavier, he or zeros")
-    g.add_argument("--loss", help="mse, half_mse, bce or cross_entropy")
-    g.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop or adam")
-    g.add_argument("--lr", type=float, help="learning rate η")
-    g.add_argument("--batch-size", type=_batch, help="an integer, or 'full' (default)")
-    g.add_argument("--epochs", type=int, help="number of epochs")
-    g.add_argument("--seed", type=int, help="seed for data, weights and shuffling")
-    g.add_argument("--schedule", help="constant, step, exponential or cosine")
-    g.add_argument("--weight-decay", type=float, help="L2 penalty")
-    g.add_argument("--clip-norm", type=float, help="clip the gradient to this global norm")
+    g.add_argument("--init", help=f"uniform, normal, xavier, he or zeros (default: {nd.init})")
+    g.add_argument("--loss", help="mse, half_mse, bce or cross_entropy (default: bce or cross_entropy for "
+                   "classes, mse for regression)")
+    g.add_argument("--optimizer", help=f"sgd, momentum, nesterov, adagrad, rmsprop or adam (default: {td.optimizer})")
+    g.add_argument("--lr", type=float, help=f"learning rate η (default: {td.lr})")
+    g.add_argument("--batch-size", type=_batch, help="an integer, or 'full' "
+                   f"(default: {'full' if td.batch_size is None else td.batch_size})")
+    g.add_argument("--epochs", type=int, help=f"number of epochs (default: {td.epochs})")
+    g.add_argument("--seed", type=int, help=f"seed for data, weights and shuffling (default: {td.seed})")
+    g.add_argument("--schedule", help=f"constant, step, exponential or cosine (default: {td.schedule})")
+    g.add_argument("--weight-decay", type=float, help=f"L2 penalty (default: {td.weight_decay})")
+    g.add_argument("--clip-norm", type=float, help="clip the gradient to this global norm (default: no clipping)")
 
 
 def config_from_args(a: argparse.Namespace) -> cfgmod.Config:
@@ -174,8 +201,11 @@ def cmd_gui(a: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gdsim", description="A desktop laboratory for gradient descent.")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    parser = _Parser(prog="gdsim", description="A desktop laboratory for gradient descent.\n\n"
+                     "Run `gdsim` alone (no arguments) to open the app; the commands below work headless.",
+                     epilog="`gdsim COMMAND --help` shows each command's options and their defaults.")
+    parser.add_argument("--version", action="version", version=f"gdsim {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, title="commands", metavar="COMMAND")
     train = sub.add_parser("train", help="train headless and print a summary")
     add_config_options(train)
     train.add_argument("--json", action="store_true", help="print one JSON line")
@@ -193,10 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bring a panel to the front, e.g. 'Loss surface' (repeatable)")
     gui.set_defaults(func=cmd_gui)
 
-    from gdsim.commands import export_torch, sweep  # each registers its own subcommand
+    from gdsim.commands import export_torch, presets, sweep  # each registers its own subcommand
 
     sweep.register(sub)
     export_torch.register(sub)
+    presets.register(sub)
     return parser
 
 
@@ -222,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             return gui_main()
         args = build_parser().parse_args(_glue_start(argv))
         if not getattr(args, "func", None):
-            raise UsageError("choose a command: train or gui (gdsim --help lists them)")
+            raise UsageError("choose a command, e.g. train, gui or presets (gdsim --help lists them)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # overflow in a diverging run is reported as status
             warnings.showwarning = _warn_line

@@ -6,9 +6,12 @@ app both go through it, which is why the same configuration and seed give the sa
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +27,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+RESOURCES = resources.files("gdsim") / "resources"  # shipped in the wheel: presets/*.toml, data/*.csv
+DATA_PREFIX = "gdsim-data/"  # dataset = "csv:gdsim-data/package_sample.csv" names a CSV shipped with gdsim
 FUNCTION_PREFIX = "function:"  # dataset = "function:rosenbrock" or "function:x**2 + 3*sin(y)"
 
 
@@ -129,14 +133,15 @@ def load(path: str | Path) -> Config:
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+    """The presets shipped inside the package (read through importlib.resources, so a wheel install has them)."""
+    return sorted(e.name[:-5] for e in (RESOURCES / "presets").iterdir() if e.name.endswith(".toml"))
 
 
 def load_preset(name: str) -> Config:
-    path = PRESET_DIR / f"{name}.toml"
-    if not path.is_file():
+    if name not in preset_names():
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(preset_names())}")
-    cfg = load(path)
+    with resources.as_file(RESOURCES / "presets" / f"{name}.toml") as path:
+        cfg = load(path)
     return cfg if cfg.name else replace(cfg, name=name)
 
 
@@ -243,21 +248,38 @@ class Built:
 
 def make_data(cfg: Config) -> datasets.Dataset:
     p = cfg.problem
-    return datasets.make_dataset(_resolve_csv(p.dataset), n=p.samples, noise=p.noise, seed=p.seed,
-                                 test_fraction=p.test_fraction, target=p.target,
-                                 features=list(p.features) if p.features else None, standardize=p.standardize,
-                                 task=p.task)
+    with _csv_file(p.dataset) as dataset:
+        return datasets.make_dataset(dataset, n=p.samples, noise=p.noise, seed=p.seed,
+                                     test_fraction=p.test_fraction, target=p.target,
+                                     features=list(p.features) if p.features else None, standardize=p.standardize,
+                                     task=p.task)
 
 
-def _resolve_csv(dataset: str) -> str:
-    """``csv:resources/data/x.csv`` (as the presets write it) works from any folder: a relative path that is
-    missing from the current folder is looked up in the project folder, the one holding ``resources/``."""
-    if isinstance(dataset, str) and dataset.startswith("csv:"):
-        path = Path(dataset[4:])
-        root = PRESET_DIR.parent.parent
-        if not path.is_absolute() and not path.exists() and (root / path).exists():
-            return f"csv:{root / path}"
-    return dataset
+def data_names() -> list[str]:
+    """The sample CSVs shipped with gdsim, as ``csv:gdsim-data/NAME`` can name them."""
+    return sorted(e.name for e in (RESOURCES / "data").iterdir() if e.name.endswith(".csv"))
+
+
+@contextlib.contextmanager
+def _csv_file(dataset: str) -> Iterator[str]:
+    """``csv:gdsim-data/NAME`` -> ``csv:<a real path to the packaged file>``; anything else is passed on as is.
+
+    Sessions saved before the data moved into the package name ``csv:resources/data/NAME``; when no such file is
+    in the current folder, that too means the packaged file, so those sessions still open.
+    """
+    path = dataset[4:] if isinstance(dataset, str) and dataset.startswith("csv:") else None
+    name = None
+    if path is not None and path.startswith(DATA_PREFIX):
+        name = path[len(DATA_PREFIX):]
+    elif path is not None and path.startswith("resources/data/") and not Path(path).exists():
+        name = path[len("resources/data/"):]
+    if name is None:
+        yield dataset
+        return
+    if name not in data_names():
+        raise ValueError(f"{DATA_PREFIX}{name} not found; gdsim ships {', '.join(data_names())}")
+    with resources.as_file(RESOURCES / "data" / name) as real:
+        yield f"csv:{real}"
 
 
 def make_network(cfg: Config, data: datasets.Dataset) -> Network:

@@ -1,12 +1,26 @@
 import os
+import shutil
+import tempfile
 
+# Tests write only into temporary folders: everything the app writes on its own (settings, recent files, drawn
+# points, the folder file dialogs open in) follows Qt's standard paths, which follow HOME and the XDG variables,
+# so the whole run gets a throw-away home, removed at the end.
+TEST_HOME = tempfile.mkdtemp(prefix="gdsim-test-home-")
+os.environ["HOME"] = TEST_HOME
+for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"), ("XDG_CACHE_HOME", ".cache"),
+                 ("XDG_STATE_HOME", ".local/state")):
+    os.environ[var] = os.path.join(TEST_HOME, sub)
+os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(TEST_HOME, ".hypothesis")  # not the checkout's
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 from PySide6 import QtCore  # noqa: E402
 
-# settings, recent files and drawn data go to throw-away test locations, not the user's
-QtCore.QStandardPaths.setTestModeEnabled(True)
+QtCore.QStandardPaths.setTestModeEnabled(True)  # and Qt's own test locations, inside that home
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(TEST_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

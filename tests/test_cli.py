@@ -129,3 +129,52 @@ def test_missing_x11_library_is_one_clear_line(monkeypatch):
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else "lib.so")
     with pytest.raises(OSError, match="libxcb-cursor0"):
         app._check_x11_libraries()
+
+
+def test_version_comes_from_the_package(capsys):
+    import gdsim
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gdsim {gdsim.__version__}"
+
+
+def test_presets_lists_every_preset_with_its_description(capsys):
+    from gdsim import config as cfgmod
+
+    code, out, err = run(capsys, "presets")
+    assert code == 0 and not err
+    lines = out.splitlines()
+    names = cfgmod.preset_names()
+    assert len(lines) == len(names) >= 10
+    for line, name in zip(lines, names, strict=True):
+        first, rest = line.split(None, 1)
+        assert first == name and rest == cfgmod.load_preset(name).description
+    assert any(line.startswith("xor ") and "single neuron" in line for line in lines)
+
+
+def test_help_says_gdsim_alone_opens_the_app_and_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "`gdsim` alone (no arguments) to open the app" in out
+    assert "--version" in out
+    for command in ("train", "gui", "sweep", "export-torch", "presets"):
+        assert f"\n    {command}" in out
+
+
+def test_subcommand_help_shows_the_defaults(capsys):
+    from gdsim import config as cfgmod
+
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
+    d = cfgmod.Config()
+    assert f"learning rate η (default: {d.training.lr})" in out
+    assert f"number of epochs (default: {d.training.epochs})" in out
+    assert f"(default: {d.training.optimizer})" in out and "(default: full)" in out
+    assert "`gdsim presets` lists them" in out
+    with pytest.raises(SystemExit):
+        cli.main(["sweep", "--help"])
+    assert "(default:" in capsys.readouterr().out

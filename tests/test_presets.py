@@ -25,7 +25,7 @@ def test_notes_presets_exist():
 
 
 def test_worked_example_first_step_matches_the_notes(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the preset's csv:resources/... path resolves from any folder
+    monkeypatch.chdir(tmp_path)  # the preset's csv:gdsim-data/... path resolves from any folder
     built = cfgmod.build(cfgmod.load_preset("worked_example_221"))
     t = built.trainer
     assert np.array_equal(t.X, [[1.0, 2.0], [1.0, 2.0]])  # not standardised
@@ -78,10 +78,47 @@ def test_params_and_standardize_round_trip_through_dicts():
     assert cfgmod.Config().problem.standardize is True and cfgmod.Config().network.params is None
 
 
-def test_relative_csv_path_resolves_from_the_project_folder(tmp_path, monkeypatch):
+def test_presets_and_sample_data_are_package_resources():
+    """Read through importlib.resources, as a wheel install reads them: not from the repository's folders."""
+    from importlib import resources
+
+    root = resources.files("gdsim") / "resources"
+    assert {"xor", "package_221", "worked_example_221"} <= set(cfgmod.preset_names())
+    assert (root / "presets" / "xor.toml").is_file()
+    assert (root / "data" / "package_sample.csv").read_text().startswith("cgpa,profile_score,package_lpa")
+    assert cfgmod.data_names() == ["package_sample.csv", "worked_example.csv"]
+
+
+@pytest.mark.parametrize("name", ["../xor", "xor.toml", "", "presets/xor"])
+def test_a_preset_name_is_a_name_not_a_path(name):
+    with pytest.raises(ValueError, match="unknown preset"):
+        cfgmod.load_preset(name)
+
+
+def test_packaged_csv_is_found_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = cfgmod.Config().with_changes(problem={"dataset": "csv:gdsim-data/package_sample.csv"})
+    data = cfgmod.make_data(cfg)
+    assert data.n_features == 2 and data.feature_names == ("cgpa", "profile_score")
+    for bad in ("csv:gdsim-data/nope.csv", "csv:gdsim-data/../presets/xor.toml"):
+        with pytest.raises(ValueError, match="not found; gdsim ships package_sample.csv, worked_example.csv"):
+            cfgmod.make_data(cfgmod.Config().with_changes(problem={"dataset": bad}))
+
+
+def test_sessions_saved_before_the_move_still_find_the_sample_csv(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert not os.path.exists("resources/data/package_sample.csv")
     cfg = cfgmod.Config().with_changes(problem={"dataset": "csv:resources/data/package_sample.csv"})
     assert cfgmod.make_data(cfg).n_features == 2
+
+
+def test_a_user_csv_path_is_relative_to_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "resources" / "data").mkdir(parents=True)
+    (tmp_path / "resources" / "data" / "package_sample.csv").write_text("a,b,y\n1,2,3\n4,5,6\n7,8,9\n1,1,1\n")
+    (tmp_path / "mine.csv").write_text("u,v\n1,0\n2,1\n3,0\n4,1\n5,0\n")
+    own = cfgmod.Config().with_changes(problem={"dataset": "csv:resources/data/package_sample.csv"})
+    assert cfgmod.make_data(own).feature_names == ("a", "b")  # the user's file wins over the packaged one
+    assert cfgmod.make_data(cfgmod.Config().with_changes(problem={"dataset": "csv:mine.csv"})).n_features == 1
     with pytest.raises(ValueError, match="not found"):
-        cfgmod.make_data(cfgmod.Config().with_changes(problem={"dataset": "csv:resources/data/nope.csv"}))
+        cfgmod.make_data(cfgmod.Config().with_changes(problem={"dataset": "csv:nope.csv"}))

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import export, session, torch_export
+from gdsim.ui.folders import data_folder, dialog_folder, remember_folder
 from gdsim.ui.session_loader import SessionLoader
 
 FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)",
@@ -48,10 +49,12 @@ class FileActions:
         """Ask for a file (and a PNG width), then call ``write(path, width)``; errors become a message."""
         stem = title.replace(" ", "_")
         ask = QtWidgets.QFileDialog.getSaveFileName if save else QtWidgets.QFileDialog.getOpenFileName
-        path, chosen = ask(self, f"{'Export' if save else 'Open'} {title}", f"{stem}.{exts[0]}" if save else "",
+        start = dialog_folder() / f"{stem}.{exts[0]}" if save else dialog_folder()
+        path, chosen = ask(self, f"{'Export' if save else 'Open'} {title}", str(start),
                            ";;".join(FILTERS[e] for e in exts))
         if not path:
             return
+        remember_folder(path)
         if save and not Path(path).suffix:
             path += "." + next((e for e in exts if FILTERS[e] == chosen), exts[0])
         width = None
@@ -155,10 +158,7 @@ class FileActions:
 
         X = np.vstack([data.X_train, data.X_test, [[x, y]]])
         labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_test), [label]]).astype(int)
-        folder = Path(QtCore.QStandardPaths.writableLocation(
-            QtCore.QStandardPaths.StandardLocation.AppDataLocation))
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "drawn_points.csv"
+        path = data_folder() / "drawn_points.csv"
         export.write_csv(path, ["x1", "x2", "class"], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
         cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "test_fraction": 0.0,
                                                           "standardize": False, "target": None})

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gdsim.engine.datasets import CLASSIFICATION, NAMES, REGRESSION, make_dataset
 
-SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "data" / "package_sample.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "gdsim" / "resources" / "data" / "package_sample.csv"
 ARRAYS = ("X_train", "y_train", "X_test", "y_test", "mean", "std")
 
 

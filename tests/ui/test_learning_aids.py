@@ -167,7 +167,9 @@ def test_gradient_flow_bounded_and_masks_bad_values(qtbot, worked, monkeypatch):
     w.show_snapshot(dataclasses.replace(s, step=1, layer_grad_norms=frozen([1.0, 1.0])))
     assert list(w.curve_data()[0]) == [1]
     w.clear()
-    assert len(w.curve_data()[0]) == 0 and w.curves()[0].xData is None or not len(w.curves()[0].xData)
+    assert len(w.curve_data()[0]) == 0
+    x = w.curves()[0].xData
+    assert x is None or len(x) == 0
 
 
 def test_gradient_flow_counts_dead_relus(qtbot):

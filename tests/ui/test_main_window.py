@@ -311,8 +311,7 @@ def test_schedule_plot_appears_for_a_varying_schedule(win, qtbot):
     assert values[0] == pytest.approx(win.lr_control.value()) and values[-1] < values[0]
 
 
-def test_drawing_a_point_adds_it_to_the_training_data(win, qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+def test_drawing_a_point_adds_it_to_the_training_data(win, qtbot):
     n = len(win.data.X_train) + len(win.data.X_test)
     win.output_view.set_drawing(True)
     win.output_view.sigPointAdded.emit(0.25, -0.5, 1)

@@ -76,7 +76,8 @@ def test_2d_path_follows_snapshots(s2d, xor):
     g = compute_for(SurfaceSpec(plane="random", resolution=25), xor.trainer)
     s2d.show_surface(g)
     x, y = s2d._path.line.getData()
-    np.testing.assert_allclose(x, g.path[:, 0]) and np.testing.assert_allclose(y, g.path[:, 1])
+    np.testing.assert_allclose(x, g.path[:, 0])
+    np.testing.assert_allclose(y, g.path[:, 1])
     trainer = xor.trainer
     trainer.run(5)  # the snapshot is newer than the grid: the path is re-projected, not recomputed
     s = snapshot.take(trainer)
