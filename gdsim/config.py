@@ -66,7 +66,7 @@ class NetworkConfig:
 class TrainingConfig:
     loss: str | None = None  # None: bce / cross_entropy for classification, mse for regression
     optimizer: str = "sgd"
-    lr: float = 0.1
+    lr: float | None = None  # None: the optimizer's default (optimizers.DEFAULT_LR: PyTorch's where it has one)
     batch_size: int | None = None  # None: full batch
     epochs: int = 200
     seed: int = 0
@@ -77,6 +77,11 @@ class TrainingConfig:
     tol: float = 1e-7
     patience: int = 5
     optimizer_kwargs: dict = field(default_factory=dict)
+
+    @property
+    def eta(self) -> float:
+        """η the run uses: the explicit ``lr``, else the optimizer's default."""
+        return self.lr if self.lr is not None else optimizers.DEFAULT_LR.get(self.optimizer, 0.1)
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ def n_outputs(data: datasets.Dataset, loss: str) -> int:
 def validate(cfg: Config) -> None:
     """Check what can be checked without building data; raises ValueError with one clear line."""
     p, n, t = cfg.problem, cfg.network, cfg.training
-    _positive_finite("learning rate η", t.lr)
+    _positive_finite("learning rate η", t.eta)
     if not math.isfinite(p.noise) or p.noise < 0:
         raise ValueError(f"noise must be a finite number ≥ 0, got {p.noise}")
     if any(int(h) < 1 for h in n.hidden):
@@ -280,7 +285,7 @@ def make_network(cfg: Config, data: datasets.Dataset) -> Network:
 def make_trainer(cfg: Config, data: datasets.Dataset, net: Network, mask=None) -> Trainer:
     t = cfg.training
     return Trainer(net, data.X_train, data.y_train, loss=t.loss or default_loss(data), optimizer=t.optimizer,
-                   lr=t.lr, batch_size=t.batch_size, seed=t.seed, X_test=data.X_test, y_test=data.y_test,
+                   lr=t.eta, batch_size=t.batch_size, seed=t.seed, X_test=data.X_test, y_test=data.y_test,
                    task=data.task, schedule=t.schedule, schedule_kwargs=t.schedule_kwargs,
                    weight_decay=t.weight_decay, clip_norm=t.clip_norm, mask=mask, max_epochs=t.epochs or None,
                    tol=t.tol, patience=t.patience, **t.optimizer_kwargs)
@@ -290,7 +295,7 @@ def make_function_trainer(cfg: Config, mask=None) -> Built:
     """Function mode: the same Trainer on a FunctionModel, a dummy (1, 1) X and one step per epoch."""
     p, t = cfg.problem, cfg.training
     model = FunctionModel(make_function(p.function), _start(p.start))
-    trainer = Trainer(model, np.zeros((1, 1)), np.zeros(1), loss="mse", optimizer=t.optimizer, lr=t.lr,
+    trainer = Trainer(model, np.zeros((1, 1)), np.zeros(1), loss="mse", optimizer=t.optimizer, lr=t.eta,
                       batch_size=None, seed=t.seed, task="function", schedule=t.schedule,
                       schedule_kwargs=t.schedule_kwargs, weight_decay=t.weight_decay, clip_norm=t.clip_norm,
                       mask=mask, max_epochs=t.epochs or None, tol=t.tol, patience=t.patience,

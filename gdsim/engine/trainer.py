@@ -89,8 +89,8 @@ class Trainer:
         self.optimizer = optimizers.make_optimizer(optimizer, net.n_params, weight_decay=weight_decay,
                                                    clip_norm=clip_norm, mask=mask, **optimizer_kwargs)
         self.schedule = schedule
-        self.schedule_kwargs = dict(schedule_kwargs or {})
-        schedules.check(schedule, **self.schedule_kwargs)
+        # run-length defaults (cosine's t_max, ...) fixed now, for this run's epoch budget
+        self.schedule_kwargs = schedules.resolve(schedule, max_epochs, **(schedule_kwargs or {}))
         self.lr = lr
         self.max_epochs = max_epochs
         self.tol = tol
