@@ -210,6 +210,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.lr_control.sigChanged.connect(lambda _lr: self.lr_control.set_curvature(self.lam))
         self.lr_control.sigChanged.connect(lambda lr: self.setup.show_schedule(self.cfg, lr))
         self.setup.sigChanged.connect(lambda _section: self._load(self.current_config()))
+        self.setup.sigProposeLr.connect(self.lr_control.set_value)
+        self.lr_control.sigChanged.connect(self.setup.note_lr_typed)
         self.output_view.sigPointAdded.connect(self.add_point)
 
     # ---------------------------------------------------------------- commands
