@@ -265,8 +265,26 @@ def _resolve_csv(dataset: str) -> str:
     return dataset
 
 
+def check_loss_fits_targets(loss: str, data: datasets.Dataset) -> None:
+    """BCE needs targets in [0, 1] and cross-entropy class labels: anything else trains to a meaningless,
+    even negative, "loss". One line naming a loss that fits."""
+    y = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in (data.y_train, data.y_test)])
+    if y.size == 0:
+        return
+    lo, hi = (f"{v:.3g}".replace("-", "−") for v in (y.min(), y.max()))
+    labels = data.task == "classification"
+    if loss == "bce" and (y.min() < 0 or y.max() > 1):
+        what = f"class labels {lo} to {hi}" if labels else f"targets range from {lo} to {hi}"
+        fix = "cross_entropy" if labels else "mse or half_mse"
+        raise ValueError(f"bce needs targets in [0, 1]; the {data.name} {what}: use {fix}")
+    if loss == "cross_entropy" and not labels:
+        raise ValueError(f"cross_entropy needs class labels; the {data.name} targets are real numbers "
+                         f"({lo} to {hi}): use mse or half_mse")
+
+
 def make_network(cfg: Config, data: datasets.Dataset) -> Network:
     loss = cfg.training.loss or default_loss(data)
+    check_loss_fits_targets(loss, data)
     n = cfg.network
     output = n.output or losses.DEFAULT_OUTPUT[loss]
     sizes = [data.n_features, *n.hidden, n_outputs(data, loss)]

@@ -25,7 +25,7 @@ def check(name: str, output_activation: str, n_out: int) -> None:
     if need and output_activation != need:
         raise ValueError(f"loss {name} needs a {need} output activation, not {output_activation}")
     if name == "cross_entropy" and n_out < 2:
-        raise ValueError("cross_entropy needs at least 2 outputs (use bce for a single sigmoid output)")
+        raise ValueError("cross_entropy needs at least 2 outputs (one output: bce, for targets in [0, 1])")
     if output_activation == "softmax" and name != "cross_entropy" and n_out < 2:
         raise ValueError("a softmax output needs at least 2 outputs")
 
