@@ -22,8 +22,9 @@ NO_NETWORK = ("The inspector works on networks: pick a dataset problem to step t
 GRADCHECK_NOTE = (
     "How one debugs gradients: nudge one parameter by ±ε (ε = 1e-6), watch the loss move, and take "
     "numeric = (L(θ + ε) − L(θ − ε)) / 2ε. Backprop must give the same slope. The relative error "
-    "|b − n| / (|b| + |n|) is about 1e-8 or smaller when the backward pass is right; a wrong rule gives errors "
-    "near 1, and the rows' names say which layer to look at. False alarms: a ReLU exactly at its kink (z = 0), "
+    "|b − n| / (|b| + |n|) is typically about 1e-7 (up to ~5e-7) when the backward pass is right; a wrong "
+    "rule gives errors near 1, and the rows' names say which layer to look at. False alarms: a ReLU exactly at "
+    "its kink (z = 0), "
     "and gradients so small (~1e-6) that the finite difference's rounding (~1e-10) is a visible fraction of them.")
 
 
