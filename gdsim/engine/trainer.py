@@ -287,7 +287,9 @@ class Trainer:
                self.metric_name: _num(metric), "test_" + self.metric_name: _num(test_metric), "lr": self.lr}
         if self.task == "function":  # no data: f and the point where the run ended instead of metrics
             del out["test_loss"], out["test_value"]
-            out["value"] = _num(self.net.loss(self.X, self.y, self.loss_name))
+            # f where the run ended (at final_params, after the last step); final_loss says the same, rather
+            # than the value before that step that the epoch history holds
+            out["value"] = out["final_loss"] = _num(self.net.loss(self.X, self.y, self.loss_name))
             out["final_params"] = [float(v) for v in self.net.params]
         if self.diverged_at is not None:
             out["diverged_at_step"] = self.diverged_at

@@ -17,6 +17,14 @@ from gdsim.ui.panels.schedule_plot import SchedulePlot
 from gdsim.ui.widgets import SciSpinBox
 
 MAX_LAYERS = 6
+INIT_TIPS = {
+    "uniform": "U(±1/√n_in): the range PyTorch's nn.Linear draws its weights from. PyTorch draws the biases "
+               "from the same range; here every bias starts at 0",
+    "normal": "N(0, 1/n_in) (LeCun); biases start at 0",
+    "xavier": "U(±√(6/(n_in + n_out))) (Glorot), suits tanh and sigmoid; biases start at 0",
+    "he": "N(0, 2/n_in) (He), suits ReLU; biases start at 0",
+    "zeros": "every weight 0: the neurons of a layer stay identical (symmetry is never broken)",
+}
 CUSTOM = "function:custom…"
 
 
@@ -128,6 +136,8 @@ class SetupPanel(QtWidgets.QWidget):
                              "Output activation; auto picks the natural pairing for the loss "
                              "(sigmoid for BCE, softmax for cross-entropy, linear for MSE)")
         self.init = _combo(network.INITS, "xavier", "How the initial weights are drawn (biases start at 0)")
+        for i, tip in enumerate(INIT_TIPS[name] for name in network.INITS):
+            self.init.setItemData(i, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.reinit = QtWidgets.QPushButton("Re-initialise")
         self.reinit.setToolTip("Draw new initial weights (next seed)")
         init_row = QtWidgets.QHBoxLayout()
@@ -171,7 +181,8 @@ class SetupPanel(QtWidgets.QWidget):
         self.hyper_box = HyperForm()
         self.hyper_box.sigChanged.connect(lambda: self._emit("training"))
         form.addRow(self.hyper_box)
-        self.weight_decay = SciSpinBox(0.0, 10.0, 0.0, "L2 penalty λ added to the gradient: g + λθ")
+        self.weight_decay = SciSpinBox(0.0, 10.0, 0.0, "Weight decay wd: an L2 penalty added to the gradient, "
+                                       "g + wd·θ (λ is kept for curvature, λmax)")
         self.clip = SciSpinBox(0.0, 1e6, 0.0, "Clip the gradient to this global norm (0: no clipping)")
         form.addRow("Weight decay", self.weight_decay)
         form.addRow("Clip ‖g‖", self.clip)
