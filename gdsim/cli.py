@@ -13,6 +13,7 @@ import warnings
 
 from gdsim import __version__, limits
 from gdsim import config as cfgmod
+from gdsim.engine import schedules
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -91,12 +92,19 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--loss", help="mse, half_mse, bce or cross_entropy (default: bce or cross_entropy for "
                    "classes, mse for regression)")
     g.add_argument("--optimizer", help=f"sgd, momentum, nesterov, adagrad, rmsprop or adam (default: {td.optimizer})")
-    g.add_argument("--lr", type=float, help=f"learning rate η (default: {td.lr})")
-    g.add_argument("--batch-size", type=_batch, help="an integer, or 'full' "
-                   f"(default: {'full' if td.batch_size is None else td.batch_size})")
+    g.add_argument("--lr", type=float, help="learning rate η (default: the preset's, else the optimizer's: "
+                   "0.1 for sgd, momentum and nesterov; PyTorch's 0.01 for adagrad and rmsprop, 0.001 for adam)")
+    g.add_argument("--batch-size", type=_batch, help="an integer, or 'full' (default)")
     g.add_argument("--epochs", type=int, help=f"number of epochs (default: {td.epochs})")
     g.add_argument("--seed", type=int, help=f"seed for data, weights and shuffling (default: {td.seed})")
-    g.add_argument("--schedule", help=f"constant, step, exponential or cosine (default: {td.schedule})")
+    g.add_argument("--schedule", help="constant, step, exponential or cosine (torch's StepLR, ExponentialLR, "
+                   f"CosineAnnealingLR, stepped per epoch; default: {td.schedule})")
+    g.add_argument("--step-size", type=int, help="step: multiply η by γ every this many epochs "
+                   "(default: a third of the run)")
+    g.add_argument("--gamma", type=float, help="step: the factor γ (default 0.1); exponential: η×γ each epoch "
+                   "(default: η ends the run at η/100)")
+    g.add_argument("--t-max", type=int, help="cosine: epochs to anneal over (default: the run's epochs)")
+    g.add_argument("--eta-min", type=float, help="cosine: the η it anneals to (default 0)")
     g.add_argument("--weight-decay", type=float, help=f"L2 penalty (default: {td.weight_decay})")
     g.add_argument("--clip-norm", type=float, help="clip the gradient to this global norm (default: no clipping)")
 
@@ -126,11 +134,35 @@ def config_from_args(a: argparse.Namespace) -> cfgmod.Config:
         n["hidden"] = a.layers[1:-1]
     if a.activation:
         n["activations"] = tuple(s.strip() for s in a.activation.split(","))
+    schedule_kwargs = _schedule_kwargs(a, cfg.training, t.get("schedule", cfg.training.schedule))
+    if schedule_kwargs is not None:
+        t["schedule_kwargs"] = schedule_kwargs
     cfg = cfg.with_changes(problem=p, network=n, training=t)
     if cfg.training.epochs < 0:
         raise ValueError(f"--epochs must be ≥ 0, got {cfg.training.epochs}")
     cfgmod.validate(cfg)
     return cfg
+
+
+SCHEDULE_FLAGS = {"step_size": "--step-size", "gamma": "--gamma", "t_max": "--t-max", "eta_min": "--eta-min"}
+
+
+def _schedule_kwargs(a: argparse.Namespace, base: cfgmod.TrainingConfig, schedule: str) -> dict | None:
+    """The schedule's arguments after the options; None when nothing changes. A new --schedule drops the
+    arguments the preset gave its own schedule; an option the schedule does not take is refused."""
+    given = {key: getattr(a, key) for key in SCHEDULE_FLAGS if getattr(a, key, None) is not None}
+    if not given and schedule == base.schedule:
+        return None
+    takes = schedules.DEFAULTS.get(schedule)
+    if takes is None:
+        schedules.check(schedule)  # the one-line "unknown schedule" message
+    for key in given:
+        if key not in takes:
+            options = ", ".join(SCHEDULE_FLAGS[k] for k in takes) or "none"
+            raise ValueError(f"{SCHEDULE_FLAGS[key]} does not apply to the {schedule} schedule "
+                             f"(its options: {options})")
+    kept = dict(base.schedule_kwargs) if schedule == base.schedule else {}
+    return {**kept, **given}
 
 
 def check_layers(a: argparse.Namespace, built: cfgmod.Built) -> None:

@@ -70,7 +70,7 @@ class NetworkConfig:
 class TrainingConfig:
     loss: str | None = None  # None: bce / cross_entropy for classification, mse for regression
     optimizer: str = "sgd"
-    lr: float = 0.1
+    lr: float | None = None  # None: the optimizer's default (optimizers.DEFAULT_LR: PyTorch's where it has one)
     batch_size: int | None = None  # None: full batch
     epochs: int = 200
     seed: int = 0
@@ -81,6 +81,11 @@ class TrainingConfig:
     tol: float = 1e-7
     patience: int = 5
     optimizer_kwargs: dict = field(default_factory=dict)
+
+    @property
+    def eta(self) -> float:
+        """η the run uses: the explicit ``lr``, else the optimizer's default."""
+        return self.lr if self.lr is not None else optimizers.DEFAULT_LR.get(self.optimizer, 0.1)
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ def n_outputs(data: datasets.Dataset, loss: str) -> int:
 def validate(cfg: Config) -> None:
     """Check what can be checked without building data; raises ValueError with one clear line."""
     p, n, t = cfg.problem, cfg.network, cfg.training
-    _positive_finite("learning rate η", t.lr)
+    _positive_finite("learning rate η", t.eta)
     if not math.isfinite(p.noise) or p.noise < 0:
         raise ValueError(f"noise must be a finite number ≥ 0, got {p.noise}")
     if any(int(h) < 1 for h in n.hidden):
@@ -282,8 +287,26 @@ def _csv_file(dataset: str) -> Iterator[str]:
         yield f"csv:{real}"
 
 
+def check_loss_fits_targets(loss: str, data: datasets.Dataset) -> None:
+    """BCE needs targets in [0, 1] and cross-entropy class labels: anything else trains to a meaningless,
+    even negative, "loss". One line naming a loss that fits."""
+    y = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in (data.y_train, data.y_test)])
+    if y.size == 0:
+        return
+    lo, hi = (f"{v:.3g}".replace("-", "−") for v in (y.min(), y.max()))
+    labels = data.task == "classification"
+    if loss == "bce" and (y.min() < 0 or y.max() > 1):
+        what = f"class labels {lo} to {hi}" if labels else f"targets range from {lo} to {hi}"
+        fix = "cross_entropy" if labels else "mse or half_mse"
+        raise ValueError(f"bce needs targets in [0, 1]; the {data.name} {what}: use {fix}")
+    if loss == "cross_entropy" and not labels:
+        raise ValueError(f"cross_entropy needs class labels; the {data.name} targets are real numbers "
+                         f"({lo} to {hi}): use mse or half_mse")
+
+
 def make_network(cfg: Config, data: datasets.Dataset) -> Network:
     loss = cfg.training.loss or default_loss(data)
+    check_loss_fits_targets(loss, data)
     n = cfg.network
     output = n.output or losses.DEFAULT_OUTPUT[loss]
     sizes = [data.n_features, *n.hidden, n_outputs(data, loss)]
@@ -302,7 +325,7 @@ def make_network(cfg: Config, data: datasets.Dataset) -> Network:
 def make_trainer(cfg: Config, data: datasets.Dataset, net: Network, mask=None) -> Trainer:
     t = cfg.training
     return Trainer(net, data.X_train, data.y_train, loss=t.loss or default_loss(data), optimizer=t.optimizer,
-                   lr=t.lr, batch_size=t.batch_size, seed=t.seed, X_test=data.X_test, y_test=data.y_test,
+                   lr=t.eta, batch_size=t.batch_size, seed=t.seed, X_test=data.X_test, y_test=data.y_test,
                    task=data.task, schedule=t.schedule, schedule_kwargs=t.schedule_kwargs,
                    weight_decay=t.weight_decay, clip_norm=t.clip_norm, mask=mask, max_epochs=t.epochs or None,
                    tol=t.tol, patience=t.patience, **t.optimizer_kwargs)
@@ -312,7 +335,7 @@ def make_function_trainer(cfg: Config, mask=None) -> Built:
     """Function mode: the same Trainer on a FunctionModel, a dummy (1, 1) X and one step per epoch."""
     p, t = cfg.problem, cfg.training
     model = FunctionModel(make_function(p.function), _start(p.start))
-    trainer = Trainer(model, np.zeros((1, 1)), np.zeros(1), loss="mse", optimizer=t.optimizer, lr=t.lr,
+    trainer = Trainer(model, np.zeros((1, 1)), np.zeros(1), loss="mse", optimizer=t.optimizer, lr=t.eta,
                       batch_size=None, seed=t.seed, task="function", schedule=t.schedule,
                       schedule_kwargs=t.schedule_kwargs, weight_decay=t.weight_decay, clip_norm=t.clip_norm,
                       mask=mask, max_epochs=t.epochs or None, tol=t.tol, patience=t.patience,

@@ -188,7 +188,8 @@ def extend(built: cfgmod.Built, epochs: int) -> None:
     A run that stopped only because it reached its epoch budget is simply given a larger budget (its
     convergence counter is kept, as an uninterrupted run's would be); a converged one is resumed as the
     app's Run button does. The configuration's epoch count becomes the new total, so saving again and
-    loading without ``--epochs`` means "finish this run".
+    loading without ``--epochs`` means "finish this run"; the schedule's arguments are written out in full
+    so the longer budget does not stretch a schedule whose span came from the first one.
     """
     t = built.trainer
     epochs = int(epochs)
@@ -201,7 +202,9 @@ def extend(built: cfgmod.Built, epochs: int) -> None:
     elif t.status == "max_epochs":
         t.status, t.message = "running", ""
     t.max_epochs = t.epoch + epochs
-    built.config = built.config.with_changes(training={"epochs": t.max_epochs})
+    # the schedule keeps the span it was given for the first budget (cosine's t_max = the first run's epochs)
+    built.config = built.config.with_changes(training={"epochs": t.max_epochs,
+                                                       "schedule_kwargs": dict(t.schedule_kwargs)})
 
 
 def remaining_epochs(built: cfgmod.Built) -> int:

@@ -90,7 +90,7 @@ def test_exact_mode_is_centred_at_the_start_and_its_path_lies_on_the_surface():
     g = compute_for(spec, trainer, start=start)
     np.testing.assert_array_equal(g.center, start)
     assert g.offsets == (start[0], start[12])
-    assert g.note.startswith("Exact: only W1[0,0] and W2[0,0] are trained")
+    assert g.note.startswith("Exact: only W1[1,1] and W2[1,1] are trained")
     # on the surface: the loss at each path point, read off the grid, is the loss the network had there
     _, points = trainer.trajectory.sample()
     on_grid = surfaces.value_at(g, g.path)

@@ -12,11 +12,19 @@ LEAKY_SLOPE = 0.01
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # σ(z) = (1 + tanh(z/2)) / 2: one ufunc, no overflow for large |z|
-    a = np.tanh(0.5 * z)
-    a += 1.0
-    a *= 0.5
-    return a
+    """σ(z) = 1/(1 + e^−z) for z ≥ 0 and e^z/(1 + e^z) below: with e = exp(−|z|) ≤ 1 neither overflows, and
+    σ(−40) is 4.2e-18 (not the 0 that (1 + tanh(z/2))/2 rounds to below z ≈ −37, which turns a following
+    ReLU off where torch keeps it on)."""
+    e = np.exp(-np.abs(z))
+    s = 1.0 / (1.0 + e)
+    return np.where(z >= 0, s, e * s)
+
+
+def _sigmoid_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """σ'(z) = e/(1 + e)² with e = exp(−|z|): accurate on both tails, where a(1 − a) loses 1 − a for z ≫ 0."""
+    e = np.exp(-np.abs(z))
+    s = 1.0 / (1.0 + e)
+    return e * s * s
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -38,7 +46,7 @@ _DERIVATIVE = {
     "linear": lambda z, a: np.ones_like(z),
     "relu": lambda z, a: (z > 0).astype(z.dtype),
     "leaky_relu": lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
-    "sigmoid": lambda z, a: a * (1.0 - a),
+    "sigmoid": _sigmoid_derivative,
     "tanh": lambda z, a: 1.0 - a * a,
 }
 

@@ -1,8 +1,9 @@
 """Gradient checking: backpropagation against central finite differences, parameter by parameter.
 
 This is how one debugs a hand-written backward pass: nudge one parameter by ±ε, see how the loss moves,
-and compare with what backprop claims. With ε ≈ 1e-6 in float64 the two agree to about 1e-8 relative
-error; a wrong rule shows up as an error near 1.
+and compare with what backprop claims. With ε ≈ 1e-6 in float64 the two typically agree to about 1e-7
+relative error (1e-9 … 5e-7: the difference quotient's truncation and rounding); a wrong rule shows up as an
+error near 1.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from gdsim.engine.network import Network
 
 
 class GradRow(NamedTuple):
-    name: str  # "W1[0,1]", "b2[0]" (Network.param_names)
+    name: str  # "W1[1,2]", "b2[1]" (Network.param_names, counted from 1)
     backprop: float
     numeric: float
     rel_error: float

@@ -6,8 +6,11 @@ plain gradient-descent update Δθ = −η·g. Each phase names the neurons (lay
 indices it touches, so the network graph can highlight them. The numbers are the engine's own: the deltas
 are computed exactly as ``Network.forward_backward`` computes them, and the tests compare the gradients.
 
-Layers are numbered as in the notes and in ``param_names``: layer 0 is the input x, layer l has z_l, a_l, W_l,
-b_l, and the last layer's a is ŷ. Formulas use the notes' symbols (·, −, ½, δ, η, φ').
+One convention everywhere a person reads (formulas, the graph, ``param_names``, the README): layers count from
+1 (layer 0 is the input x), and so do neurons and inputs: x1, x2 are the inputs, a1[2] is neuron 2 of layer 1,
+ŷ[1] the first output. W_l has one row per neuron of layer l−1 and one column per neuron of layer l
+(n_in × n_out, as stored), so W2[i,j] joins neuron i below to neuron j above and z_l = a_{l−1}·W_l + b_l with
+a row of activations: z2[j] = Σ_i a1[i]·W2[i,j] + b2[j]. Formulas use the notes' symbols (·, −, ½, δ, η, φ').
 
 Also here: per-layer gradient norms and dead-ReLU counts for the gradient-flow panel.
 """
@@ -48,6 +51,11 @@ def _f(x: float) -> str:
     """A factor in a product: negative numbers in parentheses, 0.5·(−0.05)."""
     s = num(x)
     return f"({s})" if s.startswith("−") else s
+
+
+def _minus(a: float, b: float) -> str:
+    """a − b as written by hand: (0.0128 − (−0.5)), never a double minus."""
+    return f"{num(a)} − {_f(b)}"
 
 
 def _sum(terms: list[str]) -> str:
@@ -119,8 +127,8 @@ def _layer_params(net: Network, li: int) -> tuple[int, ...]:
 
 def _a_name(li: int, i: int, n_layers: int) -> str:
     if li == 0:
-        return f"x[{i}]"
-    return f"ŷ[{i}]" if li == n_layers else f"a{li}[{i}]"
+        return f"x{i + 1}"
+    return f"ŷ[{i + 1}]" if li == n_layers else f"a{li}[{i + 1}]"
 
 
 def _forward(net: Network, li: int, zs, acts, one: bool) -> Phase:
@@ -131,22 +139,24 @@ def _forward(net: Network, li: int, zs, acts, one: bool) -> Phase:
     lines = []
     for j in range(layer.n_out):
         if one:
-            terms = [f"{_f(layer.W[i, j])}·{_f(prev[0, i])}" for i in range(layer.n_in)]
-            lines.append(f"z{li}[{j}] = {_sum(terms + [num(layer.b[j])])} = {num(z[0, j])}")
+            terms = [f"{_f(prev[0, i])}·{_f(layer.W[i, j])}" for i in range(layer.n_in)]
+            lines.append(f"z{li}[{j + 1}] = {_sum(terms + [num(layer.b[j])])} = {num(z[0, j])}")
         else:
             src = "x" if li == 1 else f"a{li - 1}"
-            lines.append(f"z{li}[{j}] = {src}·W{li}[:,{j}] + b{li}[{j}]: {_stats(z[:, j])}")
-        out = f"ŷ[{j}]" if last else f"a{li}[{j}]"
+            lines.append(f"z{li}[{j + 1}] = {src}·W{li}[:,{j + 1}] + b{li}[{j + 1}]: {_stats(z[:, j])}")
+        out = _a_name(li, j, len(net.layers))
         if act == "linear":
-            rhs = f"z{li}[{j}]"
+            rhs = f"z{li}[{j + 1}]"
         elif act == "softmax":
-            rhs = f"softmax(z{li})[{j}]"
+            rhs = f"softmax(z{li})[{j + 1}]"
         else:
-            rhs = f"{act}({num(z[0, j])})" if one else f"{act}(z{li}[{j}])"
+            rhs = f"{act}({num(z[0, j])})" if one else f"{act}(z{li}[{j + 1}])"
         lines.append(f"{out} = {rhs} = {num(a[0, j])}" if one else f"{out} = {rhs}: {_stats(a[:, j])}")
     neurons = tuple((li - 1, i) for i in range(layer.n_in)) + tuple((li, j) for j in range(layer.n_out))
     what = "output layer" if last else f"hidden layer {li}"
-    return Phase("forward", f"Forward: {what} (z = W·a + b, a = {act}(z))", tuple(lines), neurons,
+    below = "x" if li == 1 else f"a{li - 1}"
+    title = f"Forward: {what} (z{li} = {below}·W{li} + b{li}, a{li} = {act}(z{li}))"
+    return Phase("forward", title, tuple(lines), neurons,
                  _layer_params(net, li))
 
 
@@ -159,9 +169,9 @@ def _loss(net: Network, loss: str, z, a, t, value: float, one: bool) -> Phase:
         if loss in ("mse", "half_mse"):
             half = "½" if loss == "half_mse" else ""
             if k_out == 1:
-                lines.append(f"L = {half}(ŷ − y)² = {half}({num(yh[0])} − {num(yt[0])})² = {num(value)}")
+                lines.append(f"L = {half}(ŷ − y)² = {half}({_minus(yh[0], yt[0])})² = {num(value)}")
             else:
-                sq = [f"({num(p)} − {num(q)})²" for p, q in zip(yh, yt, strict=True)]
+                sq = [f"({_minus(p, q)})²" for p, q in zip(yh, yt, strict=True)]
                 lines.append(f"L = {half}(1/{k_out})·Σₖ(ŷₖ − yₖ)² = {half}(1/{k_out})·[{_sum(sq)}] = {num(value)}")
         elif loss == "bce":
             parts = [f"{_f(q)}·ln {num(p)} + {_f(1 - q)}·ln {num(1 - p)}" for p, q in zip(yh, yt, strict=True)]
@@ -169,10 +179,11 @@ def _loss(net: Network, loss: str, z, a, t, value: float, one: bool) -> Phase:
             lines.append(f"L = −{mean}[y·ln ŷ + (1 − y)·ln(1 − ŷ)] = −[{_sum(parts)}] = {num(value)}")
         else:  # cross_entropy on a softmax output
             c = int(np.argmax(yt))
-            lines.append(f"L = −ln ŷ[c] with the true class c = {c}: −ln {num(yh[c])} = {num(value)}")
+            lines.append(f"L = −ln ŷ[{c + 1}], the output of the true class (label {c}): −ln {num(yh[c])} = "
+                         f"{num(value)}")
     else:
         formula = {"mse": "(ŷ − y)²", "half_mse": "½(ŷ − y)²", "bce": "−[y·ln ŷ + (1 − y)·ln(1 − ŷ)]",
-                   "cross_entropy": "−ln ŷ[c]"}[loss]
+                   "cross_entropy": "−ln ŷ[true class]"}[loss]
         lines.append(f"L = mean over {a.shape[0]} samples of {formula} = {num(value)}")
     return Phase("loss", f"Loss ({loss})", tuple(lines), tuple((n_layers, j) for j in range(k_out)), ())
 
@@ -182,19 +193,19 @@ def _output_delta_text(net: Network, loss: str, li: int, j: int, z, a, t, d: flo
     k_out = a.shape[1]
     per_k = "" if k_out == 1 else f"/{k_out}"
     act = net.output_activation
-    head = f"δ{li}[{j}] = ∂L/∂z{li}[{j}]"
+    head = f"δ{li}[{j + 1}] = ∂L/∂z{li}[{j + 1}]"
     if (loss, act) in (("bce", "sigmoid"), ("cross_entropy", "softmax")):
         per_k = per_k if loss == "bce" else ""  # cross-entropy sums over the classes: no 1/K
         rule = f"(ŷ − y){per_k}"
-        nums = f"({num(a[0, j])} − {num(t[0, j])}){per_k}" if one else ""
+        nums = f"({_minus(a[0, j], t[0, j])}){per_k}" if one else ""
     elif act == "softmax":  # mse on a softmax: the Jacobian mixes the outputs
-        rule, nums = "Σₖ ∂L/∂ŷₖ·∂ŷₖ/∂z[j] (softmax Jacobian)", ""
+        rule, nums = f"Σₖ ∂L/∂ŷₖ·∂ŷₖ/∂z{li}[{j + 1}] (softmax Jacobian)", ""
     else:
         scale = "" if loss == "half_mse" else "2"
         rule = f"{scale}(ŷ − y)·φ'(z){per_k}"
         if one:
             dphi = float(activations.derivative(act, z[:, j:j + 1], a[:, j:j + 1])[0, 0])
-            nums = f"{scale}({num(a[0, j])} − {num(t[0, j])})·{_f(dphi)}{per_k}"
+            nums = f"{scale}({_minus(a[0, j], t[0, j])})·{_f(dphi)}{per_k}"
         else:
             nums = ""
     if one:
@@ -214,26 +225,28 @@ def _backward_phase(net: Network, li: int, loss: str, zs, acts, t, deltas, grad,
             lines.append(_output_delta_text(net, loss, li, j, zs[-1], acts[-1], t, d_mean[j], one))
             continue
         above = net.layers[li]
-        rule = f"(Σₖ W{li + 1}[{j},k]·δ{li + 1}[k])·φ'(z{li}[{j}])"
+        rule = f"(Σₖ W{li + 1}[{j + 1},k]·δ{li + 1}[k])·φ'(z{li}[{j + 1}])"
         if one:
             d_above = deltas[li][0] * n
             terms = [f"{_f(above.W[j, k])}·{_f(d_above[k])}" for k in range(above.n_out)]
             dphi = float(activations.derivative(layer.activation, zs[li - 1][:, j:j + 1],
                                                 acts[li][:, j:j + 1])[0, 0])
-            lines.append(f"δ{li}[{j}] = {rule} = ({_sum(terms)})·{_f(dphi)} = {num(d_mean[j])}")
+            lines.append(f"δ{li}[{j + 1}] = {rule} = ({_sum(terms)})·{_f(dphi)} = {num(d_mean[j])}")
         else:
-            lines.append(f"δ{li}[{j}] = {rule}: mean over {n} samples = {num(d_mean[j])}")
+            lines.append(f"δ{li}[{j + 1}] = {rule}: mean over {n} samples = {num(d_mean[j])}")
     prev = acts[li - 1]
     for i in range(layer.n_in):
         for j in range(layer.n_out):
-            g = grad[_w_index(net, li, i, j)]
+            p = _w_index(net, li, i, j)
+            g, name, d = grad[p], net.param_names[p], f"δ{li}[{j + 1}]"
             src = _a_name(li - 1, i, len(net.layers))
             if one:
-                lines.append(f"∂L/∂W{li}[{i},{j}] = {src}·δ{li}[{j}] = {_f(prev[0, i])}·{_f(d_mean[j])} = {num(g)}")
+                lines.append(f"∂L/∂{name} = {src}·{d} = {_f(prev[0, i])}·{_f(d_mean[j])} = {num(g)}")
             else:
-                lines.append(f"∂L/∂W{li}[{i},{j}] = mean over samples of {src}·δ{li}[{j}] = {num(g)}")
+                lines.append(f"∂L/∂{name} = mean over samples of {src}·{d} = {num(g)}")
     for j in range(layer.n_out):
-        lines.append(f"∂L/∂b{li}[{j}] = δ{li}[{j}] = {num(grad[net.slots[li - 1].b.start + j])}")
+        p = net.slots[li - 1].b.start + j
+        lines.append(f"∂L/∂{net.param_names[p]} = δ{li}[{j + 1}] = {num(grad[p])}")
     what = "output layer" if last else f"hidden layer {li}"
     neurons = tuple((li, j) for j in range(layer.n_out)) + tuple((li - 1, i) for i in range(layer.n_in))
     return Phase("backward", f"Backward: {what} (δ, ∂L/∂W{li}, ∂L/∂b{li})", tuple(lines), neurons,

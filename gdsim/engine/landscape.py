@@ -120,8 +120,9 @@ def directions(net: Network, kind: str, trajectory=None, seed: int = 0, params=N
     * ``"random"``: Gaussian, filter-normalised to the network at ``params`` (default ``net.params``);
       ``layers`` (0-based, negatives allowed) limits them to some layers, e.g. ``[-1]`` for the output layer.
       info: ``cosine`` between d1 and d2, ``seed``.
-    * ``"pca"``: principal directions of ``trajectory`` (T, P) about its last point, unit norm, orthogonal.
-      info: ``explained`` variance ratios (v1, v2).
+    * ``"pca"``: principal directions of ``trajectory`` (T, P) as Li et al. (2018): a centred PCA of the
+      steps' offsets from the last point, unit norm, orthogonal; the plane goes through the last point.
+      info: ``explained`` variance ratios (v1, v2), as sklearn's ``explained_variance_ratio_``.
     * ``"axes"``: unit vectors e_i, e_j for ``indices=(i, j)``. info: ``indices``, ``names``.
     """
     theta = net.params if params is None else _vector(params, net.n_params, "params")
@@ -197,8 +198,12 @@ def _pca(net: Network, trajectory) -> tuple:
     if distinct < 3:
         raise ValueError(f"PCA directions need at least 3 distinct points on the trajectory, got {distinct}; "
                          "train for a few more steps")
+    # Li et al. (2018, §7): M = [θ_0 − θ_n; …; θ_{n−1} − θ_n], then PCA of M — which centres M's columns
+    # first (their code calls sklearn's PCA). The plane still goes through the last point θ_n.
     center = traj[-1]
-    _, s, vt = np.linalg.svd(traj[:-1] - center, full_matrices=False)
+    m = traj[:-1] - center
+    m -= m.mean(axis=0)
+    _, s, vt = np.linalg.svd(m, full_matrices=False)
     d1, d2 = vt[0].copy(), vt[1].copy()
     for d in (d1, d2):  # deterministic sign: largest component positive
         if d[np.argmax(np.abs(d))] < 0:

@@ -25,7 +25,7 @@ def check(name: str, output_activation: str, n_out: int) -> None:
     if need and output_activation != need:
         raise ValueError(f"loss {name} needs a {need} output activation, not {output_activation}")
     if name == "cross_entropy" and n_out < 2:
-        raise ValueError("cross_entropy needs at least 2 outputs (use bce for a single sigmoid output)")
+        raise ValueError("cross_entropy needs at least 2 outputs (one output: bce, for targets in [0, 1])")
     if output_activation == "softmax" and name != "cross_entropy" and n_out < 2:
         raise ValueError("a softmax output needs at least 2 outputs")
 
@@ -46,10 +46,6 @@ def targets(name: str, y: np.ndarray, n_out: int) -> np.ndarray:
     return y
 
 
-def _softplus(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-
-
 def value(name: str, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Loss over the last two axes (samples, outputs); leading axes (a batch of parameter vectors) stay."""
     # sums divided by counts rather than np.mean: the same numbers with less overhead on the hot path
@@ -59,7 +55,10 @@ def value(name: str, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> np.ndarray:
         m = np.add.reduce((d * d).reshape(*d.shape[:-2], -1), axis=-1) / count
         return 0.5 * m if name == "half_mse" else m
     if name == "bce":
-        return np.add.reduce((_softplus(z) - t * z).reshape(*z.shape[:-2], -1), axis=-1) / count
+        # softplus(z) − t·z, grouped as (max(z, 0) − t·z) + log1p(e^−|z|): for t = 1 and z = 40 the first
+        # part cancels exactly and the loss is e^−40 (as torch's BCEWithLogits), not 40 − 40 = 0
+        per = (np.maximum(z, 0.0) - t * z) + np.log1p(np.exp(-np.abs(z)))
+        return np.add.reduce(per.reshape(*z.shape[:-2], -1), axis=-1) / count
     if name == "cross_entropy":
         zmax = z.max(axis=-1, keepdims=True)
         lse = zmax[..., 0] + np.log(np.sum(np.exp(z - zmax), axis=-1))

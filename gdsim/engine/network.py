@@ -60,7 +60,8 @@ def layout(sizes: list[int]) -> list[LayerSlots]:
 def init_params(sizes: list[int], init: str, rng: np.random.Generator) -> np.ndarray:
     """Draw weights by scheme; biases start at zero. Why each scale is what it is:
 
-    uniform U(±1/√n_in) (PyTorch's Linear default), normal N(0, 1/n_in) (LeCun), xavier U(±√(6/(n_in+n_out)))
+    uniform U(±1/√n_in) (PyTorch's nn.Linear weights; torch draws its biases from the same range, gdsim's
+    start at 0), normal N(0, 1/n_in) (LeCun), xavier U(±√(6/(n_in+n_out)))
     (Glorot, for tanh/sigmoid), he N(0, 2/n_in) (for ReLU), zeros (shows why symmetry must be broken).
     """
     if init not in INITS:
@@ -266,6 +267,7 @@ def _check_activation(name: str, output: bool) -> None:
 def _names(slots: list[LayerSlots]) -> list[str]:
     names = []
     for k, s in enumerate(slots, start=1):
-        names += [f"W{k}[{i},{j}]" for i in range(s.n_in) for j in range(s.n_out)]
-        names += [f"b{k}[{j}]" for j in range(s.n_out)]
+        # counted from 1, as a person reads them: W2[i,j] joins neuron i of layer 1 to neuron j of layer 2
+        names += [f"W{k}[{i + 1},{j + 1}]" for i in range(s.n_in) for j in range(s.n_out)]
+        names += [f"b{k}[{j + 1}]" for j in range(s.n_out)]
     return names

@@ -89,8 +89,8 @@ class Trainer:
         self.optimizer = optimizers.make_optimizer(optimizer, net.n_params, weight_decay=weight_decay,
                                                    clip_norm=clip_norm, mask=mask, **optimizer_kwargs)
         self.schedule = schedule
-        self.schedule_kwargs = dict(schedule_kwargs or {})
-        schedules.check(schedule, **self.schedule_kwargs)
+        # run-length defaults (cosine's t_max, ...) fixed now, for this run's epoch budget
+        self.schedule_kwargs = schedules.resolve(schedule, max_epochs, **(schedule_kwargs or {}))
         self.lr = lr
         self.max_epochs = max_epochs
         self.tol = tol
@@ -287,7 +287,9 @@ class Trainer:
                self.metric_name: _num(metric), "test_" + self.metric_name: _num(test_metric), "lr": self.lr}
         if self.task == "function":  # no data: f and the point where the run ended instead of metrics
             del out["test_loss"], out["test_value"]
-            out["value"] = _num(self.net.loss(self.X, self.y, self.loss_name))
+            # f where the run ended (at final_params, after the last step); final_loss says the same, rather
+            # than the value before that step that the epoch history holds
+            out["value"] = out["final_loss"] = _num(self.net.loss(self.X, self.y, self.loss_name))
             out["final_params"] = [float(v) for v in self.net.params]
         if self.diverged_at is not None:
             out["diverged_at_step"] = self.diverged_at

@@ -9,21 +9,23 @@ from gdsim import config as cfgmod
 from gdsim.engine import activations, datasets, losses, network, optimizers, schedules
 from gdsim.engine.function_model import make_function
 from gdsim.engine.functions import FUNCTIONS
-from gdsim.ui.hyper_form import HyperForm
+from gdsim.ui.hyper_form import HyperForm, ScheduleForm
+from gdsim.ui.layer_row import LayerRow
+from gdsim.ui.layer_row import combo as _combo
 from gdsim.ui.panels.data_preview import DataPreview
 from gdsim.ui.panels.schedule_plot import SchedulePlot
 from gdsim.ui.widgets import SciSpinBox
 
-MAX_LAYERS, MAX_NEURONS = 6, 16
+MAX_LAYERS = 6
+INIT_TIPS = {
+    "uniform": "U(±1/√n_in): the range PyTorch's nn.Linear draws its weights from. PyTorch draws the biases "
+               "from the same range; here every bias starts at 0",
+    "normal": "N(0, 1/n_in) (LeCun); biases start at 0",
+    "xavier": "U(±√(6/(n_in + n_out))) (Glorot), suits tanh and sigmoid; biases start at 0",
+    "he": "N(0, 2/n_in) (He), suits ReLU; biases start at 0",
+    "zeros": "every weight 0: the neurons of a layer stay identical (symmetry is never broken)",
+}
 CUSTOM = "function:custom…"
-
-
-def _combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
-    box = QtWidgets.QComboBox()
-    box.addItems(list(items))
-    box.setCurrentText(current)
-    box.setToolTip(tip)
-    return box
 
 
 def _spin(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstractSpinBox:
@@ -39,55 +41,17 @@ def _spin(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstr
     return box
 
 
-class LayerRow(QtWidgets.QWidget):
-    """One hidden layer: − n + and its activation (the TensorFlow Playground way)."""
-
-    changed = Signal()
-
-    def __init__(self, index: int, neurons: int, activation: str):
-        super().__init__()
-        self.minus = QtWidgets.QToolButton(text="−")
-        self.plus = QtWidgets.QToolButton(text="+")
-        self.minus.setToolTip("Remove a neuron from this layer")
-        self.plus.setToolTip("Add a neuron to this layer")
-        self.count = QtWidgets.QLabel()
-        self.count.setMinimumWidth(70)
-        self.act = _combo(activations.HIDDEN_NAMES, activation, "Activation of this hidden layer")
-        lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QtWidgets.QLabel(f"Layer {index + 1}"))
-        lay.addWidget(self.minus)
-        lay.addWidget(self.count)
-        lay.addWidget(self.plus)
-        lay.addWidget(self.act, 1)
-        self.neurons = neurons
-        self._show()
-        self.minus.clicked.connect(lambda: self._bump(-1))
-        self.plus.clicked.connect(lambda: self._bump(1))
-        self.act.currentTextChanged.connect(self.changed)
-
-    def _bump(self, d: int) -> None:
-        n = min(MAX_NEURONS, max(1, self.neurons + d))
-        if n != self.neurons:
-            self.neurons = n
-            self._show()
-            self.changed.emit()
-
-    def _show(self) -> None:
-        self.count.setText(f"{self.neurons} neuron{'s' if self.neurons != 1 else ''}")
-        self.minus.setEnabled(self.neurons > 1)
-        self.plus.setEnabled(self.neurons < MAX_NEURONS)
-
-
 class SetupPanel(QtWidgets.QWidget):
     """Problem, network and training forms. ``sigChanged(section)`` fires when the user edits a section."""
 
     sigChanged = Signal(str)
+    sigProposeLr = Signal(float)  # switching optimizer proposes its default η (before sigChanged)
 
     def __init__(self, cfg: cfgmod.Config | None = None, parent=None):
         super().__init__(parent)
         self.setObjectName("setupPanel")
         self._quiet = False
+        self.lr_typed = False  # the user set η: switching optimizer keeps it
         self._weight_offset = 0  # Re-initialise draws new weights without changing the data
         self.rows: list[LayerRow] = []
         outer = QtWidgets.QVBoxLayout(self)
@@ -172,6 +136,8 @@ class SetupPanel(QtWidgets.QWidget):
                              "Output activation; auto picks the natural pairing for the loss "
                              "(sigmoid for BCE, softmax for cross-entropy, linear for MSE)")
         self.init = _combo(network.INITS, "xavier", "How the initial weights are drawn (biases start at 0)")
+        for i, tip in enumerate(INIT_TIPS[name] for name in network.INITS):
+            self.init.setItemData(i, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.reinit = QtWidgets.QPushButton("Re-initialise")
         self.reinit.setToolTip("Draw new initial weights (next seed)")
         init_row = QtWidgets.QHBoxLayout()
@@ -194,20 +160,29 @@ class SetupPanel(QtWidgets.QWidget):
         self.loss = _combo(["auto", *losses.NAMES], "auto", "Loss function; auto: BCE or cross-entropy for "
                            "classification, MSE for regression")
         self.optimizer = _combo(optimizers.NAMES, "sgd", "Update rule (PyTorch's formulas and defaults)")
+        self.optimizer.setObjectName("optimizerCombo")
         self.batch = _combo(["full batch", "mini-batch", "one random row"], "full batch",
                             "Full batch: one step per epoch on all rows. Mini-batch: shuffled batches. "
                             "One random row: stochastic gradient descent as in the notes")
         self.batch_size = _spin(2, 100_000, 16, "Rows per mini-batch")
-        self.schedule = _combo(schedules.NAMES, "constant", "How η changes over epochs")
+        self.schedule = _combo(schedules.NAMES, "constant", "How η changes over epochs, per epoch as torch's "
+                               "StepLR, ExponentialLR and CosineAnnealingLR")
+        self.schedule.setObjectName("scheduleCombo")
         self.max_epochs = _spin(0, 10_000_000, 1000, "Stop after this many epochs (0: no limit)")
         self.tol = SciSpinBox(0.0, 1.0, 1e-7, "Converged when the loss changes less than this for 5 epochs "
                               "in a row (or the gradient norm falls below it)")
         form.addRow("Loss", self.loss)
         form.addRow("Optimizer", self.optimizer)
+        self.lr_hint = QtWidgets.QLabel("")
+        self.lr_hint.setObjectName("lrHint")
+        self.lr_hint.setStyleSheet("color: #555;")
+        self.lr_hint.setWordWrap(True)
+        form.addRow(self.lr_hint)
         self.hyper_box = HyperForm()
         self.hyper_box.sigChanged.connect(lambda: self._emit("training"))
         form.addRow(self.hyper_box)
-        self.weight_decay = SciSpinBox(0.0, 10.0, 0.0, "L2 penalty λ added to the gradient: g + λθ")
+        self.weight_decay = SciSpinBox(0.0, 10.0, 0.0, "Weight decay wd: an L2 penalty added to the gradient, "
+                                       "g + wd·θ (λ is kept for curvature, λmax)")
         self.clip = SciSpinBox(0.0, 1e6, 0.0, "Clip the gradient to this global norm (0: no clipping)")
         form.addRow("Weight decay", self.weight_decay)
         form.addRow("Clip ‖g‖", self.clip)
@@ -216,11 +191,16 @@ class SetupPanel(QtWidgets.QWidget):
         batch_row.addWidget(self.batch_size)
         form.addRow("Batches", batch_row)
         form.addRow("Schedule", self.schedule)
+        self.schedule_form = ScheduleForm()
+        self.schedule_form.sigChanged.connect(lambda: self._emit("training"))
+        form.addRow(self.schedule_form)
         self.schedule_plot = SchedulePlot()
         self.schedule_plot.setToolTip("η per epoch under this schedule; the dot is the current epoch")
         form.addRow(self.schedule_plot)
         form.addRow("Max epochs", self.max_epochs)
         form.addRow("Tolerance", self.tol)
+        self.optimizer.currentTextChanged.connect(self._propose_lr)
+        self.schedule.currentTextChanged.connect(lambda name: self.schedule_form.show_schedule(name, {}))
         for w in (self.loss, self.optimizer, self.batch, self.schedule):
             w.currentTextChanged.connect(lambda *_: self._emit("training"))
         for w in (self.batch_size, self.max_epochs, self.tol, self.weight_decay, self.clip):
@@ -294,7 +274,25 @@ class SetupPanel(QtWidgets.QWidget):
         varying = t.schedule != "constant"
         self.training_form.setRowVisible(self.schedule_plot, varying)
         if varying:
-            self.schedule_plot.show_schedule(t.schedule, lr, t.epochs or 100, t.schedule_kwargs)
+            kw = schedules.resolve(t.schedule, t.epochs, **t.schedule_kwargs)
+            self.schedule_plot.show_schedule(t.schedule, lr, t.epochs or schedules.FALLBACK_EPOCHS, kw)
+
+    def note_lr_typed(self, *_) -> None:
+        """The user chose η (typed, dragged, took a sweep's best): switching optimizer now keeps it."""
+        self.lr_typed = True
+        self.lr_hint.setVisible(False)
+
+    def _propose_lr(self, name: str) -> None:
+        """A new optimizer brings its default η (PyTorch's where it has one) unless the user chose η."""
+        if self._quiet:
+            return
+        default = optimizers.DEFAULT_LR.get(name)
+        if self.lr_typed or default is None:
+            self.lr_hint.setText(f"η kept at your value (the {name} default is {default:g})" if default else "")
+        else:
+            self.sigProposeLr.emit(default)
+            self.lr_hint.setText(f"η set to {default:g}, the {name} default — set η to choose your own")
+        self.lr_hint.setVisible(bool(self.lr_hint.text()))
 
     def _reinitialise(self) -> None:
         self._weight_offset += 1
@@ -337,6 +335,9 @@ class SetupPanel(QtWidgets.QWidget):
             if bs and bs > 1:
                 self.batch_size.setValue(bs)
             self.schedule.setCurrentText(t.schedule)
+            self.schedule_form.show_schedule(t.schedule, t.schedule_kwargs)
+            self.lr_typed = False  # a new set-up: its η is the preset's or the optimizer's, not the user's
+            self.lr_hint.setVisible(False)
             self.max_epochs.setValue(t.epochs)
             self.tol.setValue(t.tol)
             self._sync_batch()
@@ -359,7 +360,8 @@ class SetupPanel(QtWidgets.QWidget):
                      "init": self.init.currentText(), "seed": seed + self._weight_offset},
             training={"loss": None if self.loss.currentText() == "auto" else self.loss.currentText(),
                       "optimizer": self.optimizer.currentText(), "lr": lr, "batch_size": batch,
-                      "schedule": self.schedule.currentText(), "epochs": self.max_epochs.value(),
+                      "schedule": self.schedule.currentText(), "schedule_kwargs": self.schedule_form.values(),
+                      "epochs": self.max_epochs.value(),
                       "tol": self.tol.value(), "seed": seed, "optimizer_kwargs": self.hyper_box.values(),
                       "weight_decay": self.weight_decay.value(), "clip_norm": self.clip.value() or None},
         )

@@ -1,11 +1,12 @@
-"""The optimizer's hyperparameters as a small form under the optimizer choice (PyTorch's defaults)."""
+"""The optimizer's hyperparameters and the schedule's arguments: small forms under their choices (PyTorch's
+names and defaults)."""
 
 from __future__ import annotations
 
 from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
-from gdsim.engine import optimizers
+from gdsim.engine import optimizers, schedules
 from gdsim.ui.widgets import SciSpinBox
 
 HYPER_LABELS = {"momentum": "Momentum μ", "dampening": "Dampening", "lr_decay": "η decay",
@@ -56,3 +57,62 @@ class HyperForm(QtWidgets.QWidget):
 
     def values(self) -> dict:
         return {k: (w.isChecked() if isinstance(w, QtWidgets.QCheckBox) else w.value()) for k, w in self.fields.items()}
+
+
+# (label, tooltip, text shown for "from the run's length"); torch's names in the tooltips
+SCHEDULE_FIELDS = {
+    "step_size": ("Step size", "StepLR step_size: multiply η by γ every this many epochs", "auto: ⅓ of the run"),
+    "gamma": ("γ", "StepLR / ExponentialLR gamma: the factor η is multiplied by", "auto: η/100 at the end"),
+    "t_max": ("T_max", "CosineAnnealingLR T_max: epochs over which η falls to η_min (then stays there)",
+              "auto: the run's epochs"),
+    "eta_min": ("η_min", "CosineAnnealingLR eta_min: the η the cosine anneals to", ""),
+}
+
+
+class ScheduleForm(QtWidgets.QWidget):
+    """The chosen schedule's arguments (torch's defaults; "auto" where torch has none and gdsim takes one
+    from the run's length); ``sigChanged`` when the user edits one."""
+
+    sigChanged = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.form = QtWidgets.QFormLayout(self)
+        self.form.setContentsMargins(12, 0, 0, 0)
+        self.fields: dict[str, QtWidgets.QAbstractSpinBox] = {}
+
+    def show_schedule(self, name: str, values: dict) -> None:
+        """The fields of schedule ``name`` at ``values``; a default of None shows as "auto"."""
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        for key, default in schedules.DEFAULTS.get(name, {}).items():
+            label, tip, auto = SCHEDULE_FIELDS[key]
+            value = values.get(key, default)
+            if key in ("step_size", "t_max"):
+                w = QtWidgets.QSpinBox()
+                w.setRange(0, 10_000_000)  # 0: auto
+                w.setKeyboardTracking(False)
+            elif key == "gamma":
+                # 0 shows "auto" where γ has no default; where it has one, γ must stay > 0
+                w = SciSpinBox(0.0 if default is None else 1e-6, 10.0, 0.1, log_steps=False)
+                w.setSingleStep(0.01)
+            else:
+                w = SciSpinBox(0.0, 10.0, 0.0)
+            if default is None:
+                w.setSpecialValueText(auto)
+            w.setValue(0 if value is None else value)
+            w.setToolTip(f"{tip} (default: {auto or default})")
+            w.valueChanged.connect(lambda *_: self.sigChanged.emit())
+            self.fields[key] = w
+            self.form.addRow(label, w)
+        self.setVisible(bool(self.fields))
+
+    def values(self) -> dict:
+        """Only what differs from "auto": the config keeps run-length defaults open."""
+        out = {}
+        for key, w in self.fields.items():
+            value = w.value()
+            if not (value == 0 and w.specialValueText()):
+                out[key] = int(value) if isinstance(w, QtWidgets.QSpinBox) else float(value)
+        return out

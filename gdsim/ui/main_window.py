@@ -85,7 +85,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.output_view = OutputView()
         self._make_surfaces()
         self.setup = SetupPanel(cfg)
-        self.lr_control = LearningRateControl(cfg.training.lr)
+        self.lr_control = LearningRateControl(cfg.training.eta)
         self.toolbar = TrainingToolbar(self.lr_control, self)
         self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.setCentralWidget(middle)
@@ -210,6 +210,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.lr_control.sigChanged.connect(lambda _lr: self.lr_control.set_curvature(self.lam))
         self.lr_control.sigChanged.connect(lambda lr: self.setup.show_schedule(self.cfg, lr))
         self.setup.sigChanged.connect(lambda _section: self._load(self.current_config()))
+        self.setup.sigProposeLr.connect(self.lr_control.set_value)
+        self.lr_control.sigChanged.connect(self.setup.note_lr_typed)
         self.output_view.sigPointAdded.connect(self.add_point)
 
     # ---------------------------------------------------------------- commands
@@ -221,7 +223,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
             self.show_open_error(f"Could not open preset {name}: {e}")
             return
         self.setup.set_config(cfg)
-        self.lr_control.set_value(cfg.training.lr)
+        self.lr_control.set_value(cfg.training.eta)
         self._load(cfg)
 
     def current_config(self) -> cfgmod.Config:
@@ -262,7 +264,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
             (report or self.show_error)(f"Cannot use this set-up: {e}")
             return False
         self.cfg = cfg
-        self.setup.show_schedule(cfg, cfg.training.lr)
+        self.setup.show_schedule(cfg, cfg.training.eta)
         self._surfaces_for_new_model(built.net.param_names, keep_surfaces)
         hint = "; ".join(str(w.message) for w in caught)
         self._show_built(built, hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)")

@@ -262,3 +262,11 @@ def test_cli_refuses_bad_functions_in_one_line(capsys, args, needle):
     code, out, err = run_cli(capsys, "train", *args, "--json")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_summary_final_loss_and_value_are_both_f_at_the_final_point():
+    model, tr = function_trainer("bias5", lr=0.01, max_epochs=3)
+    tr.run(3)
+    s = tr.summary()
+    b = s["final_params"][0]
+    assert s["final_loss"] == s["value"] == pytest.approx(5 * b * b, rel=1e-15)  # b = −5·0.98³

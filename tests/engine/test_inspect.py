@@ -37,14 +37,31 @@ def test_worked_example_numbers_appear():
     net = worked_example()
     phases = backprop_phases(net, [1, 2], 1.0, "half_mse", lr=0.1, sample=0)
     t = text(phases)
-    assert "z1[0] = 0.1·1 + 0.3·2 + 0 = 0.7" in t
-    assert "z2[0] = 0.5·0.7 + 0.6·1 + 0 = 0.95" in t
+    # one convention: counted from 1, z = a·W + b with W (n_in × n_out) as stored
+    assert phases[0].title == "Forward: hidden layer 1 (z1 = x·W1 + b1, a1 = relu(z1))"
+    assert "z1[1] = 1·0.1 + 2·0.3 + 0 = 0.7" in t
+    assert "z2[1] = 0.7·0.5 + 1·0.6 + 0 = 0.95" in t
     assert "L = ½(ŷ − y)² = ½(0.95 − 1)² = 0.00125" in t
-    assert "δ2[0] = ∂L/∂z2[0] = (ŷ − y)·φ'(z) = (0.95 − 1)·1 = −0.05" in t
-    assert "δ1[0] = (Σₖ W2[0,k]·δ2[k])·φ'(z1[0]) = (0.5·(−0.05))·1 = −0.025" in t
-    assert "∂L/∂W2[0,0] = a1[0]·δ2[0] = 0.7·(−0.05) = −0.035" in t
-    assert "ΔW2[0,0] = −η·∂L/∂W2[0,0] = −0.1·(−0.035) = 0.0035;  W2[0,0]: 0.5 → 0.5035" in t
+    assert "δ2[1] = ∂L/∂z2[1] = (ŷ − y)·φ'(z) = (0.95 − 1)·1 = −0.05" in t
+    assert "δ1[1] = (Σₖ W2[1,k]·δ2[k])·φ'(z1[1]) = (0.5·(−0.05))·1 = −0.025" in t
+    assert "∂L/∂W1[1,1] = x1·δ1[1] = 1·(−0.025) = −0.025" in t
+    assert "∂L/∂W2[1,1] = a1[1]·δ2[1] = 0.7·(−0.05) = −0.035" in t
+    assert "ΔW2[1,1] = −η·∂L/∂W2[1,1] = −0.1·(−0.035) = 0.0035;  W2[1,1]: 0.5 → 0.5035" in t
+    assert "[0" not in t and "x[" not in t
     assert [p.name for p in phases] == ["forward", "forward", "loss", "backward", "backward", "update", "update"]
+
+
+def test_negative_targets_are_subtracted_without_a_double_minus():
+    net = worked_example()
+    t = text(backprop_phases(net, [1, 2], -0.5, "half_mse", lr=0.1, sample=0))
+    assert "½(0.95 − (−0.5))² = 1.051" in t and "(0.95 − (−0.5))·1 = 1.45" in t
+    assert "− −" not in t
+
+
+def test_cross_entropy_names_the_true_class_output():
+    net = Network([2, 3], ["softmax"], seed=0)
+    t = text(backprop_phases(net, [[0.5, -1.0]], [2], "cross_entropy", lr=0.1, sample=0))
+    assert "L = −ln ŷ[3], the output of the true class (label 2): −ln " in t
 
 
 def test_worked_example_gradients_equal_backprop():

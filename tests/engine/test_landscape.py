@@ -190,6 +190,24 @@ def test_pca_directions_are_orthonormal_with_explained_ratios():
     assert abs(coords[0, 0]) > abs(coords[0, 1])
 
 
+def test_pca_is_the_centred_pca_of_li_et_al():
+    """sklearn-style PCA of M = [θ_i − θ_n]: centre M's columns, eigen-decompose the covariance."""
+    net, X, y, loss = make(SETUPS[0])
+    traj = gd_trajectory(net, X, y, loss, steps=60)
+    d1, d2, info = directions(net, "pca", trajectory=traj)
+    m = traj[:-1] - traj[-1]
+    values, vectors = np.linalg.eigh(np.cov(m, rowvar=False))  # np.cov centres; ascending order
+    values, vectors = values[::-1], vectors[:, ::-1]
+    share = values / values.sum()  # sklearn's explained_variance_ratio_
+    np.testing.assert_allclose(info["explained"], share[:2], rtol=1e-9)
+    np.testing.assert_allclose(abs(d1 @ vectors[:, 0]), 1.0, atol=1e-9)
+    np.testing.assert_allclose(abs(d2 @ vectors[:, 1]), 1.0, atol=1e-9)
+    np.testing.assert_array_equal(info["center"], traj[-1])  # the plane still goes through the last point
+    # the uncentred SVD this replaces gives another share on this path (the test tells them apart)
+    s = np.linalg.svd(m, compute_uv=False)
+    assert abs(s[0] ** 2 / (s**2).sum() - info["explained"][0]) > 0.01
+
+
 def test_pca_of_a_planar_trajectory_explains_everything_and_projects_exactly():
     rng = np.random.default_rng(0)
     net, *_ = make(SETUPS[0])

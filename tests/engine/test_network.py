@@ -45,20 +45,21 @@ def test_worked_example_from_the_notes():
     d1 = d2 * np.array([0.5, 0.6])  # relu'(z1) = 1 for both
     dW1 = np.outer([1.0, 2.0], d1)
     names = dict(zip(net.param_names, g, strict=True))
-    assert names["W2[0,0]"] == pytest.approx(dW2[0]) and names["W2[1,0]"] == pytest.approx(dW2[1])
-    assert names["b2[0]"] == pytest.approx(db2)
+    assert names["W2[1,1]"] == pytest.approx(dW2[0]) and names["W2[2,1]"] == pytest.approx(dW2[1])
+    assert names["b2[1]"] == pytest.approx(db2)
     for i in range(2):
         for j in range(2):
-            assert names[f"W1[{i},{j}]"] == pytest.approx(dW1[i, j])
-    assert names["b1[0]"] == pytest.approx(d1[0]) and names["b1[1]"] == pytest.approx(d1[1])
+            assert names[f"W1[{i + 1},{j + 1}]"] == pytest.approx(dW1[i, j])
+    assert names["b1[1]"] == pytest.approx(d1[0]) and names["b1[2]"] == pytest.approx(d1[1])
 
 
 def test_params_layout_and_views():
     net = Network([3, 4, 2], ["tanh", "linear"], seed=1)
     assert net.params.dtype == np.float64 and net.n_params == 3 * 4 + 4 + 4 * 2 + 2
-    assert net.param_names[:2] == ["W1[0,0]", "W1[0,1]"] and net.param_names[12] == "b1[0]"
-    assert net.param_names[-1] == "b2[1]"
-    net.params[1] = 42.0  # W1[0,1]: row-major
+    # counted from 1 as a person reads them; stored row-major, W (n_in × n_out)
+    assert net.param_names[:2] == ["W1[1,1]", "W1[1,2]"] and net.param_names[12] == "b1[1]"
+    assert net.param_names[-1] == "b2[2]"
+    net.params[1] = 42.0  # W1[1,2]: row-major
     assert net.layers[0].W[0, 1] == 42.0
     net.layers[1].b[1] = -3.0
     assert net.params[-1] == -3.0

@@ -74,12 +74,12 @@ def test_inspector_phases_and_navigation(qtbot, panel):
 
 def test_inspector_shows_the_worked_example_numbers(panel):
     panel.show_phase(1)
-    assert "z2[0] = 0.5·0.7 + 0.6·1 + 0 = 0.95" in panel.text_shown()
+    assert "z2[1] = 0.7·0.5 + 1·0.6 + 0 = 0.95" in panel.text_shown()
     panel.show_phase(2)
     assert "½(0.95 − 1)² = 0.00125" in panel.text_shown()
     panel.show_phase(3)
     text = panel.text_shown()
-    assert f"δ2[0] = ∂L/∂z2[0] = (ŷ − y)·φ'(z) = (0.95 − 1)·1 = {MINUS}0.05" in text
+    assert f"δ2[1] = ∂L/∂z2[1] = (ŷ − y)·φ'(z) = (0.95 − 1)·1 = {MINUS}0.05" in text
     assert "-0.05" not in text  # a real minus sign, not a hyphen
 
 
@@ -120,13 +120,13 @@ def test_gradient_check_table(panel, worked):
 
 
 def test_gradient_check_highlights_disagreement(panel, monkeypatch):
-    rows = [GradRow("W1[0,0]", 1.0, 1.0, 0.0), GradRow("W1[0,1]", 1.0, 3.0, 0.5)] + \
+    rows = [GradRow("W1[1,1]", 1.0, 1.0, 0.0), GradRow("W1[1,2]", 1.0, 3.0, 0.5)] + \
         [GradRow(f"p{k}", 0.0, 0.0, 0.0) for k in range(7)]
     monkeypatch.setattr(inspector, "gradient_check", lambda *a, **k: rows)
     panel.check_gradients()
     assert panel.table.item(1, 2).background().color().name() == inspector.BAD_BRUSH.color().name()
     assert panel.table.item(0, 2).background().style() == QtCore.Qt.BrushStyle.NoBrush
-    assert panel.summary.text().startswith("max relative error 5.0e-1 at W1[0,1]: 1 of 9 parameters disagree")
+    assert panel.summary.text().startswith("max relative error 5.0e-1 at W1[1,2]: 1 of 9 parameters disagree")
 
 
 # ---------------------------------------------------------------- gradient flow

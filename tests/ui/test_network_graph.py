@@ -87,8 +87,8 @@ def test_each_edge_joins_the_neurons_its_weight_connects(graph):
     graph.show_snapshot(s)
     first = np.concatenate([[0], np.cumsum(sizes)])  # index of each layer's first neuron in neuron_xy
     for seg, p in zip(graph.segments, graph.edge_params, strict=True):
-        name = s.param_names[p]  # "W2[1,0]": from neuron 1 of layer 1 to neuron 0 of layer 2
-        layer, (i, j) = int(name[1:name.index("[")]), map(int, name[name.index("[") + 1:-1].split(","))
+        name = s.param_names[p]  # "W2[2,1]": from neuron 2 of layer 1 to neuron 1 of layer 2 (from 1)
+        layer, (i, j) = int(name[1:name.index("[")]), (int(v) - 1 for v in name[name.index("[") + 1:-1].split(","))
         assert tuple(seg[:2]) == tuple(graph.neuron_xy[first[layer - 1] + i]), name
         assert tuple(seg[2:]) == tuple(graph.neuron_xy[first[layer] + j]), name
     assert graph.neuron_xy[first[1], 1] > graph.neuron_xy[first[1] + 1, 1]  # neuron 0 at the top
@@ -129,7 +129,7 @@ def test_neuron_fill_shows_bias_sign(graph):
 
 def test_click_on_edge_midpoint_emits_its_index(graph, qtbot):
     graph.show_snapshot(fake_snapshot((2, 3, 1)))
-    index = layout([2, 3, 1])[1].w.start + 2  # W2[2,0]: hidden 2 -> output, a midpoint no other edge shares
+    index = layout([2, 3, 1])[1].w.start + 2  # W2[3,1]: hidden 3 -> output, a midpoint no other edge shares
     hidden_2, output = graph.neuron_xy[2 + 2], graph.neuron_xy[5]
     midpoint = QtCore.QPointF(*(hidden_2 + output) / 2)
     assert graph.position_of(index) == midpoint
@@ -141,12 +141,12 @@ def test_click_on_edge_midpoint_emits_its_index(graph, qtbot):
 
 def test_click_on_neuron_emits_its_bias_index(graph, qtbot):
     graph.show_snapshot(fake_snapshot((2, 3, 1)))
-    index = layout([2, 3, 1])[0].b.start + 1  # b1[1]
+    index = layout([2, 3, 1])[0].b.start + 1  # b1[2]
     with qtbot.waitSignal(graph.sigParameterClicked, timeout=1000) as blocker:
         QTest.mouseClick(graph.view.viewport(), QtCore.Qt.MouseButton.LeftButton,
                          pos=viewport_point(graph, graph.position_of(index)))
     assert blocker.args == [index]
-    assert graph.hover_text(index).startswith("b1[1] = ")
+    assert graph.hover_text(index).startswith("b1[2] = ")
 
 
 def test_hit_test_finds_every_edge(graph):
@@ -160,11 +160,11 @@ def test_hit_test_finds_every_edge(graph):
 def test_hover_shows_name_value_gradient_and_update(graph, qtbot):
     s = fake_snapshot((2, 4, 1))
     graph.show_snapshot(s)
-    index = layout([2, 4, 1])[1].w.start + 3  # W2[3,0]
+    index = layout([2, 4, 1])[1].w.start + 3  # W2[4,1]
     QTest.mouseMove(graph.view.viewport(), viewport_point(graph, along(graph, index, 0.4)))
     qtbot.waitUntil(lambda: graph.hover_label.isVisible(), timeout=1000)
     text = graph.hover_label.textItem.toPlainText()
-    assert text.startswith("W2[3,0] = ")
+    assert text.startswith("W2[4,1] = ")
     assert f"{abs(s.params[index]):.4g}" in text and "∂L/∂w" in text and "last Δw" in text
     assert f"{abs(s.last_update[index]):.4g}" in text
     assert graph.hover_text(s.param_names.index("b1[2]")).startswith("b1[2] = ")

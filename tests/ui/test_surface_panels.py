@@ -204,7 +204,7 @@ def test_1d_curve_in_absolute_values_and_steps_on_it(s1d, xor):
     x, y = s1d.curve_data()
     np.testing.assert_allclose(x, g.alphas + g.center[16])
     np.testing.assert_allclose(y, g.values)
-    assert s1d.plot.getPlotItem().getAxis("bottom").labelText == "b2[0]"
+    assert s1d.plot.getPlotItem().getAxis("bottom").labelText == "b2[1]"
     s = snapshot.take(xor.trainer)
     s1d.show_snapshot(s)
     px, py = s1d._path.line.getData()
@@ -225,7 +225,7 @@ def test_1d_picker_and_set_parameter_emit_specs(s1d, qtbot):
     with qtbot.waitSignal(s1d.sigSpecChanged) as sig:
         s1d.set_parameter(12)
     assert sig.args[0].plane == "axes" and sig.args[0].indices == (12,)
-    assert s1d.param_combo.currentText() == "W2[0,0]"
+    assert s1d.param_combo.currentText() == "W2[1,1]"
     with qtbot.assertNotEmitted(s1d.sigSpecChanged):
         s1d.set_parameter(99)  # no such parameter
         s1d.set_param_names(["a", "b"])

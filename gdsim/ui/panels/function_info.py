@@ -7,7 +7,9 @@ import re
 
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.engine.formula_text import simplified
 from gdsim.engine.function_model import variable_names
+from gdsim.engine.functions import FUNCTIONS
 
 
 class FunctionInfo(QtWidgets.QLabel):
@@ -21,14 +23,17 @@ class FunctionInfo(QtWidgets.QLabel):
 
     def show_function(self, function) -> None:
         names = variable_names(function)
-        grad = [_rename(g, names) for g in function.gradient_text()]
+        grad = [_rename(simplified(g), names) for g in function.gradient_ir]
         rows = "".join(f"<tr><td>∂f/∂{n}&nbsp;=&nbsp;</td><td><code>{html.escape(g)}</code></td></tr>"
                        for n, g in zip(names, grad, strict=False))
-        minima = ", ".join("(" + ", ".join(f"{v:g}" for v in m) + ")" for m in function.minima) or "none"
+        minima = ", ".join("(" + ", ".join(f"{v:g}" for v in m) + ")" for m in function.minima)
+        if not minima:  # a built-in without minima has none (the saddle); a typed one was never solved for
+            minima = "none" if FUNCTIONS.get(function.name) is function else "not listed (gdsim does not solve " \
+                "∇f = 0 for a typed function; it may have one, many or none)"
         self.setText(
             f"<h2>Function mode</h2><p style='font-size:12pt'>f({', '.join(names)}) = "
             f"<code>{html.escape(_rename(function.expression, names))}</code></p>"
-            f"<p>Exact gradient (differentiated symbolically):</p><table>{rows}</table>"
+            f"<p>Exact gradient (differentiated symbolically, shown simplified):</p><table>{rows}</table>"
             f"<p>Minima: {minima}</p><p style='color:#444'>{html.escape(function.description or '')}</p>"
             "<p style='color:#666'>Step or Run, and watch the path on the <b>Loss surface</b> and <b>Loss slice"
             "</b> tabs. Change η to see overshooting, oscillation and divergence.</p>")
@@ -38,5 +43,5 @@ def _rename(text: str, names) -> str:
     """Show the function in its own variables (the notes' 5b², not 5x²)."""
     for var, name in zip(("x", "y"), names, strict=False):
         if var != name:
-            text = re.sub(rf"\b{var}\b", name, text)
+            text = re.sub(rf"(?<![A-Za-z_]){var}(?![A-Za-z_])", name, text)  # 10x -> 10b, not exp -> ebp
     return text

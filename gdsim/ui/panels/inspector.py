@@ -19,11 +19,15 @@ BAD_REL_ERROR = 1e-5  # a relative error above this means backprop and finite di
 BAD_BRUSH = QtGui.QBrush(QtGui.QColor(255, 215, 210))
 NO_NETWORK = ("The inspector works on networks: pick a dataset problem to step through backpropagation.\n"
               "In function mode there are no layers, only the two coordinates of the point.")
+CONVENTION = ("Indices count from 1, as on the graph: x1, x2 are the inputs, a1[2] is neuron 2 of layer 1. "
+              "W2[i,j] joins neuron i of layer 1 to neuron j of layer 2, so W2 has one row per neuron below and "
+              "one column per neuron above, and z2 = a1·W2 + b2: z2[j] = Σᵢ a1[i]·W2[i,j] + b2[j].")
 GRADCHECK_NOTE = (
     "How one debugs gradients: nudge one parameter by ±ε (ε = 1e-6), watch the loss move, and take "
     "numeric = (L(θ + ε) − L(θ − ε)) / 2ε. Backprop must give the same slope. The relative error "
-    "|b − n| / (|b| + |n|) is about 1e-8 or smaller when the backward pass is right; a wrong rule gives errors "
-    "near 1, and the rows' names say which layer to look at. False alarms: a ReLU exactly at its kink (z = 0), "
+    "|b − n| / (|b| + |n|) is typically about 1e-7 (up to ~5e-7) when the backward pass is right; a wrong "
+    "rule gives errors near 1, and the rows' names say which layer to look at. False alarms: a ReLU exactly at "
+    "its kink (z = 0), "
     "and gradients so small (~1e-6) that the finite difference's rounding (~1e-10) is a visible fraction of them.")
 
 
@@ -100,7 +104,7 @@ class InspectorPanel(QtWidgets.QWidget):
 
     def _backprop_tab(self) -> QtWidgets.QWidget:
         tab = QtWidgets.QWidget()
-        self.title = _named(QtWidgets.QLabel(), "inspectorTitle")
+        self.title = _named(QtWidgets.QLabel(), "inspectorTitle", CONVENTION)
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
         self.prev_button = _named(QtWidgets.QPushButton("◀ Previous"), "inspectorPrev")

@@ -1,0 +1,58 @@
+"""One hidden layer's row in the network form, and the combo-box helper the forms share."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+from PySide6.QtCore import Signal
+
+from gdsim.engine import activations
+
+MAX_NEURONS = 16
+
+
+def combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    box.addItems(list(items))
+    box.setCurrentText(current)
+    box.setToolTip(tip)
+    return box
+
+
+class LayerRow(QtWidgets.QWidget):
+    """One hidden layer: − n + and its activation (the TensorFlow Playground way)."""
+
+    changed = Signal()
+
+    def __init__(self, index: int, neurons: int, activation: str):
+        super().__init__()
+        self.minus = QtWidgets.QToolButton(text="−")
+        self.plus = QtWidgets.QToolButton(text="+")
+        self.minus.setToolTip("Remove a neuron from this layer")
+        self.plus.setToolTip("Add a neuron to this layer")
+        self.count = QtWidgets.QLabel()
+        self.count.setMinimumWidth(70)
+        self.act = combo(activations.HIDDEN_NAMES, activation, "Activation of this hidden layer")
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QtWidgets.QLabel(f"Layer {index + 1}"))
+        lay.addWidget(self.minus)
+        lay.addWidget(self.count)
+        lay.addWidget(self.plus)
+        lay.addWidget(self.act, 1)
+        self.neurons = neurons
+        self._show()
+        self.minus.clicked.connect(lambda: self._bump(-1))
+        self.plus.clicked.connect(lambda: self._bump(1))
+        self.act.currentTextChanged.connect(self.changed)
+
+    def _bump(self, d: int) -> None:
+        n = min(MAX_NEURONS, max(1, self.neurons + d))
+        if n != self.neurons:
+            self.neurons = n
+            self._show()
+            self.changed.emit()
+
+    def _show(self) -> None:
+        self.count.setText(f"{self.neurons} neuron{'s' if self.neurons != 1 else ''}")
+        self.minus.setEnabled(self.neurons > 1)
+        self.plus.setEnabled(self.neurons < MAX_NEURONS)
