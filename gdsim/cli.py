@@ -193,10 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bring a panel to the front, e.g. 'Loss surface' (repeatable)")
     gui.set_defaults(func=cmd_gui)
 
-    from gdsim.commands import export_torch, sweep  # each registers its own subcommand
+    from gdsim.commands import export_torch, surface, sweep  # each registers its own subcommand
 
     sweep.register(sub)
     export_torch.register(sub)
+    surface.register(sub)
     return parser
 
 
