@@ -42,6 +42,9 @@ def flatten(svg: bytes, size: tuple[int, int] | None = None) -> bytes:
     if size is not None:
         root.set("width", str(int(size[0])))
         root.set("height", str(int(size[1])))
+    for parent in list(root.iter()):  # Qt writes d="" for an empty curve; Qt's own renderer then warns
+        for child in [c for c in parent if c.tag == f"{{{SVG}}}path" and not (c.get("d") or "").strip()]:
+            parent.remove(child)
     for group in list(root.iter(f"{{{SVG}}}g")):
         matrix = _matrix(group.get("transform"))
         if matrix is not None and any(_is_non_scaling(child) for child in group):

@@ -137,6 +137,12 @@ def test_flatten_applies_the_transform_to_path_points():
     assert (root.get("width"), root.get("height")) == ("300", "300")
 
 
+def test_flatten_drops_empty_paths():
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><g><path d=""/><path d="M0,0 L1,1"/></g></svg>'
+    g = ET.fromstring(svg_flatten.flatten(svg)).find(f"{{{svg_flatten.SVG}}}g")
+    assert [p.get("d") for p in g] == ["M0,0 L1,1"]  # no transform: the path is kept as Qt wrote it
+
+
 def test_flatten_leaves_a_group_it_cannot_read_as_it_was():
     svg = (b'<svg xmlns="http://www.w3.org/2000/svg"><g transform="matrix(2,0,0,2,0,0)">'
            b'<path vector-effect="non-scaling-stroke" d="M0,0 l1,1"/></g></svg>')
