@@ -255,10 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bring a panel to the front, e.g. 'Loss surface' (repeatable)")
     gui.set_defaults(func=cmd_gui)
 
-    from gdsim.commands import export_torch, presets, sweep  # each registers its own subcommand
+    from gdsim.commands import export_torch, presets, surface, sweep  # each registers its own subcommand
 
     sweep.register(sub)
     export_torch.register(sub)
+    surface.register(sub)
     presets.register(sub)
     return parser
 

@@ -137,17 +137,32 @@ def _uncached(source):
 
 
 def plot_png_bytes(item, width: int | None = None) -> bytes:
-    """PNG bytes of a plot; ``width`` in pixels keeps the aspect ratio (default: its size on screen)."""
-    import pyqtgraph.exporters as pgex
-    from PySide6 import QtCore
+    """PNG bytes of a plot; ``width`` in pixels keeps the aspect ratio (default: its size on screen).
 
-    ex = pgex.ImageExporter(_plot_source(item))
-    if width is not None:
-        if int(width) < 1:
-            raise ValueError(f"the image width must be at least 1 pixel, got {width}")
-        ex.parameters()["width"] = int(width)
-    with _uncached(_plot_source(item)):
-        image = ex.export(toBytes=True)
+    Drawn from the plot's SVG, so lines, symbols and text grow with the width like the rest of the picture
+    (a 3000-px figure for a poster is the on-screen plot enlarged, not the same 1-px lines on a bigger canvas)
+    and the PNG shows exactly what the SVG shows.
+    """
+    from PySide6 import QtCore, QtGui, QtSvg
+
+    svg = plot_svg_bytes(item)
+    renderer = QtSvg.QSvgRenderer(QtCore.QByteArray(svg))
+    if not renderer.isValid():
+        raise OSError("Qt could not read the plot's SVG")
+    box = renderer.viewBoxF()
+    w = int(width) if width is not None else int(round(box.width()))
+    if w < 1:
+        raise ValueError(f"the image width must be at least 1 pixel, got {width}")
+    h = max(1, int(round(w * box.height() / box.width())))
+    image = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32)
+    image.fill(QtCore.Qt.GlobalColor.transparent)
+    painter = QtGui.QPainter(image)
+    try:
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+        renderer.render(painter, QtCore.QRectF(0, 0, w, h))
+    finally:
+        painter.end()
     buf = QtCore.QBuffer()
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buf, "PNG"):
@@ -160,27 +175,39 @@ def plot_png(item, path, width: int | None = None) -> None:
 
 
 def plot_svg_bytes(item_or_widget, width: int | None = None) -> bytes:
-    """SVG of a plot, drawn by QPainter onto a QSvgGenerator (vector paths, text as text)."""
+    """SVG of a plot, drawn by QPainter onto a QSvgGenerator (vector paths, text as text).
+
+    The picture is drawn at the plot's size on screen (the viewBox); ``width`` only sets the size a viewer
+    shows it at, so everything in it scales together. Qt's scaled cosmetic strokes are then flattened
+    (gdsim.svg_flatten) so that librsvg, ImageMagick and browsers draw the lines as thin as Qt does.
+    """
     import pyqtgraph as pg
     from pyqtgraph.exporters import Exporter
     from PySide6 import QtCore, QtGui, QtSvg
+
+    from gdsim import svg_flatten
 
     source = _plot_source(item_or_widget)
     ex = Exporter(source)  # the base class knows the source rect and toggles items' export mode
     src = ex.getSourceRect()
     if src.width() <= 0 or src.height() <= 0:
         raise ValueError("cannot export an empty plot (its size is 0)")
+    if width is not None and int(width) < 1:
+        raise ValueError(f"the image width must be at least 1 pixel, got {width}")
     w = int(width) if width else int(round(src.width()))
     h = max(1, int(round(w * src.height() / src.width())))
+    box = QtCore.QRectF(0, 0, src.width(), src.height())
     buf = QtCore.QBuffer()
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    # SVG Tiny (no clip paths): Qt 6.11's SVG 1.1 mode leaves a finished item's clip on the next items (the
+    # title's clip hid the axes in librsvg), so a curve zoomed past the axes is drawn past them
     gen = QtSvg.QSvgGenerator()
     gen.setOutputDevice(buf)
     screen = QtGui.QGuiApplication.primaryScreen()
     # draw at the screen's logical DPI: fonts in points and pyqtgraph's pixel-based items then agree
     gen.setResolution(int(round(screen.logicalDotsPerInch())) if screen else 96)
     gen.setSize(QtCore.QSize(w, h))
-    gen.setViewBox(QtCore.QRect(0, 0, w, h))
+    gen.setViewBox(box)
     gen.setTitle("gdsim")
     gen.setDescription("exported by gdsim")
     painter = QtGui.QPainter()
@@ -189,15 +216,15 @@ def plot_svg_bytes(item_or_widget, width: int | None = None) -> bytes:
     try:
         background = pg.getConfigOption("background")
         ex.setExportMode(True, {"antialias": True, "background": background, "painter": painter,
-                                "resolutionScale": w / src.width()})
+                                "resolutionScale": 1.0})
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        painter.fillRect(QtCore.QRectF(0, 0, w, h), pg.mkColor(background))
+        painter.fillRect(box, pg.mkColor(background))
         with _uncached(source):
-            ex.getScene().render(painter, QtCore.QRectF(0, 0, w, h), QtCore.QRectF(src))
+            ex.getScene().render(painter, box, QtCore.QRectF(src))
     finally:
         ex.setExportMode(False)
         painter.end()
-    return bytes(buf.data())
+    return svg_flatten.flatten(bytes(buf.data()), (w, h))
 
 
 def plot_svg(item_or_widget, path, width: int | None = None) -> None:

@@ -174,7 +174,8 @@ def test_svg_parses_and_has_vector_content(plot, tmp_path):
 
 def test_svg_of_a_plot_item_with_width(plot):
     root = ET.fromstring(export.plot_svg_bytes(plot.getPlotItem(), width=800))
-    assert root.get("viewBox") == "0 0 800 600"
+    assert root.get("viewBox") == "0 0 400 300"  # drawn at its size on screen ...
+    assert (root.get("width"), root.get("height")) == ("800", "600")  # ... and shown enlarged, lines and all
 
 
 # ------------------------------------------------------------------ the command line's path

@@ -36,10 +36,10 @@ class FileActions:
     def export_panel_dialog(self, title: str, panel, exts) -> None:
         def write(path, width):
             ext = export.check_path(path, exts)
-            if ext == "csv":
-                self.export_loss(path)
-            elif hasattr(panel, "export_image"):
+            if hasattr(panel, "export_image"):  # a panel knows its own table (loss history, surface grid)
                 panel.export_image(path, width)
+            elif ext == "csv":
+                self.export_loss(path)
             else:
                 export.plot_image(panel, path, width)
 

@@ -200,8 +200,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         for title, panel, exts in (("network graph", self.graph, ("png", "svg")),
                                    ("loss curve", self.loss_curve, ("png", "svg", "csv")),
                                    ("output view", self.output_view, ("png", "svg")),
-                                   ("loss surface", self.surface2d, ("png", "svg")),
-                                   ("loss slice", self.surface1d, ("png", "svg"))):
+                                   ("loss surface", self.surface2d, ("png", "svg", "csv")),
+                                   ("loss slice", self.surface1d, ("png", "svg", "csv"))):
             view = panel if isinstance(panel, QtWidgets.QGraphicsView) or hasattr(panel, "getPlotItem") \
                 else panel.plot
             replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self.export_panel_dialog(t, p, e))

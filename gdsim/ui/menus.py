@@ -33,6 +33,9 @@ def build_menus(win) -> None:
     for label, ext, key in (("PNG image…", "png", "Ctrl+E"), ("SVG drawing…", "svg", None),
                             ("CSV table…", "csv", None)):
         _action(file, f"Export loss curve as {label}", key, lambda _=False, e=ext: win.export_loss_dialog(e))
+    for title, panel in (("loss surface", win.surface2d), ("loss slice", win.surface1d)):
+        file.addAction(f"Export {title}…",
+                       lambda _=False, t=title, p=panel: win.export_panel_dialog(t, p, ("png", "svg", "csv")))
     file.addAction("Export as PyTorch script…",
                    lambda: win.file_dialog("PyTorch script", ("py",), lambda p, _w: win.export_torch(p)))
     file.addAction("Save window screenshot…", win.screenshot_dialog)

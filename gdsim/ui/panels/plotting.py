@@ -34,6 +34,27 @@ def replace_export_menu(view, callback) -> None:
     scene.exportDialog = None
 
 
+class ExportMenuViewBox(pg.ViewBox):
+    """A ViewBox whose right-click menu holds only the scene's entries (our Export…), not pyqtgraph's view
+    options: the surface plots manage their own ranges, and the x/y-link and mouse-mode items only confuse."""
+
+    def __init__(self) -> None:
+        super().__init__(enableMenu=True)
+        self._plain_menu = QtWidgets.QMenu()
+
+    def getMenu(self, ev):  # noqa: N802 (pyqtgraph's name)
+        return self._plain_menu
+
+
+def export_menu_plot(name: str) -> pg.PlotWidget:
+    """A PlotWidget whose right-click offers Export… only (see ExportMenuViewBox; the menu's entry is set by
+    ``replace_export_menu``)."""
+    plot = pg.PlotWidget(viewBox=ExportMenuViewBox())
+    plot.setObjectName(name)
+    plot.getPlotItem().setMenuEnabled(False, enableViewBoxMenu=None)  # no "Plot Options"; the view box keeps its
+    return plot
+
+
 # ---------------------------------------------------------------------------------------------- paths
 
 PATH_COLOUR = (235, 50, 35)

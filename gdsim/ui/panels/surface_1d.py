@@ -17,6 +17,7 @@ from gdsim.ui.panels.plotting import (
     ExtraPaths,
     PathItems,
     cache_axes,
+    export_menu_plot,
     note_label,
     param_combo,
     set_combo_items,
@@ -42,6 +43,7 @@ class Surface1D(QtWidgets.QWidget):
         self._names: tuple[str, ...] = ()
         self._index = 0
         self._recent = np.empty((0, 2))  # the drawn steps in grid coordinates (redrawn on a log switch)
+        self._recent_steps = np.empty(0)
         self._user_range = False
 
         self.direction_combo = QtWidgets.QComboBox()
@@ -53,10 +55,8 @@ class Surface1D(QtWidgets.QWidget):
         self.log_check = QtWidgets.QCheckBox("log y")
         self.log_check.setToolTip("logarithmic loss axis: shows the valley floor when the walls are steep")
 
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("surface1dPlot")
+        self.plot = export_menu_plot("surface1dPlot")
         pi = self.plot.getPlotItem()
-        pi.setMenuEnabled(False)
         pi.showGrid(x=True, y=True, alpha=0.12)
         pi.setLabel("left", "loss")
         pi.getAxis("left").enableAutoSIPrefix(False)
@@ -132,6 +132,7 @@ class Surface1D(QtWidgets.QWidget):
         self.note.setText(grid.note)
         self._draw_curve()
         self._recent = np.asarray(grid.path)[-RECENT_ROWS:]
+        self._recent_steps = np.asarray(grid.path_steps)[-RECENT_ROWS:]
         self._draw_path()
 
     def show_snapshot(self, s) -> None:
@@ -144,6 +145,7 @@ class Surface1D(QtWidgets.QWidget):
         if not len(recent) or not np.array_equal(recent[-1], params):
             recent = np.vstack([recent, params[None]])
         self._recent = surfaces.path_on_grid(g, recent)
+        self._recent_steps = np.arange(s.step - len(recent) + 1, s.step + 1, dtype=np.float64)  # the exact last steps
         self._draw_path()
 
     def show_paths(self, paths) -> None:
@@ -156,6 +158,7 @@ class Surface1D(QtWidgets.QWidget):
     def clear(self) -> None:
         self._grid = None
         self._recent = np.empty((0, 2))
+        self._recent_steps = np.empty(0)
         self._curve.setData([], [])
         self._path.clear()
         self._extra.show([])
@@ -170,9 +173,15 @@ class Surface1D(QtWidgets.QWidget):
         return (np.empty(0), np.empty(0)) if x is None else (x, y)
 
     def export_image(self, path, width: int | None = None) -> None:
-        from gdsim import export
+        """.png (``width`` px) or .svg of the plot; .csv: the slice, and the drawn steps in NAME_path.csv."""
+        from gdsim import export, surface_csv
 
-        export.plot_image(self.plot, path, width)
+        if export.check_path(path, ("png", "svg", "csv")) != "csv":
+            export.plot_image(self.plot, path, width)
+        elif self._grid is None:
+            raise ValueError("there is no loss slice to export yet")
+        else:
+            surface_csv.write(path, self._grid, self._recent, self._recent_steps)
 
     # ------------------------------------------------------------------ drawing
 

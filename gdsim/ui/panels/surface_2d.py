@@ -19,6 +19,7 @@ from gdsim.ui.panels.plotting import (
     ExtraPaths,
     PathItems,
     cache_axes,
+    export_menu_plot,
     note_label,
     param_combo,
     set_combo_items,
@@ -46,6 +47,8 @@ class Surface2D(QtWidgets.QWidget):
         self._indices = (0, 1)
         self._user_range = False
         self._shown_rect: tuple | None = None
+        self._path_coords = np.empty((0, 2))  # the drawn path in grid coordinates, and its steps (CSV export)
+        self._path_steps = np.empty(0)
 
         self.plane_combo = QtWidgets.QComboBox()
         for text, plane in PLANES:
@@ -70,10 +73,8 @@ class Surface2D(QtWidgets.QWidget):
         self.res_spin.setPrefix("grid ")
         self.res_spin.setToolTip("grid points per axis (the loss is evaluated at every one)")
 
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("surface2dPlot")
+        self.plot = export_menu_plot("surface2dPlot")
         pi = self.plot.getPlotItem()
-        pi.setMenuEnabled(False)
         self._image = pg.ImageItem(axisOrder="col-major")
         self._image.setZValue(-20)
         pi.addItem(self._image)
@@ -170,7 +171,7 @@ class Surface2D(QtWidgets.QWidget):
         pi.setLabel("bottom", grid.labels[0])
         pi.setLabel("left", grid.labels[1])
         self.note.setText(grid.note)
-        self._draw_path(grid.path)
+        self._draw_path(grid.path, grid.path_steps)
         rect = (grid.alphas[0] + ox, grid.alphas[-1] + ox, grid.betas[0] + oy, grid.betas[-1] + oy)
         if rect != self._shown_rect and not self._user_range:
             pi.vb.setRange(xRange=rect[:2], yRange=rect[2:], padding=0)
@@ -186,9 +187,10 @@ class Surface2D(QtWidgets.QWidget):
         if g is None or params.size != g.center.size:
             return
         traj = np.asarray(s.trajectory).reshape(-1, params.size)
+        steps = np.asarray(s.trajectory_steps, dtype=np.float64).reshape(-1)
         if not len(traj) or not np.array_equal(traj[-1], params):
-            traj = np.vstack([traj, params[None]])
-        self._draw_path(surfaces.path_on_grid(g, traj))
+            traj, steps = np.vstack([traj, params[None]]), np.append(steps, s.step)
+        self._draw_path(surfaces.path_on_grid(g, traj), steps)
 
     def show_paths(self, paths) -> None:
         """Extra labelled paths [(label, colour, (T, 2) grid coordinates as from path_on_grid)], e.g. races."""
@@ -203,6 +205,7 @@ class Surface2D(QtWidgets.QWidget):
         self._image.clear()
         self._contours.setData([], [])
         self._path.clear()
+        self._path_coords, self._path_steps = np.empty((0, 2)), np.empty(0)
         self._extra.show([])
         self._shown_rect = None
         self._user_range = False
@@ -215,9 +218,15 @@ class Surface2D(QtWidgets.QWidget):
         return self._image.image
 
     def export_image(self, path, width: int | None = None) -> None:
-        from gdsim import export
+        """.png (``width`` px) or .svg of the plot; .csv: the grid, and the drawn path in NAME_path.csv."""
+        from gdsim import export, surface_csv
 
-        export.plot_image(self.plot, path, width)
+        if export.check_path(path, ("png", "svg", "csv")) != "csv":
+            export.plot_image(self.plot, path, width)
+        elif self._grid is None:
+            raise ValueError("there is no loss surface to export yet")
+        else:
+            surface_csv.write(path, self._grid, self._path_coords, self._path_steps)
 
     # ------------------------------------------------------------------ drawing
 
@@ -238,9 +247,10 @@ class Surface2D(QtWidgets.QWidget):
         # pixel centres on the grid points, so the image spans half a cell beyond them
         self._image.setRect(QtCore.QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys)))
 
-    def _draw_path(self, coords: np.ndarray) -> None:
+    def _draw_path(self, coords: np.ndarray, steps) -> None:
         ox, oy = self._grid.offsets
         c = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+        self._path_coords, self._path_steps = c, np.asarray(steps, dtype=np.float64).reshape(-1)
         self._path.set(c[:, 0] + ox, c[:, 1] + oy, dots_from=max(0, len(c) - RECENT))
 
     # ------------------------------------------------------------------ controls and mouse

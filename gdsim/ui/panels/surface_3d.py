@@ -3,7 +3,9 @@
 Optional by design: PyOpenGL is not a dependency, and Qt's offscreen platform (tests, scripted figures) has no
 OpenGL, so this panel never raises: it checks first and falls back to an explanation. It draws the same
 grid as the 2D panel (``show_surface``), heights clipped to the same colour levels so a few huge losses do
-not turn the valley into a floor, with the path lifted onto the surface.
+not turn the valley into a floor, with the path lifted onto the surface, the axes labelled with their
+parameter and range, and a colour scale in the corner. Items stay hidden until there is a grid to draw:
+pyqtgraph's surface item raises on every repaint while it has no data.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from gdsim.surfaces import SurfaceGrid
 COLORMAP = "viridis"
 BOX = 10.0       # the grid is drawn in a BOX × BOX square ...
 HEIGHT = 5.0     # ... with heights from 0 to HEIGHT
+TEXT_COLOUR = (40, 40, 40)
 UNAVAILABLE = "3D view needs OpenGL (pip install PyOpenGL) and a display; it is not available here."
 
 
@@ -82,10 +85,30 @@ class Surface3D(QtWidgets.QWidget):
         floor.setSpacing(BOX / 10, BOX / 10)
         self.view.addItem(floor)
         self._surface = gl.GLSurfacePlotItem(computeNormals=False, glOptions="opaque")
-        self.view.addItem(self._surface)
         self._path = gl.GLLinePlotItem(color=(0.92, 0.2, 0.14, 1.0), width=2, antialias=False, glOptions="opaque")
-        self.view.addItem(self._path)
-        layout.addWidget(self.view)
+        font = QtGui.QFont()
+        font.setPointSize(9)
+        self._labels = [gl.GLTextItem(color=TEXT_COLOUR, font=font, alignment=QtCore.Qt.AlignmentFlag.AlignHCenter)
+                        for _ in range(3)]  # x, y, and the loss
+        self._legend = gl.GLGradientLegendItem(pos=(12, 12), size=(12, 110), gradient=pg.colormap.get(COLORMAP),
+                                               labels={}, fontColor=TEXT_COLOUR)
+        for item in (self._surface, self._path, *self._labels, self._legend):
+            item.setVisible(False)
+            self.view.addItem(item)
+        self.caption = QtWidgets.QLabel()
+        self.caption.setObjectName("surface3dCaption")
+        self.caption.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # parameter names are user-visible text
+        self.caption.setStyleSheet("color: #444; font-size: 8pt;")
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.caption)
+
+    def labels(self) -> list[str]:
+        """The axis labels drawn now (x, y, height) and the caption, for tests and the curious."""
+        return [item.text for item in self._labels] + [self.caption.text()] if self.view is not None else []
+
+    def legend(self) -> dict[str, float]:
+        """The colour scale's labels: text -> position (0 bottom, 1 top)."""
+        return dict(self._legend.labels) if self.view is not None else {}
 
     # ------------------------------------------------------------------ public API
 
@@ -102,6 +125,9 @@ class Surface3D(QtWidgets.QWidget):
         self._surface.setData(x=self._x(grid.alphas), y=self._y(grid.betas), z=(t * HEIGHT).astype(np.float32),
                               colors=colours.astype(np.float32))
         self._draw_path(grid.path)
+        self._draw_labels(grid)
+        for item in (self._surface, self._path, *self._labels, self._legend):
+            item.setVisible(True)
 
     def show_snapshot(self, s) -> None:
         g = self._grid
@@ -120,6 +146,20 @@ class Surface3D(QtWidgets.QWidget):
     def _y(self, b):
         g = self._grid
         return (np.asarray(b) - g.betas[0]) / (g.betas[-1] - g.betas[0]) * BOX - BOX / 2
+
+    def _draw_labels(self, grid: SurfaceGrid) -> None:
+        """Each axis's parameter by its edge of the floor, "loss" up the back corner, the colour scale's values,
+        and a caption with the ranges (plain text under the view: always readable, whatever the camera)."""
+        ox, oy = grid.offsets
+        margin = 0.1 * BOX
+        self._labels[0].setData(pos=(0.0, -BOX / 2 - margin, 0.0), text=grid.labels[0])
+        self._labels[1].setData(pos=(BOX / 2 + margin, 0.0, 0.0), text=grid.labels[1])
+        self._labels[2].setData(pos=(-BOX / 2, BOX / 2, HEIGHT + margin), text="loss")
+        lo, hi = self._levels
+        self._legend.setData(labels={f"{lo + f * (hi - lo):.3g}": f for f in (0.0, 0.5, 1.0)})
+        self.caption.setText(f"{grid.labels[0]}: {grid.alphas[0] + ox:.3g} … {grid.alphas[-1] + ox:.3g} · "
+                             f"{grid.labels[1]}: {grid.betas[0] + oy:.3g} … {grid.betas[-1] + oy:.3g} · "
+                             f"height and colour: loss {lo:.3g} … {hi:.3g}")
 
     def _draw_path(self, coords) -> None:
         c = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
