@@ -27,7 +27,7 @@ def register(sub) -> None:
                    help="axes: two named parameters; random: filter-normalised random directions; pca: the plane "
                         "the path moves in most (default: %(default)s)")
     p.add_argument("--params", metavar="NAMES",
-                   help='for --plane axes: two parameter names as the app shows them, e.g. "W1[0,0],W1[0,1]" '
+                   help='for --plane axes: two parameter names as the app shows them, e.g. "W1[1,1],W1[1,2]" '
                         "(one name gives the 1D slice; default: the first two parameters)")
     p.add_argument("--grid", type=int, default=101, metavar="N",
                    help=f"grid points per axis, 3 to {MAX_GRID} (default: %(default)s)")
@@ -40,7 +40,7 @@ def register(sub) -> None:
 
 
 def split_names(text: str) -> list[str]:
-    """``"W1[0,0], b1[1]"`` -> ``["W1[0,0]", "b1[1]"]``: commas inside brackets belong to the name."""
+    """``"W1[1,1], b1[2]"`` -> ``["W1[1,1]", "b1[2]"]``: commas inside brackets belong to the name."""
     names, depth, current = [], 0, ""
     for ch in text:
         depth += (ch == "[") - (ch == "]")

@@ -89,7 +89,7 @@ def test_3d_view_under_x_paints_quietly_with_labels_and_a_colour_scale(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Error while drawing" not in done.stderr, done.stderr
     labels = next(line for line in done.stdout.splitlines() if line.startswith("LABELS"))
-    assert "['W1[0,0]', 'W1[0,1]', 'loss', 'W1[0,0]: " in labels  # axis names, then the caption's ranges
-    assert "W1[0,1]: " in labels and "height and colour: loss" in labels
+    assert "['W1[1,1]', 'W1[1,2]', 'loss', 'W1[1,1]: " in labels  # axis names, then the caption's ranges
+    assert "W1[1,2]: " in labels and "height and colour: loss" in labels
     legend = next(line for line in done.stdout.splitlines() if line.startswith("LEGEND"))
     assert legend == "LEGEND [0.0, 0.5, 1.0]"
