@@ -94,7 +94,7 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--optimizer", help=f"sgd, momentum, nesterov, adagrad, rmsprop or adam (default: {td.optimizer})")
     g.add_argument("--lr", type=float, help="learning rate η (default: the preset's, else the optimizer's: "
                    "0.1 for sgd, momentum and nesterov; PyTorch's 0.01 for adagrad and rmsprop, 0.001 for adam)")
-    g.add_argument("--batch-size", type=_batch, help="an integer, or 'full' (default)")
+    g.add_argument("--batch-size", type=_batch, help="an integer, or 'full' (default: full)")
     g.add_argument("--epochs", type=int, help=f"number of epochs (default: {td.epochs})")
     g.add_argument("--seed", type=int, help=f"seed for data, weights and shuffling (default: {td.seed})")
     g.add_argument("--schedule", help="constant, step, exponential or cosine (torch's StepLR, ExponentialLR, "

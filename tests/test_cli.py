@@ -171,7 +171,7 @@ def test_subcommand_help_shows_the_defaults(capsys):
         cli.main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
     d = cfgmod.Config()
-    assert f"learning rate η (default: {d.training.lr})" in out
+    assert "learning rate η (default: the preset's, else the optimizer's: 0.1 for sgd" in out
     assert f"number of epochs (default: {d.training.epochs})" in out
     assert f"(default: {d.training.optimizer})" in out and "(default: full)" in out
     assert "`gdsim presets` lists them" in out
