@@ -173,6 +173,7 @@ def _step(raw: dict, where: str, problems: list[str]) -> Step:
 
 def _setup(raw: dict, where: str, problems: list[str]) -> Setup:
     keys = known_keys()
+    before = len(problems)
     preset = raw.get("preset")
     if preset is not None and (not isinstance(preset, str) or preset not in cfgmod.preset_names()):
         problems.append(f"{where}.preset: unknown preset {preset!r}; choose one of {', '.join(cfgmod.preset_names())}")
@@ -191,7 +192,7 @@ def _setup(raw: dict, where: str, problems: list[str]) -> Setup:
                     problems.append(f"{where}: unknown config key {section}.{key}")
                 else:
                     changes[f"{section}.{key}"] = value
-    if preset is None and not changes and not any("preset" in p for p in problems[-1:]):
+    if preset is None and not changes and len(problems) == before:
         problems.append(f"{where}: give a preset and/or config keys to change")
     return Setup(preset, changes)
 
