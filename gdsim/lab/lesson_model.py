@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from gdsim import config as cfgmod
+from gdsim import config_check
 from gdsim.engine import analysis
 from gdsim.engine.trainer import STATUSES
 from gdsim.lab.signals import Signals
@@ -43,7 +44,9 @@ class Setup:
         sections: dict[str, dict] = {}
         for key, value in self.changes.items():
             section, name = key.split(".", 1)
-            sections.setdefault(section, {})[name] = tuple(value) if isinstance(value, list) else value
+            sections.setdefault(section, {})[name] = value
+        for section, values in sections.items():  # the types a TOML set-up must have, one line on a misfit
+            sections[section] = config_check.section(section, type(getattr(cfg, section)), values)
         return cfg.with_changes(**sections)
 
 

@@ -138,6 +138,8 @@ BROKEN = [
     ('name = "n"\ntitle = "t"\nsummary = "s"\n[[steps]]\ntext = "x"\ntxet = "y"\n', "step 1: unknown key 'txet'"),
     ('name = "n"\ntitle = "t"\nsummary = "s"\n[[steps]]\ntext = "x"\n[steps.observe]\nkind = "status"\n'
      'is = "happy"\npass = "p"\nfail = "f"\n', "step 1.observe.is: give one or more of running, converged"),
+    ('name = "n"\ntitle = "t"\nsummary = "s"\n[[steps]]\ntext = "x"\n[steps.setup]\npreset = "xor"\n'
+     '[steps.setup.training]\nepochs = 2.5\n', "step 1.setup: [training] epochs must be a whole number"),
     ('name = "n\ntitle', "is not valid TOML"),
 ]
 
