@@ -47,6 +47,16 @@ def _int_list(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return value
+
+
 def _batch(text: str):
     if text == "full":
         return "full"
@@ -210,10 +220,14 @@ def cmd_train(a: argparse.Namespace) -> int:
 
         export.check_path(a.export_loss, ("png", "svg", "csv"))
     trainer = built.trainer
+    if a.track_sharpness or a.sharpness_every:
+        trainer.track_sharpness(every=a.sharpness_every)
     trainer.run(epochs)
     if a.save:
         session.save(a.save, built)
     summary = trainer.summary()
+    if trainer.sharpness is not None:
+        summary["sharpness"] = [[step, lam] for step, lam in trainer.sharpness.series]
     if a.export_loss:
         from gdsim import export
 
@@ -222,6 +236,8 @@ def cmd_train(a: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         for k, v in summary.items():
+            if k == "sharpness":
+                v = f"{len(v)} readings of λmax, the last {v[-1][1]:.6g} at step {v[-1][0]}" if v else "none"
             print(f"{k:>16}: {v}")
     return 0
 
@@ -244,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--export-loss", metavar="PATH", help="write the loss curve as .png, .svg or .csv")
     train.add_argument("--save", metavar="FILE", help="write the session (.gdsim) after training")
     train.add_argument("--load", metavar="FILE", help="carry on a saved session; --epochs K trains K more epochs")
+    train.add_argument("--track-sharpness", action="store_true",
+                       help="read λmax (the Hessian's top eigenvalue) as training goes, within ~10 %% of the time; "
+                            "--json adds \"sharpness\": [[step, λmax], ...]")
+    train.add_argument("--sharpness-every", type=_positive_int, metavar="K",
+                       help="read λmax every K steps instead (implies --track-sharpness)")
     train.set_defaults(func=cmd_train)
 
     gui = sub.add_parser("gui", help="open the app (optionally train and save figures, then quit)")
@@ -255,12 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bring a panel to the front, e.g. 'Loss surface' (repeatable)")
     gui.set_defaults(func=cmd_gui)
 
-    from gdsim.commands import export_torch, presets, surface, sweep  # each registers its own subcommand
+    from gdsim.commands import export_torch, lessons, presets, surface, sweep  # each registers its own subcommand
 
     sweep.register(sub)
     export_torch.register(sub)
     surface.register(sub)
     presets.register(sub)
+    lessons.register(sub)
     return parser
 
 

@@ -37,6 +37,8 @@ def test_wheel_carries_presets_data_license_and_version(wheel):
         meta = z.read(f"gdsim-{gdsim.__version__}.dist-info/METADATA").decode()
     presets = {n for n in names if n.startswith("gdsim/resources/presets/") and n.endswith(".toml")}
     assert len(presets) == len(list((ROOT / "gdsim" / "resources" / "presets").glob("*.toml"))) >= 10
+    lessons = {n for n in names if n.startswith("gdsim/resources/lessons/") and n.endswith(".toml")}
+    assert len(lessons) == len(list((ROOT / "gdsim" / "resources" / "lessons").glob("*.toml"))) >= 8
     assert {"gdsim/resources/data/package_sample.csv", "gdsim/resources/data/worked_example.csv",
             "gdsim/py.typed"} <= names
     assert wheel.name.startswith(f"gdsim-{gdsim.__version__}-")
@@ -60,6 +62,8 @@ def test_gdsim_runs_from_the_wheel_in_another_folder(wheel, tmp_path):
     r = gdsim_("presets")
     assert r.returncode == 0, r.stderr
     assert any(line.split()[0] == "xor" for line in r.stdout.splitlines()) and len(r.stdout.splitlines()) >= 10
+    r = gdsim_("lessons")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) >= 8, r.stderr
     r = gdsim_("train", "--preset", "worked_example_221", "--epochs", "2", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["status"] in ("converged", "max_epochs")

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.engine import divergence, losses, optimizers, schedules, stall
+from gdsim.engine import divergence, losses, optimizers, schedules, sharpness, stall
 from gdsim.engine.history import Series, Trajectory
 from gdsim.engine.network import Network
 
@@ -120,6 +120,7 @@ class Trainer:
         self.layer_history = Series(1 + len(self._layer_w), cap=4096) if self._layer_w else None
         self.trajectory.append(0, net.params)
         self.lr_changes: list[tuple[int, float]] = []
+        self.sharpness: sharpness.SharpnessMonitor | None = None  # λmax along the run, when tracked
 
     # ---------------------------------------------------------------- properties
 
@@ -183,6 +184,8 @@ class Trainer:
         self.trajectory.append(self.step_count, self.net.params)
         if self.layer_history is not None and (self.step_count <= LAYER_DENSE or not self.step_count % LAYER_EVERY):
             self.layer_history.append((self.step_count, *(math.sqrt(grad[w] @ grad[w]) for w in self._layer_w)))
+        if self.sharpness is not None:
+            self.sharpness.after_step(self)
         if self.batch_size is None:
             # full batch: the step's own forward pass is the epoch's evaluation (θ before the update)
             self._end_epoch((loss, self._metric(out, self.y)))
@@ -190,6 +193,12 @@ class Trainer:
             self._pos = 0
             self._end_epoch(self.evaluate(self.X, self.y, self.t))
         return StepResult(self.step_count, self.epoch, loss, grad_norm, lr)
+
+    def track_sharpness(self, share: float = sharpness.SHARE, every: int | None = None) -> None:
+        """Read λmax now and then as training goes (``self.sharpness.series``), within ``share`` of the time
+        or every ``every`` steps: the edge-of-stability monitor (see ``gdsim.engine.sharpness``)."""
+        self.sharpness = sharpness.SharpnessMonitor(share, every)
+        self.sharpness.measure(self)
 
     def run_epoch(self) -> None:
         """Finish the current pass over the data (a whole epoch when called at an epoch boundary)."""
