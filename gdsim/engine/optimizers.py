@@ -5,12 +5,16 @@ numbers here (single-tensor, non-foreach code paths of torch 2.x, maximize=False
 the gradient (g += wd * p) for every optimizer, Adam included, as torch does; this is not AdamW.
 
 ``step(params, grad, lr)`` takes η per call so a schedule, or the user dragging a slider, can change it live.
+Each rule is a pure function of (state, g): ``preview`` works the next step out, with its named parts (momentum
+buffer, Adam's m̂ and v̂, the effective step size, ...), without changing anything; ``step`` commits it. So the
+optimizer X-ray shows exactly the numbers the step will use, from the one copy of the math.
 Hyperparameters belong to the config; ``state_dict`` holds what a saved session needs to resume bit for bit.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,12 +33,26 @@ DEFAULTS: dict[str, dict] = {
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.1, "nesterov": 0.1, "adagrad": 0.01, "rmsprop": 0.01, "adam": 0.001}
 
 
-def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> None:
-    """torch.lerp_ in place, with torch's two branches (they round differently)."""
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """torch.lerp as a new array, with torch's two branches (they round differently)."""
     if abs(weight) < 0.5:
-        start += weight * (end - start)
-    else:
-        start[...] = end - (end - start) * (1.0 - weight)
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+@dataclass(frozen=True)
+class Update:
+    """One step worked out without taking it: ``step`` commits it, the Backprop inspector shows it.
+
+    ``parts`` holds the named pieces of the rule in plain words (``grad``, ``decay_term``, ``m_hat``, ...);
+    ``state`` is the optimizer state after the step (new arrays: the current state is never written to).
+    """
+
+    delta: np.ndarray
+    t: int
+    state: dict[str, np.ndarray]
+    parts: dict[str, np.ndarray | float]
+    formula: str
 
 
 # (test, wording) pairs, and which one each real hyperparameter must pass; booleans are checked by type
@@ -103,28 +121,58 @@ class Optimizer:
             raise ValueError(f"{self.name}: mask must be a bool or 0/1 array of shape ({self.n_params},)")
         return m.astype(bool)  # a copy: the caller may reuse its array
 
-    def _update(self, g: np.ndarray, params: np.ndarray, lr: float) -> np.ndarray:
+    def _rule(self, g: np.ndarray, lr: float, t: int, state: dict) -> tuple[np.ndarray, dict, dict]:
+        """(Δθ, the buffers it changes, its named parts) at step ``t``: a pure function, ``state`` is read only."""
         raise NotImplementedError
 
-    def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
-        """Update ``params`` in place and return the update Δθ as a new array."""
+    def _rule_formula(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def formula(self) -> str:
+        """The update in the notes' symbols, with this optimizer's options (decay, clipping) spelled out."""
+        pre = []
+        if self.clip_norm is not None:
+            pre.append("c = min(1, C/(‖∇L‖ + 10⁻⁶))")
+        if self.clip_norm is not None or self.weight_decay != 0.0:
+            clip = "c·" if self.clip_norm is not None else ""
+            decay = " + λ·w" if self.weight_decay != 0.0 else ""
+            pre.append(f"g = {clip}∇L{decay}")
+        return "; ".join(pre + [self._rule_formula()])
+
+    def preview(self, params: np.ndarray, grad: np.ndarray, lr: float) -> Update:
+        """The next step for this gradient, worked out without changing anything (``step`` takes it)."""
         if params.shape != (self.n_params,) or np.shape(grad) != (self.n_params,):
             raise ValueError(f"{self.name}: params and grad must have shape ({self.n_params},)")
-        g = np.array(grad, dtype=np.float64)
+        raw = np.array(grad, dtype=np.float64)
+        g, coef = raw.copy(), 1.0
         if self.clip_norm is not None:  # torch.nn.utils.clip_grad_norm_
             coef = self.clip_norm / (float(np.linalg.norm(g)) + 1e-6)
             if coef < 1.0:
                 g *= coef
+            coef = min(coef, 1.0)
         if self.mask is not None:
             g[~self.mask] = 0.0
+        clipped = g.copy()
+        decay = self.weight_decay * params
         if self.weight_decay != 0.0:
-            g = g + self.weight_decay * params
-        self.t += 1
-        delta = self._update(g, params, float(lr))
+            g = g + decay
+        t = self.t + 1
+        delta, changed, parts = self._rule(g, float(lr), t, self.state)
+        if self.mask is not None:
+            delta[~self.mask] = 0.0
+        common = {"grad": raw, "clip_coef": coef, "clip_term": clipped - raw, "decay_term": decay, "g": g,
+                  "plain_step": -float(lr) * raw, "lr": float(lr), "step": t}
+        return Update(delta, t, {**self.state, **changed}, {**common, **parts}, self.formula)
+
+    def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
+        """Update ``params`` in place and return the update Δθ as a new array."""
+        update = self.preview(params, grad, lr)
+        self.t, self.state = update.t, update.state
+        delta = update.delta
         if self.mask is None:
             params += delta
         else:
-            delta[~self.mask] = 0.0
             np.add(params, delta, out=params, where=self.mask)  # frozen entries are not even touched
         return delta
 
@@ -150,17 +198,21 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def _update(self, g, params, lr):
+    def _rule(self, g, lr, t, state):
         mu = self.hyper.get("momentum", 0.0)
-        if mu != 0.0:
-            buf = self.state["momentum_buffer"]
-            if self.t == 1:
-                buf[...] = g
-            else:
-                buf *= mu
-                buf += (1.0 - self.hyper.get("dampening", 0.0)) * g
-            g = g + mu * buf if self.name == "nesterov" else buf
-        return -lr * g
+        if mu == 0.0:
+            return -lr * g, {}, {}
+        buf = g.copy() if t == 1 else state["momentum_buffer"] * mu + (1.0 - self.hyper.get("dampening", 0.0)) * g
+        step = g + mu * buf if self.name == "nesterov" else buf
+        return -lr * step, {"momentum_buffer": buf}, {"momentum_buffer": buf, "velocity": -lr * buf}
+
+    def _rule_formula(self):
+        mu = self.hyper.get("momentum", 0.0)
+        if mu == 0.0:
+            return "Δw = −η·g"
+        damp = "(1−τ)·" if self.hyper.get("dampening", 0.0) else ""
+        step = "(g + μ·b)" if self.name == "nesterov" else "b"
+        return f"b = μ·b + {damp}g (b = g at step 1); Δw = −η·{step}"
 
 
 class Momentum(SGD):
@@ -180,11 +232,16 @@ class Adagrad(Optimizer):
     name = "adagrad"
     buffers = ("sum",)
 
-    def _update(self, g, params, lr):
-        clr = lr / (1 + (self.t - 1) * self.hyper["lr_decay"])
-        s = self.state["sum"]
-        s += g * g
-        return -clr * (g / (np.sqrt(s) + self.hyper["eps"]))
+    def _rule(self, g, lr, t, state):
+        clr = lr / (1 + (t - 1) * self.hyper["lr_decay"])
+        s = state["sum"] + g * g
+        denom = np.sqrt(s) + self.hyper["eps"]
+        return -clr * (g / denom), {"sum": s}, {"sum": s, "decayed_lr": clr, "effective_lr": clr / denom}
+
+    def _rule_formula(self):
+        if self.hyper["lr_decay"]:
+            return "s = s + g²; ηₜ = η/(1 + (t−1)·decay); Δw = −ηₜ·g/(√s + ε)"
+        return "s = s + g²; Δw = −η·g/(√s + ε)"
 
 
 class RMSprop(Optimizer):
@@ -193,24 +250,34 @@ class RMSprop(Optimizer):
     name = "rmsprop"
     buffers = ("square_avg", "grad_avg", "momentum_buffer")
 
-    def _update(self, g, params, lr):
-        alpha, st = self.hyper["alpha"], self.state
-        sq = st["square_avg"]
-        sq *= alpha
-        sq += (1.0 - alpha) * g * g  # torch's addcmul order
+    def _rule(self, g, lr, t, state):
+        alpha = self.hyper["alpha"]
+        sq = state["square_avg"] * alpha + (1.0 - alpha) * g * g  # torch's addcmul order
+        changed = {"square_avg": sq}
         if self.hyper["centered"]:
-            _lerp(st["grad_avg"], g, 1.0 - alpha)
+            changed["grad_avg"] = mean = _lerp(state["grad_avg"], g, 1.0 - alpha)
             # Clamp: rounding can make the variance -1e-20 where torch would return NaN.
-            avg = np.sqrt(np.maximum(sq - st["grad_avg"] * st["grad_avg"], 0.0))
+            avg = np.sqrt(np.maximum(sq - mean * mean, 0.0))
         else:
             avg = np.sqrt(sq)
         avg += self.hyper["eps"]
+        parts = {**changed, "denom": avg, "effective_lr": lr / avg}
         if self.hyper["momentum"] > 0:
-            buf = st["momentum_buffer"]
-            buf *= self.hyper["momentum"]
-            buf += g / avg
-            return -lr * buf
-        return -lr * (g / avg)
+            buf = state["momentum_buffer"] * self.hyper["momentum"] + g / avg
+            changed["momentum_buffer"] = parts["momentum_buffer"] = buf
+            parts["velocity"] = -lr * buf
+            return -lr * buf, changed, parts
+        return -lr * (g / avg), changed, parts
+
+    def _rule_formula(self):
+        text = "v = α·v + (1−α)·g²; "
+        if self.hyper["centered"]:
+            text = "ḡ = α·ḡ + (1−α)·g; " + text + "d = √(v − ḡ²) + ε; "
+        else:
+            text += "d = √v + ε; "
+        if self.hyper["momentum"] > 0:
+            return text + "b = μ·b + g/d; Δw = −η·b"
+        return text + "Δw = −η·g/d"
 
 
 class Adam(Optimizer):
@@ -219,19 +286,28 @@ class Adam(Optimizer):
     name = "adam"
     buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
-    def _update(self, g, params, lr):
-        b1, b2, st = self.hyper["beta1"], self.hyper["beta2"], self.state
-        _lerp(st["exp_avg"], g, 1.0 - b1)
-        v = st["exp_avg_sq"]
-        v *= b2
-        v += (1.0 - b2) * g * g
-        step_size = lr / (1 - b1**self.t)
-        bc2_sqrt = (1 - b2**self.t) ** 0.5
+    def _rule(self, g, lr, t, state):
+        b1, b2 = self.hyper["beta1"], self.hyper["beta2"]
+        m = _lerp(state["exp_avg"], g, 1.0 - b1)
+        v = state["exp_avg_sq"] * b2 + (1.0 - b2) * g * g
+        changed = {"exp_avg": m, "exp_avg_sq": v}
+        bc1, bc2 = 1 - b1**t, 1 - b2**t
+        step_size = lr / bc1
+        v_used = v
         if self.hyper["amsgrad"]:
-            np.maximum(st["max_exp_avg_sq"], v, out=st["max_exp_avg_sq"])
-            v = st["max_exp_avg_sq"]
-        denom = np.sqrt(v) / bc2_sqrt + self.hyper["eps"]
-        return -step_size * (st["exp_avg"] / denom)
+            changed["max_exp_avg_sq"] = v_used = np.maximum(state["max_exp_avg_sq"], v)
+        denom = np.sqrt(v_used) / bc2**0.5 + self.hyper["eps"]
+        parts = {"m": m, "v": v, "bias_correction1": bc1, "bias_correction2": bc2, "m_hat": m / bc1,
+                 "v_hat": v_used / bc2, "effective_lr": lr / denom, "velocity": -lr * (m / bc1)}
+        if self.hyper["amsgrad"]:
+            parts["v_max"] = v_used
+        return -step_size * (m / denom), changed, parts
+
+    def _rule_formula(self):
+        v_hat = "v̂ = v/(1−β₂ᵗ)"
+        if self.hyper["amsgrad"]:
+            v_hat = "vmax = max(vmax, v); v̂ = vmax/(1−β₂ᵗ)"
+        return f"m = β₁·m + (1−β₁)·g; v = β₂·v + (1−β₂)·g²; m̂ = m/(1−β₁ᵗ); {v_hat}; Δw = −η·m̂/(√v̂ + ε)"
 
 
 _CLASSES = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam)}
