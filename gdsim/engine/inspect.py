@@ -23,6 +23,7 @@ import numpy as np
 
 from gdsim.engine import activations, losses
 from gdsim.engine.network import Network
+from gdsim.engine.trainer import Trainer
 
 MAX_TERMS = 8  # a sum with more terms than this is shortened to its first few and "… (n terms)"
 
@@ -282,3 +283,42 @@ def dead_relus(net: Network, X) -> int:
     _, acts = net.forward_all(X)
     return sum(int(np.count_nonzero(np.all(acts[i + 1] == 0.0, axis=0)))
                for i, layer in enumerate(net.layers) if layer.activation == "relu")
+
+
+# ---------------------------------------------------------------- optimizer X-ray
+
+
+def next_update(trainer: Trainer) -> dict:
+    """The exact change the trainer's next ``step()`` will make, with the optimizer's named parts; changes nothing.
+
+    Why it cannot drift from the real step: the batch is the one ``step`` will draw (peeked from a copy of the
+    generator), η is the scheduled one, and the optimizer's ``preview`` is the very function ``step`` runs.
+    Keys: ``delta`` (Δθ), ``params`` (θ now), ``grad`` (∂L/∂θ on the batch), ``plain_step`` (−η·∂L/∂θ),
+    ``clip_coef``, ``clip_term`` and ``decay_term`` (what clipping and weight decay add to the gradient), ``g``
+    (the gradient the rule sees), ``lr``, ``step`` (t of that step), ``loss``, ``batch_size``, ``optimizer``,
+    ``formula``, and the rule's own parts: ``momentum_buffer`` and ``velocity``; ``sum`` (Adagrad);
+    ``square_avg``, ``grad_avg``, ``denom`` (RMSprop); ``m``, ``v``, ``m_hat``, ``v_hat``, ``v_max``,
+    ``bias_correction1``, ``bias_correction2`` (Adam); ``effective_lr`` (η/(√v̂ + ε) per parameter, adaptive
+    ones). ``skipped`` is True when the loss or gradient is not finite: ``step`` then stops the run, Δθ = 0.
+    Arrays are read-only copies, so the mapping can go into a snapshot.
+    """
+    X, t = trainer.peek_batch()
+    loss, grad, _ = trainer.net.forward_backward(X, t, trainer.loss_name)
+    lr, opt = trainer.current_lr, trainer.optimizer
+    params = trainer.net.params
+    head = {"optimizer": opt.name, "formula": opt.formula, "loss": loss, "batch_size": int(X.shape[0]),
+            "params": params}
+    if not np.isfinite(loss) or not np.isfinite(grad @ grad):  # as step(): no update, the run diverges
+        parts = {"delta": np.zeros_like(params), "grad": grad, "lr": lr, "step": opt.t + 1, "skipped": True}
+    else:
+        update = opt.preview(params, grad, lr)
+        parts = {"delta": update.delta, **update.parts, "skipped": False}
+    return {key: _frozen(value) for key, value in {**head, **parts}.items()}
+
+
+def _frozen(value):
+    """A read-only copy of an array; scalars and text as they are."""
+    if isinstance(value, np.ndarray):
+        value = value.copy()
+        value.flags.writeable = False
+    return value

@@ -7,6 +7,7 @@ Failures are data: divergence is a status with the step at which it happened and
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import NamedTuple
 
@@ -162,6 +163,14 @@ class Trainer:
             self._order = self.rng.permutation(self.X.shape[0])
         idx = self._order[self._pos:self._pos + self.batch_size]
         self._pos += self.batch_size
+        return self.X[idx], self.t[idx]
+
+    def peek_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The batch the next ``step`` will draw, from a copy of the generator: nothing here changes."""
+        if self.batch_size is None:
+            return self.X, self.t
+        order = self._order if self._pos else copy.deepcopy(self.rng).permutation(self.X.shape[0])
+        idx = order[self._pos:self._pos + self.batch_size]
         return self.X[idx], self.t[idx]
 
     def step(self) -> StepResult:
