@@ -184,17 +184,24 @@ class Network:
         """Loss, gradient and the outputs they were computed from (the trainer's hot path)."""
         zs, acts = self.forward_all(X)
         value = float(losses.value(loss, zs[-1], acts[-1], t))
+        return value, self.backward(zs, acts, t, loss)[0], acts[-1]
+
+    def backward(self, zs: list[np.ndarray], acts: list[np.ndarray], t: np.ndarray,
+                 loss: str) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The flat gradient from ``forward_all``'s zs and acts, and δ = ∂L/∂z of every layer (first layer
+        first; rows are samples, of the mean loss), which the neuron lens shows as the blame each neuron gets."""
         grad = np.empty_like(self.params)
-        delta = losses.grad_z(loss, zs[-1], acts[-1], t, self.output_activation)
+        deltas = [losses.grad_z(loss, zs[-1], acts[-1], t, self.output_activation)]
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             s = layer.slots
+            delta = deltas[-1]
             np.matmul(acts[i].T, delta, out=grad[s.w].reshape(s.n_in, s.n_out))
             np.add.reduce(delta, axis=0, out=grad[s.b])
             if i:
                 below = self.layers[i - 1]
-                delta = activations.backward(below.activation, zs[i - 1], acts[i], delta @ layer.W.T)
-        return value, grad, acts[-1]
+                deltas.append(activations.backward(below.activation, zs[i - 1], acts[i], delta @ layer.W.T))
+        return grad, deltas[::-1]
 
     def hvp(self, X: np.ndarray, t: np.ndarray, loss: str, v: np.ndarray) -> np.ndarray:
         """H·v, the loss Hessian at the current parameters times ``v``, exactly (Pearlmutter's R-operator).
