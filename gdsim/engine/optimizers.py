@@ -42,15 +42,10 @@ def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Update:
-    """One step worked out without taking it: ``step`` commits it, the Backprop inspector shows it.
-
-    ``parts`` holds the named pieces of the rule in plain words (``grad``, ``decay_term``, ``m_hat``, ...);
-    ``state`` is the optimizer state after the step (new arrays: the current state is never written to).
-    """
+    """One step worked out without taking it, for the optimizer X-ray: Δθ, the named pieces of the rule in
+    plain words (``grad``, ``decay_term``, ``momentum_buffer``, ``m_hat``, ``effective_lr``, ...) and the formula."""
 
     delta: np.ndarray
-    t: int
-    state: dict[str, np.ndarray]
     parts: dict[str, np.ndarray | float]
     formula: str
 
@@ -122,8 +117,13 @@ class Optimizer:
         return m.astype(bool)  # a copy: the caller may reuse its array
 
     def _rule(self, g: np.ndarray, lr: float, t: int, state: dict) -> tuple[np.ndarray, dict, dict]:
-        """(Δθ, the buffers it changes, its named parts) at step ``t``: a pure function, ``state`` is read only."""
+        """(Δθ, the buffers it changes, what it computed on the way) at step ``t``: a pure function, ``state``
+        is only read. The third item costs nothing: ``_explain`` turns it into named parts when asked."""
         raise NotImplementedError
+
+    def _explain(self, work: dict, lr: float) -> dict:
+        """The rule's named parts (m̂, v̂, the effective step size, ...) from what ``_rule`` computed."""
+        return work
 
     def _rule_formula(self) -> str:
         raise NotImplementedError
@@ -141,40 +141,45 @@ class Optimizer:
         return "; ".join(pre + [self._rule_formula()])
 
     def preview(self, params: np.ndarray, grad: np.ndarray, lr: float) -> Update:
-        """The next step for this gradient, worked out without changing anything (``step`` takes it)."""
-        if params.shape != (self.n_params,) or np.shape(grad) != (self.n_params,):
-            raise ValueError(f"{self.name}: params and grad must have shape ({self.n_params},)")
-        raw = np.array(grad, dtype=np.float64)
-        g, coef = raw.copy(), 1.0
-        if self.clip_norm is not None:  # torch.nn.utils.clip_grad_norm_
-            coef = self.clip_norm / (float(np.linalg.norm(g)) + 1e-6)
-            if coef < 1.0:
-                g *= coef
-            coef = min(coef, 1.0)
-        if self.mask is not None:
-            g[~self.mask] = 0.0
-        clipped = g.copy()
-        decay = self.weight_decay * params
-        if self.weight_decay != 0.0:
-            g = g + decay
-        t = self.t + 1
-        delta, changed, parts = self._rule(g, float(lr), t, self.state)
-        if self.mask is not None:
-            delta[~self.mask] = 0.0
-        common = {"grad": raw, "clip_coef": coef, "clip_term": clipped - raw, "decay_term": decay, "g": g,
-                  "plain_step": -float(lr) * raw, "lr": float(lr), "step": t}
-        return Update(delta, t, {**self.state, **changed}, {**common, **parts}, self.formula)
+        """The next step for this gradient and its named parts, worked out without changing anything."""
+        delta, _, _, parts = self._plan(params, grad, float(lr), explain=True)
+        return Update(delta, parts, self.formula)
 
     def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
         """Update ``params`` in place and return the update Δθ as a new array."""
-        update = self.preview(params, grad, lr)
-        self.t, self.state = update.t, update.state
-        delta = update.delta
+        delta, self.t, changed, _ = self._plan(params, grad, float(lr), explain=False)
+        self.state = {**self.state, **changed}
         if self.mask is None:
             params += delta
         else:
             np.add(params, delta, out=params, where=self.mask)  # frozen entries are not even touched
         return delta
+
+    def _plan(self, params, grad, lr: float, explain: bool) -> tuple[np.ndarray, int, dict, dict]:
+        """(Δθ, t, changed buffers, named parts): the one pipeline behind ``step`` and ``preview``; the parts
+        are only worked out when asked, so training pays nothing for the X-ray."""
+        if params.shape != (self.n_params,) or np.shape(grad) != (self.n_params,):
+            raise ValueError(f"{self.name}: params and grad must have shape ({self.n_params},)")
+        g = np.array(grad, dtype=np.float64)
+        raw, coef = (g.copy() if explain else g), 1.0
+        if self.clip_norm is not None:  # torch.nn.utils.clip_grad_norm_
+            coef = self.clip_norm / (float(np.linalg.norm(g)) + 1e-6)
+            if coef < 1.0:
+                g *= coef
+        if self.mask is not None:
+            g[~self.mask] = 0.0
+        clipped = g
+        if self.weight_decay != 0.0:
+            g = g + self.weight_decay * params
+        t = self.t + 1
+        delta, changed, work = self._rule(g, lr, t, self.state)
+        if self.mask is not None:
+            delta[~self.mask] = 0.0
+        if not explain:
+            return delta, t, changed, {}
+        parts = {"grad": raw, "clip_coef": min(coef, 1.0), "clip_term": clipped - raw,
+                 "decay_term": self.weight_decay * params, "g": g, "plain_step": -lr * raw, "lr": lr, "step": t}
+        return delta, t, changed, {**parts, **self._explain(work, lr)}
 
     def state_dict(self) -> dict:
         """Plain dict (str, int, float64 arrays) that np.savez can store; hyperparameters are config."""
@@ -204,7 +209,12 @@ class SGD(Optimizer):
             return -lr * g, {}, {}
         buf = g.copy() if t == 1 else state["momentum_buffer"] * mu + (1.0 - self.hyper.get("dampening", 0.0)) * g
         step = g + mu * buf if self.name == "nesterov" else buf
-        return -lr * step, {"momentum_buffer": buf}, {"momentum_buffer": buf, "velocity": -lr * buf}
+        return -lr * step, {"momentum_buffer": buf}, {"momentum_buffer": buf}
+
+    def _explain(self, work, lr):
+        if "momentum_buffer" not in work:
+            return {}
+        return {"momentum_buffer": work["momentum_buffer"], "velocity": -lr * work["momentum_buffer"]}
 
     def _rule_formula(self):
         mu = self.hyper.get("momentum", 0.0)
@@ -236,7 +246,11 @@ class Adagrad(Optimizer):
         clr = lr / (1 + (t - 1) * self.hyper["lr_decay"])
         s = state["sum"] + g * g
         denom = np.sqrt(s) + self.hyper["eps"]
-        return -clr * (g / denom), {"sum": s}, {"sum": s, "decayed_lr": clr, "effective_lr": clr / denom}
+        return -clr * (g / denom), {"sum": s}, {"sum": s, "decayed_lr": clr, "denom": denom}
+
+    def _explain(self, work, lr):
+        clr = work["decayed_lr"]
+        return {"sum": work["sum"], "decayed_lr": clr, "effective_lr": clr / work["denom"]}
 
     def _rule_formula(self):
         if self.hyper["lr_decay"]:
@@ -261,13 +275,16 @@ class RMSprop(Optimizer):
         else:
             avg = np.sqrt(sq)
         avg += self.hyper["eps"]
-        parts = {**changed, "denom": avg, "effective_lr": lr / avg}
         if self.hyper["momentum"] > 0:
-            buf = state["momentum_buffer"] * self.hyper["momentum"] + g / avg
-            changed["momentum_buffer"] = parts["momentum_buffer"] = buf
-            parts["velocity"] = -lr * buf
-            return -lr * buf, changed, parts
-        return -lr * (g / avg), changed, parts
+            changed["momentum_buffer"] = buf = state["momentum_buffer"] * self.hyper["momentum"] + g / avg
+            return -lr * buf, changed, {**changed, "denom": avg}
+        return -lr * (g / avg), changed, {**changed, "denom": avg}
+
+    def _explain(self, work, lr):
+        parts = {**work, "effective_lr": lr / work["denom"]}
+        if "momentum_buffer" in work:
+            parts["velocity"] = -lr * work["momentum_buffer"]
+        return parts
 
     def _rule_formula(self):
         text = "v = α·v + (1−α)·g²; "
@@ -297,11 +314,17 @@ class Adam(Optimizer):
         if self.hyper["amsgrad"]:
             changed["max_exp_avg_sq"] = v_used = np.maximum(state["max_exp_avg_sq"], v)
         denom = np.sqrt(v_used) / bc2**0.5 + self.hyper["eps"]
-        parts = {"m": m, "v": v, "bias_correction1": bc1, "bias_correction2": bc2, "m_hat": m / bc1,
-                 "v_hat": v_used / bc2, "effective_lr": lr / denom, "velocity": -lr * (m / bc1)}
+        work = {"m": m, "v": v, "bias_correction1": bc1, "bias_correction2": bc2, "v_used": v_used, "denom": denom}
+        return -step_size * (m / denom), changed, work
+
+    def _explain(self, work, lr):
+        m_hat = work["m"] / work["bias_correction1"]
+        parts = {k: work[k] for k in ("m", "v", "bias_correction1", "bias_correction2")}
+        parts |= {"m_hat": m_hat, "v_hat": work["v_used"] / work["bias_correction2"],
+                  "effective_lr": lr / work["denom"], "velocity": -lr * m_hat}
         if self.hyper["amsgrad"]:
-            parts["v_max"] = v_used
-        return -step_size * (m / denom), changed, parts
+            parts["v_max"] = work["v_used"]
+        return parts
 
     def _rule_formula(self):
         v_hat = "v̂ = v/(1−β₂ᵗ)"
