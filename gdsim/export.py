@@ -1,8 +1,7 @@
 """Figures and tables to files: pure functions of (plot item or widget, path, options). Never opens a dialog.
 
 Qt and pyqtgraph are imported lazily so that ``gdsim train --export-loss run.csv`` stays headless. Every write
-goes to a temporary file in the target directory and is then renamed over the target with ``os.replace``,
-so a crash or a full disk never leaves a half-written figure where a good one was.
+goes through gdsim.atomic: a crash or a full disk never leaves a half-written figure where a good one was.
 
 SVG is rendered through ``QSvgGenerator`` + ``QPainter`` rather than pyqtgraph's ``SVGExporter``, which
 raises ``ValueError: not enough values to unpack`` with pyqtgraph 0.14 and recent Qt (pyqtgraph #3485).
@@ -15,10 +14,11 @@ import csv
 import io
 import math
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from gdsim.atomic import write_bytes
 
 LOSS_HEADER = ["step", "loss", "grad_norm", "lr", "epoch", "train_loss", "test_loss"]
 FIGURE_SIZE = (900, 540)  # the loss curve's size when exported from the command line
@@ -43,26 +43,15 @@ def check_path(path, allowed: Sequence[str]) -> str:
     return ext
 
 
-def _atomic(path, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it over ``path``."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".gdsim-", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+def write_png(image, path) -> None:
+    """A QImage or QPixmap (a window grab) as a PNG file, written atomically like every other export."""
+    from PySide6 import QtCore
 
-
-def write_bytes(path, data: bytes) -> None:
-    def write(tmp):
-        with open(tmp, "wb") as f:
-            f.write(data)
-    _atomic(path, write)
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if image.isNull() or not image.save(buf, "PNG"):
+        raise OSError(f"could not write {path}: Qt could not encode the PNG image")
+    write_bytes(path, bytes(buf.data()))
 
 
 # ------------------------------------------------------------------ tables

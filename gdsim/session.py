@@ -6,7 +6,7 @@ opening a file from someone else cannot run code. Loading rebuilds data, network
 configuration and then loads the state, which is why the data itself is not stored (a fingerprint of it is,
 so a CSV that changed since is reported instead of silently training on other numbers).
 
-Writes go to a temporary file in the same folder and replace the target in one ``os.replace``: a crash or a
+Writes go through gdsim.atomic (a temporary file in the same folder, then one ``os.replace``): a crash or a
 full disk never leaves half a session where a good one was. JSON cannot hold NaN or infinity, so a non-finite
 number in the state is written as ``{"__float__": "inf"}``.
 
@@ -22,13 +22,12 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from gdsim import __version__, session_check, session_zip
+from gdsim import __version__, atomic, session_check, session_zip
 from gdsim import config as cfgmod
 
 FORMAT = "gdsim-session"
@@ -52,22 +51,17 @@ def save(path: str | Path, built: cfgmod.Built) -> Path:
         "summary": built.trainer.summary(),
         "state": _split_arrays(built.trainer.state_dict(), arrays, "state"),
     }
-    folder = check_save_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
-                z.writestr("meta.json", json.dumps(meta, indent=1))
-                for name, a in arrays.items():
-                    buf = io.BytesIO()
-                    np.save(buf, a, allow_pickle=False)
-                    z.writestr(name, buf.getvalue())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    check_save_path(path)
+
+    def write(f) -> None:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("meta.json", json.dumps(meta, indent=1))
+            for name, a in arrays.items():
+                buf = io.BytesIO()
+                np.save(buf, a, allow_pickle=False)
+                z.writestr(name, buf.getvalue())
+
+    atomic.write_file(path, write)
     return path
 
 
