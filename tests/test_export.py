@@ -85,19 +85,12 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
     assert os.listdir(tmp_path) == ["t.csv"]
 
 
-def test_atomic_write_removes_its_temp_file_when_the_writer_fails(tmp_path):
-    path = tmp_path / "f.png"
-    path.write_bytes(b"old")
+def test_window_grab_png_rejects_an_empty_image(qapp, tmp_path):
+    from PySide6 import QtGui
 
-    def half_write(tmp):
-        with open(tmp, "wb") as f:
-            f.write(b"half")
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        export._atomic(path, half_write)
-    assert path.read_bytes() == b"old"
-    assert os.listdir(tmp_path) == ["f.png"]
+    with pytest.raises(OSError, match="could not encode"):
+        export.write_png(QtGui.QImage(), tmp_path / "w.png")
+    assert os.listdir(tmp_path) == []
 
 
 def test_loss_csv_rows_one_row_per_step_with_epoch_columns_on_epoch_ends():

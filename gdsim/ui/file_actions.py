@@ -72,8 +72,7 @@ class FileActions:
 
     def save_screenshot(self, path: str) -> None:
         export.check_path(path, ("png",))
-        if not self.grab().save(path, "PNG"):
-            raise OSError(f"could not write {path}")
+        export.write_png(self.grab(), path)
 
     def screenshot_dialog(self) -> None:
         self.file_dialog("window screenshot", ("png",), lambda path, _w: self.save_screenshot(path))

@@ -1,0 +1,191 @@
+"""Every file gdsim writes is all-or-nothing, gets the umask's mode, and fails with one clear message."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+import pytest
+
+from gdsim import atomic, cli, torch_export
+
+ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test and restore it afterwards."""
+    old = os.umask(0o022)
+    yield os.umask
+    os.umask(old)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def run(capsys, *args) -> tuple[int, str]:
+    code = cli.main(list(args))
+    return code, capsys.readouterr().err
+
+
+def only(folder, *names) -> None:
+    """Nothing but ``names`` in ``folder``: no temporary file left over."""
+    assert sorted(os.listdir(folder)) == sorted(names)
+
+
+# ---------------------------------------------------------------- modes
+
+
+@pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_every_cli_file_gets_the_mode_of_a_new_file_under_the_umask(tmp_path, capsys, monkeypatch, umask,
+                                                                    mask, expected):
+    umask(mask)
+    monkeypatch.setattr(torch_export, "EMBED_MAX_VALUES", 10)  # the script's data go to an .npz too
+    train = ["--preset", "xor", "--epochs", "2"]
+    assert run(capsys, "train", *train, "--save", str(tmp_path / "s.gdsim"),
+               "--export-loss", str(tmp_path / "l.csv"))[0] == 0
+    assert run(capsys, "export-torch", *train, "-o", str(tmp_path / "t.py"))[0] == 0
+    assert run(capsys, "sweep", "--dataset", "line", "--layers", "1,1", "--lrs", "0.1,0.3", "--epochs", "3",
+               "--export", str(tmp_path / "w.csv"))[0] == 0
+    names = ["s.gdsim", "l.csv", "t.py", "t.npz", "w.csv"]
+    only(tmp_path, *names)
+    assert {n: oct(mode(tmp_path / n)) for n in names} == {n: oct(expected) for n in names}
+
+
+def test_replacing_a_file_also_gives_the_umask_mode(tmp_path, umask):
+    umask(0o022)
+    path = tmp_path / "f.csv"
+    path.write_text("old")
+    path.chmod(0o600)
+    atomic.write_text(path, "new")
+    assert path.read_text() == "new" and mode(path) == 0o644
+
+
+def test_window_screenshot_gets_the_umask_mode_and_survives_a_full_disk(qtbot, tmp_path, umask, monkeypatch):
+    from gdsim import config
+    from gdsim.ui.main_window import MainWindow
+
+    umask(0o027)
+    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
+    qtbot.addWidget(w)
+    try:
+        shot = tmp_path / "w.png"
+        w.save_screenshot(str(shot))
+        assert shot.read_bytes()[:4] == b"\x89PNG" and mode(shot) == 0o640
+        good = shot.read_bytes()
+        monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+        with pytest.raises(atomic.WriteError, match="disk is full"):
+            w.save_screenshot(str(shot))
+        assert shot.read_bytes() == good
+        only(tmp_path, "w.png")
+    finally:
+        w.shutdown()
+
+
+# ---------------------------------------------------------------- a full disk
+
+
+def _raise(error):
+    def fail(*_a, **_k):
+        raise error
+    return fail
+
+
+class _FailingFile:
+    """A file whose ``op`` (write or flush) runs out of space, as a full disk makes it do."""
+
+    def __init__(self, f, op):
+        self._f, self._op = f, op
+
+    def __getattr__(self, name):
+        if name == self._op:
+            return _raise(ENOSPC)
+        return getattr(self._f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._f.close()
+
+
+@pytest.mark.parametrize("stage", ["write", "flush", "fsync", "replace"])
+def test_full_disk_keeps_the_old_file_leaves_no_temp_and_says_so(tmp_path, monkeypatch, stage):
+    path = tmp_path / "run.csv"
+    path.write_bytes(b"old")
+    if stage in ("write", "flush"):
+        fdopen = os.fdopen
+        monkeypatch.setattr(atomic.os, "fdopen", lambda fd, m: _FailingFile(fdopen(fd, m), stage))
+    else:
+        monkeypatch.setattr(atomic.os, stage, _raise(ENOSPC))
+    with pytest.raises(atomic.WriteError) as info:
+        atomic.write_bytes(path, b"new content" * 1000)
+    monkeypatch.undo()
+    assert str(info.value) == f"could not write {path}: the disk is full; the previous file is unchanged"
+    assert isinstance(info.value, OSError) and info.value.__cause__.errno == errno.ENOSPC
+    assert path.read_bytes() == b"old"
+    only(tmp_path, "run.csv")
+
+
+def test_full_disk_on_a_new_file_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+    with pytest.raises(atomic.WriteError, match="nothing was written"):
+        atomic.write_text(tmp_path / "new.py", "print(1)\n")
+    only(tmp_path)
+
+
+def test_a_failing_writer_propagates_its_own_error_and_leaves_no_temp(tmp_path):
+    path = tmp_path / "f.png"
+    path.write_bytes(b"old")
+
+    def half(f):
+        f.write(b"half")
+        raise RuntimeError("bug")
+
+    with pytest.raises(RuntimeError, match="bug"):
+        atomic.write_file(path, half)
+    assert path.read_bytes() == b"old"
+    only(tmp_path, "f.png")
+
+
+def test_cli_export_torch_on_a_full_disk_is_one_line_and_keeps_the_old_script(tmp_path, capsys, monkeypatch):
+    script = tmp_path / "t.py"
+    assert run(capsys, "export-torch", "--preset", "xor", "-o", str(script))[0] == 0
+    good = script.read_text()
+    monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+    code, err = run(capsys, "export-torch", "--preset", "xor", "--epochs", "7", "-o", str(script))
+    assert code == 2 and err == f"gdsim: error: could not write {script}: the disk is full; " \
+                                "the previous file is unchanged\n"
+    assert script.read_text() == good
+    only(tmp_path, "t.py")
+
+
+@pytest.mark.parametrize("option,name", [("--export-loss", "l.csv"), ("--export-loss", "l.png"),
+                                         ("--save", "s.gdsim")])
+def test_cli_train_on_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch, option, name):
+    monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+    code, err = run(capsys, "train", "--preset", "xor", "--epochs", "2", option, str(tmp_path / name))
+    assert code == 2 and err == f"gdsim: error: could not write {tmp_path / name}: the disk is full; " \
+                                "nothing was written\n"
+    only(tmp_path)
+
+
+# ---------------------------------------------------------------- leftovers of a killed save
+
+
+@pytest.mark.parametrize("name", ["out.csv", "[a]*?.csv", "x" * 200 + ".csv"])
+def test_the_next_save_removes_leftovers_of_a_killed_save_of_the_same_file(tmp_path, name):
+    leftover = tmp_path / (atomic.temp_prefix(name) + "0badf00d")
+    leftover.write_bytes(b"half a file")
+    other = tmp_path / ".other.csv.gdsim-tmp-0badf00d"  # someone else's: not ours to remove
+    other.write_bytes(b"half")
+    atomic.write_text(tmp_path / name, "a,b\n")
+    only(tmp_path, name, other.name)
+
+
+def test_a_killed_session_save_is_cleaned_up_by_the_next_save(tmp_path, capsys):
+    (tmp_path / ".run.gdsim.gdsim-tmp-1a2b3c4d").write_bytes(b"PK\x03\x04 truncated")
+    assert run(capsys, "train", "--preset", "xor", "--epochs", "2", "--save", str(tmp_path / "run.gdsim"))[0] == 0
+    only(tmp_path, "run.gdsim")
