@@ -128,4 +128,11 @@ def _message(path: Path, e: OSError, existed: bool) -> str:
               errno.EACCES: "permission denied", errno.EPERM: "permission denied",
               errno.EROFS: "the file system is read-only"}.get(e.errno or 0) or e.strerror or str(e) or type(e).__name__
     kept = "the previous file is unchanged" if existed else "nothing was written"
-    return f"could not write {path}: {reason}; {kept}"
+    return f"could not write {one_line(str(path))}: {reason}; {kept}"  # a name with a newline: still one line
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character (line breaks, controls, bidi overrides, lone surrogates)
+    written as its Python escape, so it can go into one line of a message or a comment."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)

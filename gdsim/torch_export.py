@@ -204,8 +204,7 @@ def comment_text(text: str, limit: int = 200) -> str:
     """``text`` as the rest of one ``#`` comment line: every character Python or an editor could take for a
     line break, and every other unprintable one (controls, bidi overrides, lone surrogates), is escaped;
     long text is cut to ``limit`` characters."""
-    safe = "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
-                   for c in text)
+    safe = atomic.one_line(text)
     return safe if len(safe) <= limit else safe[:limit - 1] + "…"
 
 

@@ -189,3 +189,10 @@ def test_a_killed_session_save_is_cleaned_up_by_the_next_save(tmp_path, capsys):
     (tmp_path / ".run.gdsim.gdsim-tmp-1a2b3c4d").write_bytes(b"PK\x03\x04 truncated")
     assert run(capsys, "train", "--preset", "xor", "--epochs", "2", "--save", str(tmp_path / "run.gdsim"))[0] == 0
     only(tmp_path, "run.gdsim")
+
+
+def test_the_message_stays_one_line_for_a_name_with_a_newline(tmp_path, monkeypatch):
+    monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+    with pytest.raises(atomic.WriteError) as info:
+        atomic.write_text(tmp_path / "a\nb.py", "x")
+    assert "\n" not in str(info.value) and "a\\nb.py" in str(info.value)
