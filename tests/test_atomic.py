@@ -63,25 +63,76 @@ def test_replacing_a_file_also_gives_the_umask_mode(tmp_path, umask):
     assert path.read_text() == "new" and mode(path) == 0o644
 
 
-def test_window_screenshot_gets_the_umask_mode_and_survives_a_full_disk(qtbot, tmp_path, umask, monkeypatch):
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from PySide6 import QtCore
+
     from gdsim import config
     from gdsim.ui.main_window import MainWindow
 
-    umask(0o027)
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope,
+                             str(tmp_path / "settings"))
+    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 3}), restore_layout=False)
     qtbot.addWidget(w)
-    try:
-        shot = tmp_path / "w.png"
-        w.save_screenshot(str(shot))
-        assert shot.read_bytes()[:4] == b"\x89PNG" and mode(shot) == 0o640
-        good = shot.read_bytes()
-        monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
-        with pytest.raises(atomic.WriteError, match="disk is full"):
-            w.save_screenshot(str(shot))
-        assert shot.read_bytes() == good
-        only(tmp_path, "w.png")
-    finally:
-        w.shutdown()
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    yield w
+    w.shutdown()
+
+
+def test_window_screenshot_gets_the_umask_mode_and_survives_a_full_disk(window, tmp_path, umask, monkeypatch):
+    umask(0o027)
+    out = tmp_path / "out"
+    out.mkdir()
+    shot = out / "w.png"
+    window.save_screenshot(str(shot))
+    assert shot.read_bytes()[:4] == b"\x89PNG" and mode(shot) == 0o640
+    good = shot.read_bytes()
+    monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+    with pytest.raises(atomic.WriteError, match="disk is full"):
+        window.save_screenshot(str(shot))
+    assert shot.read_bytes() == good
+    only(out, "w.png")
+
+
+def _menu_action(win, text):
+    from PySide6 import QtGui
+
+    found = [a for a in win.menuBar().findChildren(QtGui.QAction) if a.text().replace("&", "") == text]
+    assert len(found) == 1, text
+    return found[0]
+
+
+@pytest.mark.parametrize("item,name", [("Export as PyTorch script…", "t.py"), ("Save session…", "s.gdsim"),
+                                       ("Save window screenshot…", "w.png")])
+def test_file_menu_on_a_full_disk_says_so_once_and_keeps_the_old_file(window, qtbot, tmp_path, monkeypatch,
+                                                                       item, name):
+    from PySide6 import QtWidgets
+
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / name
+    path.write_bytes(b"the good old file")
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getInt", lambda *a, **k: (800, True))  # a PNG's width
+    monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+    _menu_action(window, item).trigger()
+    qtbot.waitUntil(lambda: len(window.errors) > 0)  # the session is written by the worker thread
+    assert len(window.errors) == 1
+    assert f"could not write {path}: the disk is full; the previous file is unchanged" in window.errors[0]
+    assert path.read_bytes() == b"the good old file"
+    only(out, name)
+
+
+def test_drawing_a_point_on_a_full_disk_gives_a_message_not_a_traceback(window, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    n = len(window.data.X_train) + len(window.data.X_test)
+    monkeypatch.setattr(atomic.os, "fsync", _raise(ENOSPC))
+    window.output_view.set_drawing(True)
+    window.output_view.sigPointAdded.emit(0.25, -0.5, 1)
+    assert len(window.errors) == 1 and "the disk is full" in window.errors[0]
+    assert len(window.data.X_train) + len(window.data.X_test) == n
 
 
 # ---------------------------------------------------------------- a full disk

@@ -157,8 +157,12 @@ class FileActions:
 
         X = np.vstack([data.X_train, data.X_test, [[x, y]]])
         labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_test), [label]]).astype(int)
-        path = data_folder() / "drawn_points.csv"
-        export.write_csv(path, ["x1", "x2", "class"], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
+        try:
+            path = data_folder() / "drawn_points.csv"
+            export.write_csv(path, ["x1", "x2", "class"], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
+        except OSError as e:
+            self.show_error(f"Could not add the point: {e}")
+            return
         cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "test_fraction": 0.0,
                                                           "standardize": False, "target": None})
         self.setup.set_config(cfg)
