@@ -247,3 +247,27 @@ def test_the_message_stays_one_line_for_a_name_with_a_newline(tmp_path, monkeypa
     with pytest.raises(atomic.WriteError) as info:
         atomic.write_text(tmp_path / "a\nb.py", "x")
     assert "\n" not in str(info.value) and "a\\nb.py" in str(info.value)
+
+
+def test_gui_screenshot_command_writes_atomically_with_the_umask_mode(tmp_path, umask):
+    """``gdsim gui --screenshot F --quit`` in its own process (it runs the app's event loop to the end)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import gdsim
+
+    umask(0o027)  # inherited by the child
+    out = tmp_path / "out"
+    out.mkdir()
+    shot = out / "w.png"
+    (out / ".w.png.gdsim-tmp-0badf00d").write_bytes(b"")  # a killed earlier run's leftover
+    root = str(Path(gdsim.__file__).resolve().parents[1])
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    r = subprocess.run([sys.executable, "-m", "gdsim", "gui", "--preset", "xor", "--epochs", "0",
+                        "--screenshot", str(shot), "--quit"], capture_output=True, text=True, env=env,
+                       cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and mode(shot) == 0o640
+    only(out, "w.png")
