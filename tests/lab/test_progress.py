@@ -59,7 +59,7 @@ def test_saving_leaves_no_temporary_file_and_a_failed_save_keeps_the_old_one(tmp
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", refuse)
-    assert p.mark("a", 1) is False and "No space left on device" in p.problem
+    assert p.mark("a", 1) is False and "the disk is full" in p.problem
     assert p.completed("a") == {0, 1}  # still counted for this session
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["progress.json"]
 
