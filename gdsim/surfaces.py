@@ -23,6 +23,7 @@ import numpy as np
 
 from gdsim import limits
 from gdsim.engine import contours, landscape
+from gdsim.engine.cancel import Cancel
 
 KINDS = ("1d", "2d")
 PLANES = ("axes", "random", "pca")
@@ -91,11 +92,13 @@ class SurfaceGrid:
 
 
 def compute(spec: SurfaceSpec, net, X, t, loss: str, trajectory_points, trajectory_steps, coarse: bool = False,
-            start=None) -> SurfaceGrid:
+            start=None, cancel: Cancel | None = None) -> SurfaceGrid:
     """The surface ``spec`` asks for around the network's current point; ``net.params`` is only read.
 
     ``t`` are targets already shaped by ``net.targets`` (``Trainer.t``); ``trajectory_*`` as from
     ``Trainer.trajectory.sample()``; ``start`` is the exact mode's start point (default: the path's first).
+    ``cancel()`` is asked between chunks of the grid: on a big data set the worker can drop a surface at once
+    (``gdsim.engine.cancel.Cancelled`` is raised) when the window closes.
     """
     func = getattr(net, "function", None)
     params = np.array(net.params, dtype=np.float64)
@@ -124,7 +127,7 @@ def compute(spec: SurfaceSpec, net, X, t, loss: str, trajectory_points, trajecto
     ranges = _frame(spec, coords, func, center)
     res = min(COARSE, spec.resolution) if coarse else spec.resolution
     axes = [np.linspace(lo, hi, res) for lo, hi in ranges]
-    values = _evaluate(net, func, X, t, loss, center, dirs, axes)
+    values = _evaluate(net, func, X, t, loss, center, dirs, axes, cancel)
     if len(dirs) == 1:
         path = np.column_stack([coords[:, 0], _interp(coords[:, 0], axes[0], values)])
         levels: tuple = ()
@@ -139,10 +142,11 @@ def compute(spec: SurfaceSpec, net, X, t, loss: str, trajectory_points, trajecto
                        labels=labels, path=_ro(path), path_steps=_ro(steps), contours=levels, note=note)
 
 
-def compute_for(spec: SurfaceSpec, trainer, coarse: bool = False, start=None) -> SurfaceGrid:
-    """``compute`` with everything taken from a Trainer (the worker's call)."""
+def compute_for(spec: SurfaceSpec, trainer, coarse: bool = False, start=None,
+                cancel: Cancel | None = None) -> SurfaceGrid:
+    """``compute`` with everything taken from a Trainer."""
     steps, points = trainer.trajectory.sample()
-    return compute(spec, trainer.net, trainer.X, trainer.t, trainer.loss_name, points, steps, coarse, start)
+    return compute(spec, trainer.net, trainer.X, trainer.t, trainer.loss_name, points, steps, coarse, start, cancel)
 
 
 def path_on_grid(grid: SurfaceGrid, points, steps=None) -> np.ndarray:
@@ -338,14 +342,14 @@ def _frame(spec: SurfaceSpec, coords, func, center) -> list[tuple[float, float]]
     return [(max(lo, -cap), min(hi, cap)) for lo, hi in ranges]
 
 
-def _evaluate(net, func, X, t, loss, center, dirs, axes) -> np.ndarray:
+def _evaluate(net, func, X, t, loss, center, dirs, axes, cancel=None) -> np.ndarray:
     if func is not None:
         grids = np.meshgrid(*axes, indexing="ij")
         thetas = center + sum(g[..., None] * d for g, d in zip(grids, dirs, strict=True))
         return np.asarray(func.value(thetas), dtype=np.float64).reshape(grids[0].shape)
     if len(dirs) == 1:
-        return landscape.surface_1d(net, X, t, loss, center, dirs[0], axes[0])
-    return landscape.surface_2d(net, X, t, loss, center, dirs[0], dirs[1], axes[0], axes[1])
+        return landscape.surface_1d(net, X, t, loss, center, dirs[0], axes[0], cancel=cancel)
+    return landscape.surface_2d(net, X, t, loss, center, dirs[0], dirs[1], axes[0], axes[1], cancel=cancel)
 
 
 def _interp(alpha, alphas, values) -> np.ndarray:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from gdsim import snapshot, worker_registry
 from gdsim.config import Built
+from gdsim.engine.cancel import Cancelled
 
 MAX_FPS = 30
 # Qt's painter holds Python's GIL, so every frame the GUI draws is time the training thread cannot run.
@@ -65,12 +66,15 @@ class TrainingWorker(QObject):
         self._curvature_clock = 0.0
         self._surface_wait, self._curvature_wait = SURFACE_INTERVAL, CURVATURE_INTERVAL
         self._cancel = threading.Event()   # stops a comparison or sweep between two steps
+        self._closing = threading.Event()  # the window is closing: every long computation stops between chunks
 
     # ---------------------------------------------------------------- commands (queued slots)
 
     @Slot(object)
     def _on_load(self, built: Built) -> None:
         """A new set-up replaces the old one (reset): stop any run and show the untrained network."""
+        if self._closing.is_set():
+            return
         self._stop_run()
         self.built = built
         self._sps = 0.0
@@ -95,20 +99,20 @@ class TrainingWorker(QObject):
         try:
             with np.errstate(all="ignore"):
                 if kind == "sweep":
-                    result = compare.run_sweep(cfg, request["values"], epochs, progress, self._cancel.is_set)
+                    result = compare.run_sweep(cfg, request["values"], epochs, progress, self._analysis_stopped)
                 elif request.get("mode") == "start":
                     variants = [compare.Variant(f"start ({', '.join(f'{v:g}' for v in p)})", {"start": tuple(p)})
                                 for p in request["values"]]
-                    result = compare.run_comparison(cfg, variants, epochs, progress, self._cancel.is_set,
+                    result = compare.run_comparison(cfg, variants, epochs, progress, self._analysis_stopped,
                                                     target=request.get("target"))
                 elif request.get("mode") == "optimizer":
                     result = compare.compare_optimizers(cfg, request["values"], epochs,
                                                         default_lr=bool(request.get("default_lr")),
-                                                        progress=progress, cancel=self._cancel.is_set,
+                                                        progress=progress, cancel=self._analysis_stopped,
                                                         target=request.get("target"))
                 else:
                     result = compare.compare_lrs(cfg, request["values"], epochs, progress=progress,
-                                                 cancel=self._cancel.is_set, target=request.get("target"))
+                                                 cancel=self._analysis_stopped, target=request.get("target"))
         except ValueError as e:
             self.sigError.emit(f"Cannot compare: {e}")
             result = None
@@ -121,6 +125,16 @@ class TrainingWorker(QObject):
         """Thread-safe."""
         self._cancel.set()
 
+    def shutdown(self) -> None:
+        """Thread-safe and final: stop the run and make every long computation (surface, λmax, comparison)
+        give up at its next check, so the thread can end within one chunk of work."""
+        self._closing.set()
+        self._cancel.set()
+        self._pause.set()
+
+    def _analysis_stopped(self) -> bool:
+        return self._cancel.is_set() or self._closing.is_set()
+
     def arm_analysis(self) -> None:
         """Thread-safe: called by the GUI before it asks for an analysis, so a Cancel pressed before the worker
         gets to it still counts."""
@@ -128,7 +142,7 @@ class TrainingWorker(QObject):
 
     def _curvature(self) -> None:
         """λmax and λmin by Lanczos on exact Hessian-vector products (a few dozen gradients' worth at most)."""
-        if self.built is None:
+        if self.built is None or self._closing.is_set():
             return
         from gdsim.engine import analysis
 
@@ -137,8 +151,8 @@ class TrainingWorker(QObject):
         try:
             with np.errstate(all="ignore"):
                 c = analysis.curvature_shaped(trainer.net, trainer.X, trainer.t, trainer.loss_name,
-                                              iters=40, tol=1e-4)
-        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+                                              iters=40, tol=1e-4, cancel=self._closing.is_set)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError, Cancelled):
             return
         self._curvature_clock = time.perf_counter()
         self._curvature_wait = max(CURVATURE_INTERVAL, (self._curvature_clock - start) / AUX_SHARE)
@@ -245,7 +259,7 @@ class TrainingWorker(QObject):
     # ---------------------------------------------------------------- the run loop
 
     def _chunk(self) -> None:
-        if not self._running:
+        if not self._running or self._closing.is_set():
             return
         trainer = self.built.trainer
         budget = time.perf_counter() + CHUNK_SECONDS
@@ -297,7 +311,7 @@ class TrainingWorker(QObject):
     # ---------------------------------------------------------------- helpers
 
     def _guard(self) -> bool:
-        if self.built is None:
+        if self.built is None or self._closing.is_set():
             return False
         if self.built.trainer.status == "diverged":
             self.sigError.emit(self.built.trainer.message + " — lower η and press Reset.")
@@ -316,7 +330,7 @@ class TrainingWorker(QObject):
 
     def _surfaces(self, coarse: bool, kinds=None) -> None:
         """Recompute the visible surfaces at the current parameters (exact mode: around the start)."""
-        if self.built is None or not self._surface_specs:
+        if self.built is None or not self._surface_specs or self._closing.is_set():
             return
         from gdsim import surfaces
 
@@ -334,7 +348,10 @@ class TrainingWorker(QObject):
             try:
                 with np.errstate(all="ignore"):
                     grid = surfaces.compute(spec, trainer.net, trainer.X, trainer.t, trainer.loss_name, points,
-                                            steps, coarse=coarse, start=self._start_params)
+                                            steps, coarse=coarse, start=self._start_params,
+                                            cancel=self._closing.is_set)
+            except Cancelled:
+                return
             except ValueError as e:  # e.g. PCA of a path with fewer than 3 points: say so, try again later
                 self.sigSurfaceMessage.emit(kind, str(e))
                 continue
@@ -378,8 +395,14 @@ class WorkerThread:
         worker_registry.register(self.thread)
         self.thread.start()
 
-    def stop(self, timeout_ms: int = 2000) -> bool:
-        self.worker.pause()
-        self.worker.cancel_analysis()
+    def stop(self) -> None:
+        """Make the worker drop what it is doing, end its event loop and wait for the thread.
+
+        The wait has no deadline on purpose: a QThread destroyed while it runs aborts the whole process
+        ("QThread: Destroyed while thread ... is still running"). Every long computation checks the worker's
+        closing flag between chunks (a few grid points, one Hessian-vector product, one training step), so the
+        wait is at most one such chunk: well under a second even on a 200k-row CSV.
+        """
+        self.worker.shutdown()
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        self.thread.wait()

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gdsim.engine import divergence
+from gdsim.engine.cancel import check
 
 SMOOTH, OSCILLATING, SLOW, DIVERGED = "smooth", "oscillating", "slow", "diverged"
 BEHAVIOURS = (SMOOTH, OSCILLATING, SLOW, DIVERGED)
@@ -137,10 +138,12 @@ def extreme_eigenvalues(matvec, n: int, iters: int = 100, tol: float = 1e-8, see
 
 
 def curvature_shaped(net, X, t, loss: str, iters: int = 100, tol: float = 1e-8, seed: int = 0,
-                     weight_decay: float = 0.0) -> Curvature:
+                     weight_decay: float = 0.0, cancel=None) -> Curvature:
     """λmax and λmin of the loss Hessian (plus ``weight_decay``·I, the L2 term's curvature) at the current
-    parameters, for targets already shaped (what a Trainer holds as ``trainer.t``)."""
+    parameters, for targets already shaped (what a Trainer holds as ``trainer.t``). ``cancel()`` is asked
+    before each Hessian-vector product (``cancel.Cancelled``): on a big data set the estimate takes seconds."""
     def matvec(v):
+        check(cancel)
         hv = hessian_vector_product(net, X, t, loss, v)
         return hv + weight_decay * v if weight_decay else hv
 
@@ -149,9 +152,9 @@ def curvature_shaped(net, X, t, loss: str, iters: int = 100, tol: float = 1e-8, 
 
 
 def top_eigenvalue_shaped(net, X, t, loss: str, iters: int = 100, tol: float = 1e-8, seed: int = 0,
-                          weight_decay: float = 0.0) -> float:
+                          weight_decay: float = 0.0, cancel=None) -> float:
     """``top_hessian_eigenvalue`` for targets already shaped."""
-    return curvature_shaped(net, X, t, loss, iters, tol, seed, weight_decay).lam_max
+    return curvature_shaped(net, X, t, loss, iters, tol, seed, weight_decay, cancel).lam_max
 
 
 def top_hessian_eigenvalue(net, X, y, loss: str, iters: int = 100, tol: float = 1e-8, seed: int = 0,

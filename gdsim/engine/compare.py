@@ -21,6 +21,7 @@ import numpy as np
 
 from gdsim import config as cfgmod
 from gdsim.engine import analysis, optimizers
+from gdsim.engine.cancel import Cancelled
 from gdsim.engine.history import Series, Trajectory
 
 SECTIONS = ("problem", "network", "training")
@@ -136,10 +137,10 @@ def _losses_for_behaviour(trainer) -> np.ndarray:
     return losses
 
 
-def _curvature(trainer, weight_decay: float) -> float:
+def _curvature(trainer, weight_decay: float, cancel: Cancel | None = None) -> float:
     with np.errstate(all="ignore"):
         lam = analysis.top_eigenvalue_shaped(trainer.net, trainer.X, trainer.t, trainer.loss_name,
-                                             weight_decay=weight_decay)
+                                             weight_decay=weight_decay, cancel=cancel)
     return lam if math.isfinite(lam) else math.nan
 
 
@@ -188,7 +189,11 @@ def run_comparison(cfg: cfgmod.Config, variants: Sequence[Variant], epochs: int,
             key = (repr(vcfg.problem), repr(vcfg.network), trainer.loss_name, vcfg.training.weight_decay,
                    np.asarray(trainer.net.params).tobytes())
             if key not in lam_cache:
-                lam_cache[key] = _curvature(trainer, vcfg.training.weight_decay)
+                try:
+                    lam_cache[key] = _curvature(trainer, vcfg.training.weight_decay, cancel)
+                except Cancelled:
+                    cancelled = True
+                    break
             lam = lam_cache[key]
         agreements = Series(2, cap=AGREEMENT_CAP)
         prev = None

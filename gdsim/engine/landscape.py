@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gdsim.engine import activations, losses
+from gdsim.engine.cancel import Cancel, check
 from gdsim.engine.network import Network
 
 KINDS = ("random", "pca", "axes")
@@ -69,8 +70,8 @@ def tail_losses(net: Network, thetas: np.ndarray, a: np.ndarray, k: int, t: np.n
     return losses.value(loss, z, activations.forward(act, z), t)
 
 
-def _plane_losses(net, X, y, loss, center, dirs, coefs, cache, chunk) -> np.ndarray:
-    """Losses at center + coefs @ dirs for coefs (K, m), chunk by chunk."""
+def _plane_losses(net, X, y, loss, center, dirs, coefs, cache, chunk, cancel=None) -> np.ndarray:
+    """Losses at center + coefs @ dirs for coefs (K, m), chunk by chunk; ``cancel`` is asked between chunks."""
     P = net.n_params
     center = _vector(center, P, "center")
     dirs = np.stack([_vector(d, P, "direction") for d in dirs])
@@ -85,6 +86,7 @@ def _plane_losses(net, X, y, loss, center, dirs, coefs, cache, chunk) -> np.ndar
     out = np.empty(coefs.shape[0])
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # far out, inf is data
         for i in range(0, coefs.shape[0], chunk):
+            check(cancel)
             c = coefs[i:i + chunk]
             thetas = center + c[:, :1] * dirs[0]
             for j in range(1, len(dirs)):
@@ -94,19 +96,22 @@ def _plane_losses(net, X, y, loss, center, dirs, coefs, cache, chunk) -> np.ndar
 
 
 def surface_1d(net: Network, X, y, loss: str, center, d, alphas, *, cache: bool = True,
-               chunk: int | None = None) -> np.ndarray:
-    """Loss at center + α·d for each α: shape (len(alphas),). ``net.params`` is never touched."""
+               chunk: int | None = None, cancel: Cancel | None = None) -> np.ndarray:
+    """Loss at center + α·d for each α: shape (len(alphas),). ``net.params`` is never touched.
+
+    ``cancel()`` is checked between chunks (raises ``cancel.Cancelled``), so a big data set can be abandoned."""
     alphas = _axis(alphas, "alphas")
-    return _plane_losses(net, X, y, loss, center, [d], alphas[:, None], cache, chunk)
+    return _plane_losses(net, X, y, loss, center, [d], alphas[:, None], cache, chunk, cancel)
 
 
 def surface_2d(net: Network, X, y, loss: str, center, d1, d2, alphas, betas, *, cache: bool = True,
-               chunk: int | None = None) -> np.ndarray:
-    """S[i, j] = loss at center + alphas[i]·d1 + betas[j]·d2: shape (len(alphas), len(betas))."""
+               chunk: int | None = None, cancel: Cancel | None = None) -> np.ndarray:
+    """S[i, j] = loss at center + alphas[i]·d1 + betas[j]·d2: shape (len(alphas), len(betas)). ``cancel``: as
+    for ``surface_1d``."""
     alphas, betas = _axis(alphas, "alphas"), _axis(betas, "betas")
     A, B = np.meshgrid(alphas, betas, indexing="ij")
     coefs = np.stack([A.ravel(), B.ravel()], axis=1)
-    S = _plane_losses(net, X, y, loss, center, [d1, d2], coefs, cache, chunk)
+    S = _plane_losses(net, X, y, loss, center, [d1, d2], coefs, cache, chunk, cancel)
     return S.reshape(alphas.size, betas.size)
 
 
