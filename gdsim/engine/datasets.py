@@ -8,13 +8,13 @@ All arrays are read-only because one Dataset is shared by the trainer, the panel
 
 from __future__ import annotations
 
-import csv
 import math
 import operator
-import os
 from dataclasses import dataclass
 
 import numpy as np
+
+from gdsim.engine import csv_table
 
 CLASSIFICATION = ("xor", "circles", "gaussians", "spiral", "moons")
 REGRESSION = ("line", "sine", "package")
@@ -64,14 +64,15 @@ class Dataset:
 
 def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, test_fraction: float = 0.2,
                  target: str | int | None = None, features: list[str | int] | None = None,
-                 standardize: bool = True, task: str | None = None) -> Dataset:
+                 standardize: bool = True, task: str | None = None, progress=None, cancel=None) -> Dataset:
     """Build a named toy dataset (n rows in total) or load ``csv:PATH`` (every row; n and noise unused).
 
     ``noise`` is the std of Gaussian noise in each generator's natural units: point jitter for the 2-D
     classifiers (whose points span about [-1, 1]), target noise for line and sine, and
     ``PACKAGE_NOISE_LPA * noise`` LPA for package. ``standardize=False`` keeps the raw features (mean 0, std 1
     recorded), for hand-worked examples whose numbers must stay as written. ``task`` ("classification" or
-    "regression") overrides the CSV rule that guesses it from the target column.
+    "regression") overrides the CSV rule that guesses it from the target column. ``progress(read, size)`` and
+    ``cancel()`` are passed to ``csv_table.read_table`` (the import dialog reads a big file in a thread).
     """
     n = _check_n(n)
     if not _is_real(noise) or not math.isfinite(noise) or noise < 0:
@@ -81,7 +82,8 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.1, seed: int = 0, tes
     rng = np.random.default_rng(seed)
     class_values: tuple[float, ...] = ()
     if isinstance(name, str) and name.startswith("csv:"):
-        X, y, feature_names, target_names, class_values = _load_csv(name[4:], target, features, task)
+        X, y, feature_names, target_names, class_values = _load_csv(name[4:], target, features, task, progress,
+                                                                    cancel)
     elif name in NAMES:
         if target is not None or features is not None or task is not None:
             raise ValueError("target, features and task apply only to csv:PATH datasets")
@@ -120,12 +122,16 @@ def _split(name, task, X, y, feature_names, target_names, n_classes, class_value
     n_test = min(int(round(n * test_fraction)), n - 1)
     order = rng.permutation(n)
     test, train = order[:n_test], order[n_test:]
-    mean = X[train].mean(axis=0)
-    std = X[train].std(axis=0)
+    x_train, x_test = X[train], X[test]
+    mean = x_train.mean(axis=0)
+    std = x_train.std(axis=0)
     std[~(std > 1e-12)] = 1.0
     if not standardize:
         mean, std = np.zeros_like(mean), np.ones_like(std)
-    arrays = [(X[train] - mean) / std, y[train], (X[test] - mean) / std, y[test], mean, std]
+    for part in (x_train, x_test):  # in place: a big CSV's features are copied once, not three times
+        part -= mean
+        part /= std
+    arrays = [x_train, y[train], x_test, y[test], mean, std]
     for a in arrays:
         a.setflags(write=False)
     xtr, ytr, xte, yte, mean, std = arrays
@@ -211,24 +217,12 @@ _NAMES_OF = {"line": (("x",), ("y",)), "sine": (("x",), ("y",)),
 
 # --- CSV ---------------------------------------------------------------------------------------------
 
-def _load_csv(path: str, target, features, task: str | None = None):
-    """Read a numeric CSV with the csv module; every problem becomes one ValueError line naming the file."""
-    if not os.path.isfile(path):
-        raise ValueError(f"{path}: file not found" if not os.path.exists(path) else f"{path}: not a file")
-    size = os.path.getsize(path)
-    if size > MAX_CSV_BYTES:
-        raise ValueError(f"{path}: file is {size / 2**20:.0f} MB; files over {MAX_CSV_BYTES // 2**20} MB "
-                         "are refused")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            header, rows = _read_rows(path, csv.reader(f))
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not UTF-8 text") from None
-    except csv.Error as e:
-        raise ValueError(f"{path}: unreadable CSV ({e})") from None
-    if len(rows) < 2:
-        raise ValueError(f"{path}: need at least 2 data rows, found {len(rows)}")
-    data = np.array(rows, dtype=np.float64)
+def _load_csv(path: str, target, features, task: str | None = None, progress=None, cancel=None):
+    """Columns of a numeric CSV (``csv_table.read_table``: every problem is one ValueError naming the file)."""
+    table = csv_table.read_table(path, MAX_CSV_BYTES, progress, cancel)
+    header, data = list(table.header), table.values
+    if len(data) < 2:
+        raise ValueError(f"{path}: need at least 2 data rows, found {len(data)}")
     t = _column(path, header, target, "target") if target is not None else len(header) - 1
     if features is None:
         cols = [c for c in range(len(header)) if c != t]
@@ -252,34 +246,6 @@ def _load_csv(path: str, target, features, task: str | None = None):
     else:
         y, class_values = col[:, None].copy(), ()
     return X, y, [header[c] for c in cols], [header[t]], class_values
-
-
-def _read_rows(path, reader):
-    header = next(reader, None)
-    if header is None:
-        raise ValueError(f"{path}: file is empty")
-    header = [h.strip() or f"column {i}" for i, h in enumerate(header)]
-    rows = []
-    for row in reader:
-        if not row or all(not c.strip() for c in row):
-            continue  # blank lines (a trailing newline, a spacer) carry no data
-        line = reader.line_num
-        if len(row) != len(header):
-            raise ValueError(f"{path}: line {line} has {len(row)} cells, the header has {len(header)}")
-        values = []
-        for name, cell in zip(header, row, strict=True):
-            try:
-                v = float(cell)
-            except ValueError:
-                raise ValueError(f"{path}: line {line}, column {name!r}: {cell.strip()!r} is not a number") \
-                    from None
-            if not math.isfinite(v):
-                raise ValueError(f"{path}: line {line}, column {name!r}: {cell.strip()!r} is not finite")
-            values.append(v)
-        rows.append(values)
-    if not rows:
-        raise ValueError(f"{path}: no data rows after the header")
-    return header, rows
 
 
 def _column(path, header, key, role) -> int:
