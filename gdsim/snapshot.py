@@ -15,6 +15,9 @@ from gdsim.engine.datasets import Dataset
 from gdsim.engine.trainer import Trainer
 
 GRID = 64  # resolution of the output view's decision surface
+# the output view draws at most this many training (and test) points: a random sample, as the split shuffles
+# the rows. Drawing all 400k points of a big CSV froze the window for seconds at every new data set.
+DRAWN_POINTS = 5000
 
 
 def frozen(a) -> np.ndarray:
@@ -91,8 +94,8 @@ def output_view(trainer: Trainer, data: Dataset, grid: int = GRID) -> dict:
             xs = np.linspace(lo - pad, hi + pad, 200)
             out = {"kind": "curve", "x": frozen(xs), "y": frozen(net.forward(xs[:, None])[:, 0])}
         else:
-            pred_train = net.forward(data.X_train)
-            pred_test = net.forward(data.X_test) if len(data.X_test) else np.empty((0, net.n_out))
+            pred_train = net.forward(data.X_train[:DRAWN_POINTS])
+            pred_test = net.forward(data.X_test[:DRAWN_POINTS]) if len(data.X_test) else np.empty((0, net.n_out))
             out = {"kind": "scatter", "train": frozen(pred_train), "test": frozen(pred_test)}
     return out
 

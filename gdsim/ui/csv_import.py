@@ -4,6 +4,11 @@ Every change is checked by the engine's own loader (``make_dataset("csv:" + path
 accepts is exactly what training will load. Problems — non-numeric cells, NaN, ragged rows, an empty or an
 enormous file — are shown in a red line naming the row and column (and the cell is marked in the preview);
 the dialog never raises and never closes on them, and OK stays disabled until the file loads.
+
+The preview reads only the head of the file. Pipes, devices and folders are refused before anything is read
+(opening a named pipe would wait for a writer for ever). A file bigger than ``SYNC_BYTES`` is checked in a
+thread with a progress bar and a Stop button, so the window never freezes; the engine remembers the big table
+it read, so a new choice of columns, and the set-up built after OK, do not read the file again.
 """
 
 from __future__ import annotations
@@ -11,25 +16,28 @@ from __future__ import annotations
 import csv
 import os
 import re
+import threading
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.engine import datasets
+from gdsim import worker_registry
+from gdsim.engine import csv_table, datasets
+from gdsim.engine.cancel import Cancelled
 
 PREVIEW_ROWS = 20
-PREVIEW_BYTES = 1 << 20  # the preview never reads more than this, whatever the file's size
+PREVIEW_BYTES = 64 * 2**10  # the preview never reads more than this, whatever the file's size
+SYNC_BYTES = 2**20          # files up to this size are checked at once (a few ms); bigger ones in a thread
 BAD_CELL = QtGui.QBrush(QtGui.QColor(255, 200, 195))
 _WHERE = re.compile(r"line (\d+), column '((?:[^'\\]|\\.)*)'")
 
 
 def read_preview(path: str, rows: int = PREVIEW_ROWS) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and up to ``rows`` (file line, cells) pairs, tolerant of anything (ragged rows, bad bytes)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
-            head = f.read(PREVIEW_BYTES)
-    except OSError:
-        return [], []
-    lines = head.splitlines()
+    """Header and up to ``rows`` (file line, cells) pairs, tolerant of any content (ragged rows, bad bytes).
+    A path that is not a readable regular file is a ValueError (the engine's message), raised before reading."""
+    with csv_table.open_regular(path) as f:
+        head = f.read(PREVIEW_BYTES)
+    # the loader's line endings (\n, \r\n, \r), so the line numbers agree with its messages
+    lines = head.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if len(head) == PREVIEW_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut short
     reader = csv.reader(lines)
@@ -59,6 +67,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         self._header: list[str] = []
         self._lines: list[int] = []  # the file line of each preview row
         self._valid = False
+        self._refusal = ""           # why the path cannot be read at all (missing, a pipe, a folder...)
+        self._size = 0
+        self._job: CheckJob | None = None  # the check running in a thread (big files only)
 
         self.path_edit = QtWidgets.QLineEdit()
         self.path_edit.setObjectName("csvPath")
@@ -90,6 +101,16 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c01818;")
         self.error.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setObjectName("csvProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("reading the file… %p%")
+        self.stop = QtWidgets.QPushButton("Stop")
+        self.stop.setObjectName("csvStop")
+        self.stop.setToolTip("stop reading this file")
+        busy = QtWidgets.QHBoxLayout()
+        busy.addWidget(self.progress, 1)
+        busy.addWidget(self.stop)
         form = QtWidgets.QFormLayout()
         form.addRow("target column", self.target)
         form.addRow("feature columns", self.features)
@@ -110,7 +131,9 @@ class CsvImportDialog(QtWidgets.QDialog):
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addWidget(self.error)
+        layout.addLayout(busy)
         layout.addWidget(self.buttons)
+        self._show_busy(False)
 
         self.browse.clicked.connect(self._on_browse)
         self.path_edit.editingFinished.connect(self._on_path_edited)
@@ -119,6 +142,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.features.itemChanged.connect(lambda _item: self._validate())
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.stop.clicked.connect(self._on_stop)
         self.resize(560, 560)
         self._validate()
 
@@ -127,9 +151,17 @@ class CsvImportDialog(QtWidgets.QDialog):
     def set_path(self, path: str) -> None:
         """Load ``path`` into the preview and the column choices, then check it (no file dialog)."""
         path = os.path.abspath(os.path.expanduser(path.strip())) if path.strip() else ""
+        if self._job is not None:
+            self._job.cancel()  # it reads another file (or the same one again, from the start)
         self._path = path
         self.path_edit.setText(path)
-        header, rows = read_preview(path) if path else ([], [])
+        self._refusal, self._size = "", 0
+        try:
+            header, rows = read_preview(path) if path else ([], [])
+            self._size = os.path.getsize(path) if path else 0
+        except (ValueError, OSError) as e:
+            header, rows = [], []
+            self._refusal = str(e)
         self._header = [h.strip() or f"column {i}" for i, h in enumerate(header)]
         self._fill_preview(rows)
         self.target.blockSignals(True)
@@ -142,6 +174,23 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     def is_valid(self) -> bool:
         return self._valid
+
+    def is_checking(self) -> bool:
+        """A big file is being read in a thread (OK waits for it)."""
+        return self._job is not None
+
+    def done(self, result: int) -> None:
+        """Accepting, cancelling or closing stops a check still running, and waits for its thread."""
+        self.stop_checking()
+        super().done(result)
+
+    def stop_checking(self) -> None:
+        """Stop a check still running and wait for its thread (a QThread must not be deleted while it runs)."""
+        job, self._job = self._job, None
+        if job is not None:
+            job.cancel()
+            job.wait()  # one block of the file at most
+            self._show_busy(False)
 
     def error_text(self) -> str:
         return self.error.text()
@@ -218,30 +267,67 @@ class CsvImportDialog(QtWidgets.QDialog):
 
     # ------------------------------------------------------------------ checking
 
+    def _request(self) -> tuple:
+        features = self.selected_features() if self._header else None
+        return self._path, self.target.currentText() or None, features, self._task()
+
     def _validate(self) -> None:
-        """Load the file with the engine exactly as training would; show the task or the one-line problem."""
+        """Load the file with the engine exactly as training would; show the task or the one-line problem.
+        A big file is loaded in a thread; a choice made meanwhile is checked when that load ends."""
         self._valid = False
         self._mark_cell(None)
         if not self._path:
             self._show(None, "Choose a CSV file.", is_error=False)
             return
-        features = self.selected_features() if self._header else None
-        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
-        try:
-            data = datasets.make_dataset("csv:" + self._path, target=self.target.currentText() or None,
-                                         features=features, task=self._task())
-        except ValueError as e:
-            self._show(None, self._short(str(e)))
+        if self._refusal:
+            self._show(None, self._short(self._refusal))
             return
-        except Exception as e:  # noqa: BLE001 (an unreadable file must never take the dialog down)
-            self._show(None, f"{type(e).__name__}: {e}")
+        if self._job is not None:  # it ends soon (or was stopped): _on_checked starts the next check
+            self._show(None, "Reading the file…", is_error=False)
             return
-        finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
-        rows = len(data.X_train) + len(data.X_test)
-        kind = f"classification, {data.n_classes} classes" if data.task == "classification" else "regression"
-        self._valid = True
-        self._show(f"{kind} · {rows} rows, {data.n_features} feature{'s' * (data.n_features != 1)}", "")
+        if SYNC_BYTES < self._size <= datasets.MAX_CSV_BYTES:
+            self._job = CheckJob(self._request())
+            self._job.sigProgress.connect(self._on_progress)
+            self._job.finished.connect(self._on_checked)
+            self._show(None, "Reading the file…", is_error=False)
+            self._show_busy(True)
+            self._job.start()
+            return
+        self._show_outcome(check(*self._request()))
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setValue(int(1000 * done / max(1, total)))
+
+    def _on_checked(self) -> None:
+        job = self.sender()
+        if job is None or job is not self._job:
+            return  # a check that stop_checking already waited for
+        job.wait()  # ``finished`` comes just before the thread really ends
+        self._job = None
+        self._show_busy(False)
+        if job.request != self._request():
+            self._validate()  # the path or the columns changed while it ran: check the current choice
+        else:
+            self._show_outcome(job.outcome)
+
+    def _on_stop(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+
+    def _show_outcome(self, outcome: tuple[str, str] | None) -> None:
+        """(task text, "") for a good file, ("", message) for a bad one, None when the user stopped it."""
+        if outcome is None:
+            self._show(None, "Stopped reading the file. Choose it again to read it.")
+            return
+        task, message = outcome
+        self._valid = not message
+        self._show(task or None, self._short(message) if message else "")
+
+    def _show_busy(self, busy: bool) -> None:
+        if busy:
+            self.progress.setValue(0)
+        self.progress.setVisible(busy)
+        self.stop.setVisible(busy)
 
     def _short(self, message: str) -> str:
         """Drop the file name the engine puts first (the path is shown above) and mark the cell it names."""
@@ -273,3 +359,40 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.error.setText(message)
         self.error.setStyleSheet("color: #c01818;" if is_error else "color: #666;")
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setEnabled(self._valid)
+
+
+def check(path: str, target, features, task, progress=None, cancel=None) -> tuple[str, str] | None:
+    """Load ``path`` as training will: (task text, "") or ("", the engine's message); None if cancelled."""
+    try:
+        data = datasets.make_dataset("csv:" + path, target=target, features=features, task=task,
+                                     progress=progress, cancel=cancel)
+    except Cancelled:
+        return None
+    except ValueError as e:
+        return "", str(e)
+    except Exception as e:  # noqa: BLE001 (an unreadable file must never take the dialog down)
+        return "", f"{type(e).__name__}: {e}"
+    rows = len(data.X_train) + len(data.X_test)
+    kind = f"classification, {data.n_classes} classes" if data.task == "classification" else "regression"
+    return f"{kind} · {rows} rows, {data.n_features} feature{'s' * (data.n_features != 1)}", ""
+
+
+class CheckJob(QtCore.QThread):
+    """``check`` of one (path, target, features, task) request in its own thread, with progress and Stop."""
+
+    sigProgress = QtCore.Signal(int, int)  # bytes read, file size
+
+    def __init__(self, request: tuple):
+        super().__init__()
+        self.setObjectName("gdsim-csv-check")
+        self.request = request
+        self.outcome: tuple[str, str] | None = None
+        self._cancel = threading.Event()
+        worker_registry.register(self)
+
+    def cancel(self) -> None:
+        """Thread-safe: the read stops before its next block."""
+        self._cancel.set()
+
+    def run(self) -> None:
+        self.outcome = check(*self.request, progress=self.sigProgress.emit, cancel=self._cancel.is_set)

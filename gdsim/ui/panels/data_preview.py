@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from gdsim.snapshot import DRAWN_POINTS
 from gdsim.ui.panels.output_view import class_colours
 
 
@@ -32,7 +33,7 @@ class DataPreview(pg.PlotWidget):
             self._note.setText("function mode: no data")
             self._note.setPos(0, 0)
             return
-        X, y = np.asarray(data.X_train), np.asarray(data.y_train)
+        X, y = np.asarray(data.X_train[:DRAWN_POINTS]), np.asarray(data.y_train[:DRAWN_POINTS])
         if data.task == "classification" and data.n_features >= 2:
             colours, _ = class_colours(data.n_classes)
             # one brush per class, shared by its points: pyqtgraph renders a symbol once per distinct brush

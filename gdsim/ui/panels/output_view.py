@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from gdsim.engine import contours
+from gdsim.snapshot import DRAWN_POINTS
 from gdsim.ui.panels.plotting import cache_axes
 
 # class colours: two classes use the diverging map's ends, so a point sits on a background of its own colour
@@ -126,14 +127,15 @@ class OutputView(pg.PlotWidget):
             self._image.setLookupTable(_pale(self._cmap))
             brushes = np.array([pg.mkBrush(c) for c in colours], dtype=object)
             pens = np.array([pg.mkPen(c, width=1.6) for c in colours], dtype=object)
-            y_tr, y_te = np.asarray(data.y_train, int).ravel(), np.asarray(data.y_test, int).ravel()
-            self._train.setData(data.X_train[:, 0], data.X_train[:, 1], brush=list(brushes[y_tr]))
-            self._test.setData(data.X_test[:, 0], data.X_test[:, 1], pen=list(pens[y_te]))
+            n = DRAWN_POINTS
+            y_tr, y_te = np.asarray(data.y_train[:n], int).ravel(), np.asarray(data.y_test[:n], int).ravel()
+            self._train.setData(data.X_train[:n, 0], data.X_train[:n, 1], brush=list(brushes[y_tr]))
+            self._test.setData(data.X_test[:n, 0], data.X_test[:n, 1], pen=list(pens[y_te]))
             pi.setLabel("bottom", names[0])
             pi.setLabel("left", names[1] if len(names) > 1 else "x2")
         elif self._kind == "curve":
-            self._train.setData(data.X_train[:, 0], _first_column(data.y_train))
-            self._test.setData(data.X_test[:, 0], _first_column(data.y_test))
+            self._train.setData(data.X_train[:DRAWN_POINTS, 0], _first_column(data.y_train[:DRAWN_POINTS]))
+            self._test.setData(data.X_test[:DRAWN_POINTS, 0], _first_column(data.y_test[:DRAWN_POINTS]))
             pi.setLabel("bottom", f"{names[0]} (standardised)")
             pi.setLabel("left", html.escape(data.target_names[0]) if data.target_names else "y")
         else:
@@ -201,8 +203,8 @@ class OutputView(pg.PlotWidget):
         self._image.show()
 
     def _show_predictions(self, train: np.ndarray, test: np.ndarray) -> None:
-        d = self._data
-        for item, pred, y in ((self._train, train, d.y_train), (self._test, test, d.y_test)):
+        d, n = self._data, DRAWN_POINTS
+        for item, pred, y in ((self._train, train, d.y_train[:n]), (self._test, test, d.y_test[:n])):
             actual = self._actual(y)
             p = self._predicted(pred)
             if len(p) != len(actual):
