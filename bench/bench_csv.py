@@ -1,0 +1,134 @@
+"""Big CSVs: loading time and peak memory against the csv module read into lists, the preview, and how long
+the window's thread stalls while the import dialog reads a file and while the window applies it.
+
+Each load runs in its own process so its peak resident memory (ru_maxrss) is its own; "baseline" is a process
+that only imports gdsim. The window's stall is the longest gap between ticks of a 5 ms QTimer.
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_csv.py [MB ...]   (default: 20 50)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+LOAD = """
+import resource, sys, time
+from gdsim.engine import datasets
+t = time.perf_counter()
+if sys.argv[2] == "gdsim":
+    n = len(datasets.make_dataset("csv:" + sys.argv[1]).X_train)
+elif sys.argv[2] == "lists":  # the reference: what the loader did before (csv module, lists, np.array)
+    import csv, numpy as np
+    with open(sys.argv[1], newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        n = len(np.array([[float(c) for c in r] for r in rows if r]))
+else:
+    n = 0
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, n)
+"""
+
+
+def write_csv(path: str, megabytes: float) -> None:
+    rng = np.random.default_rng(0)
+    target = int(megabytes * 1e6)
+    with open(path, "w") as f:
+        f.write("x1,x2,x3,x4,label\n")
+        while f.tell() < target:
+            X = rng.normal(size=(10_000, 4))
+            f.writelines(f"{a:.6f},{b:.6f},{c:.6f},{d:.6f},{int(a * b > 0)}\n" for a, b, c, d in X.tolist())
+
+
+def load(path: str, how: str) -> tuple[float, int]:
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    out = subprocess.run([sys.executable, "-c", LOAD, path, how], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def window_stalls(path: str) -> tuple[float, float, float, float]:
+    """(preview s, dialog check s, longest stall while checking s, longest stall while accepting s)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtCore
+
+    from gdsim import config
+    from gdsim.engine import csv_table
+    from gdsim.ui.app import application
+    from gdsim.ui.csv_import import CsvImportDialog, read_preview
+    from gdsim.ui.main_window import MainWindow
+
+    csv_table.forget()
+    app = application(headless=True)
+    win = MainWindow(config.load_preset("xor"), restore_layout=False)
+    win.show()
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    def spin(until, limit: float = 300.0) -> None:
+        end = time.perf_counter() + limit
+        while not until() and time.perf_counter() < end:
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+    t = time.perf_counter()
+    read_preview(path)
+    preview = time.perf_counter() - t
+    timer = QtCore.QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    dialog = CsvImportDialog(win)
+    dialog.show()
+    spin(lambda: False, 0.3)
+    gaps.clear()
+    last[0] = t = time.perf_counter()
+    dialog.set_path(path)
+    spin(lambda: not dialog.is_checking())
+    checked, checking_stall = time.perf_counter() - t, max(gaps)
+    gaps.clear()
+    last[0] = time.perf_counter()
+    dialog.accept()  # then what MainWindow.import_csv_dialog does once exec() returns
+    cfg = win.current_config().with_changes(problem=dialog.result_problem())
+    win.setup.set_config(cfg)
+    win._load(cfg)
+    spin(lambda: win.data is not None and len(win.data.X_train) > 1000 and win.snapshot is not None
+         and win.snapshot.sizes[0] == 4)
+    spin(lambda: False, 0.5)
+    tick()
+    accept_stall = max(gaps)
+    timer.stop()
+    win.close()
+    return preview, checked, checking_stall, accept_stall
+
+
+def main() -> None:
+    sizes = [float(a) for a in sys.argv[1:]] or [20.0, 50.0]
+    with tempfile.TemporaryDirectory() as tmp:
+        _, base = load(os.path.join(tmp, "none"), "none")
+        print(f"baseline process (python, numpy, gdsim imported): {base / 2**20:.0f} MiB")
+        for mb in sizes:
+            path = os.path.join(tmp, f"{mb:g}MB.csv")
+            write_csv(path, mb)
+            size = os.path.getsize(path)
+            t_new, m_new = load(path, "gdsim")
+            t_ref, m_ref = load(path, "lists")
+            preview, checked, stall_check, stall_accept = window_stalls(path)
+            print(f"{size / 1e6:.0f} MB CSV: load {t_new:.2f} s (csv lists {t_ref:.2f} s, {t_ref / t_new:.1f}x), "
+                  f"peak {(m_new - base) / size:.1f}x the file above baseline (lists {(m_ref - base) / size:.1f}x); "
+                  f"preview {preview * 1000:.0f} ms; dialog check {checked:.2f} s; window stalls: "
+                  f"{stall_check * 1000:.0f} ms while checking, {stall_accept * 1000:.0f} ms while accepting")
+
+
+if __name__ == "__main__":
+    main()
