@@ -99,20 +99,20 @@ class TrainingWorker(QObject):
         try:
             with np.errstate(all="ignore"):
                 if kind == "sweep":
-                    result = compare.run_sweep(cfg, request["values"], epochs, progress, self._analysis_stopped)
+                    result = compare.run_sweep(cfg, request["values"], epochs, progress, self._cancel.is_set)
                 elif request.get("mode") == "start":
                     variants = [compare.Variant(f"start ({', '.join(f'{v:g}' for v in p)})", {"start": tuple(p)})
                                 for p in request["values"]]
-                    result = compare.run_comparison(cfg, variants, epochs, progress, self._analysis_stopped,
+                    result = compare.run_comparison(cfg, variants, epochs, progress, self._cancel.is_set,
                                                     target=request.get("target"))
                 elif request.get("mode") == "optimizer":
                     result = compare.compare_optimizers(cfg, request["values"], epochs,
                                                         default_lr=bool(request.get("default_lr")),
-                                                        progress=progress, cancel=self._analysis_stopped,
+                                                        progress=progress, cancel=self._cancel.is_set,
                                                         target=request.get("target"))
                 else:
                     result = compare.compare_lrs(cfg, request["values"], epochs, progress=progress,
-                                                 cancel=self._analysis_stopped, target=request.get("target"))
+                                                 cancel=self._cancel.is_set, target=request.get("target"))
         except ValueError as e:
             self.sigError.emit(f"Cannot compare: {e}")
             result = None
@@ -132,13 +132,11 @@ class TrainingWorker(QObject):
         self._cancel.set()
         self._pause.set()
 
-    def _analysis_stopped(self) -> bool:
-        return self._cancel.is_set() or self._closing.is_set()
-
     def arm_analysis(self) -> None:
         """Thread-safe: called by the GUI before it asks for an analysis, so a Cancel pressed before the worker
         gets to it still counts."""
-        self._cancel.clear()
+        if not self._closing.is_set():
+            self._cancel.clear()
 
     def _curvature(self) -> None:
         """λmax and λmin by Lanczos on exact Hessian-vector products (a few dozen gradients' worth at most)."""
@@ -396,13 +394,9 @@ class WorkerThread:
         self.thread.start()
 
     def stop(self) -> None:
-        """Make the worker drop what it is doing, end its event loop and wait for the thread.
-
-        The wait has no deadline on purpose: a QThread destroyed while it runs aborts the whole process
-        ("QThread: Destroyed while thread ... is still running"). Every long computation checks the worker's
-        closing flag between chunks (a few grid points, one Hessian-vector product, one training step), so the
-        wait is at most one such chunk: well under a second even on a 200k-row CSV.
-        """
+        """Make the worker drop what it is doing, end its event loop and wait for the thread: without a deadline,
+        as a QThread destroyed while it runs aborts the process. Long computations check the closing flag between
+        chunks (a few grid points, one Hessian-vector product, one step): the wait is one chunk at most."""
         self.worker.shutdown()
         self.thread.quit()
         self.thread.wait()
