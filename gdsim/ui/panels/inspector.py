@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import xray
 from gdsim.engine.gradcheck import gradient_check
-from gdsim.engine.inspect import backprop_phases, num
+from gdsim.engine.inspect import Phase, backprop_phases, num
 from gdsim.engine.network import Network
 from gdsim.ui.panels.effective_lr import EffectiveLrView
 
@@ -169,9 +169,13 @@ class InspectorPanel(QtWidgets.QWidget):
         """Rebuild the phases for ``snapshot``'s parameters on ``data``'s training set (None: function mode)."""
         self._clear_gradcheck()
         sizes = tuple(getattr(snapshot, "sizes", ()) or ())
+        self._xray = dict(getattr(snapshot, "xray", None) or {})
+        self.effective_lr.show_xray(self._xray, getattr(snapshot, "param_names", ()))
         if snapshot is None or data is None or len(sizes) < 2:
             self._net = None
             self._show_message(NO_NETWORK)
+            if self._xray and snapshot is not None:  # function mode: no layers, but the optimizer's update
+                self._show_function_update(snapshot)
             return
         try:
             net = Network(list(sizes), list(snapshot.activations))
@@ -182,8 +186,6 @@ class InspectorPanel(QtWidgets.QWidget):
             return
         self._net, self._X, self._y = net, data.X_train, data.y_train
         self._loss, self._lr, self._step = loss, float(lr), int(snapshot.step)
-        self._xray = dict(getattr(snapshot, "xray", None) or {})
-        self.effective_lr.show_xray(self._xray, net.param_names)
         n = len(self._X)
         self.sample.blockSignals(True)
         self.sample.setRange(0, max(0, n - 1))
@@ -222,6 +224,17 @@ class InspectorPanel(QtWidgets.QWidget):
         same = len(phases) == len(self._phases)
         self._phases = phases
         self.show_phase(self._index if same else 0)
+
+    def _show_function_update(self, snapshot) -> None:
+        """Function mode: the one phase there is, the optimizer's step of the point's coordinates."""
+        x, names = self._xray, tuple(snapshot.param_names)
+        lines = [x["formula"]]
+        for p, w in enumerate(np.asarray(x["params"])):
+            lines += xray.update_lines(x, p, names[p], float(w))
+        title = f"Update: {x['optimizer']}, η = {num(x['lr'])} (the next step)"
+        self._phases = [Phase("update", title, tuple(lines))]
+        self.context_label.setText(f"step {int(snapshot.step)} · function mode: the gradient is exact")
+        self.show_phase(0)
 
     def _optimizer_phase(self, phase):
         """The update phase as the optimizer really takes it: its formula, then each parameter's numbers."""

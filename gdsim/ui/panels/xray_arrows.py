@@ -16,6 +16,7 @@ from gdsim.xray import ARROWS
 
 COLOURS = {"plain_step": (255, 255, 255), "velocity": (0, 210, 255), "delta": (255, 80, 220)}
 SHORT = {"plain_step": "−η·g", "velocity": "v", "delta": "Δθ"}
+WIDTHS = {"plain_step": 5.0, "velocity": 3.5, "delta": 2.0}  # widest first: arrows that coincide all show
 Z = 40
 
 
@@ -67,11 +68,11 @@ class XrayArrows:
 
     def __init__(self, plot_item: pg.PlotItem):
         self._plot = plot_item
-        self.arrows = {key: Arrow(plot_item, COLOURS[key], SHORT[key]) for key, _ in ARROWS}
-        self.legend = pg.LegendItem(offset=(8, -8), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self.arrows = {key: Arrow(plot_item, COLOURS[key], SHORT[key], WIDTHS[key], Z + 3 * k)
+                       for k, (key, _) in enumerate(ARROWS)}
+        self.legend = pg.LegendItem(offset=(8, -8), labelTextSize="8pt", brush=(25, 25, 35, 200),
+                                    labelTextColor=(240, 240, 240))
         self.legend.setParentItem(plot_item.vb)
-        for key, label in ARROWS:
-            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLOURS[key], width=3)), label)
         self.legend.setVisible(False)
         self.race: list[Arrow] = []
         plot_item.vb.sigTransformChanged.connect(self._aim)
@@ -80,7 +81,18 @@ class XrayArrows:
         """Arrows from ``tail`` (2,) to ``tips`` (3, 2) in ``ARROWS`` order; None hides them."""
         for k, (key, _) in enumerate(ARROWS):
             self.arrows[key].set(tail, None if tips is None else tips[k])
+        self.legend.clear()
+        for key, label in ARROWS:
+            if self.arrows[key].visible():
+                self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLOURS[key], width=3)), label)
         self.legend.setVisible(any(a.visible() for a in self.arrows.values()))
+        # arrows ending together (plain SGD: Δθ = −η·g; momentum's Δθ = v) share one label
+        shown = [key for key, _ in ARROWS if self.arrows[key].visible()]
+        for key in shown:
+            same = [k for k in shown if np.allclose(self.arrows[k].tip, self.arrows[key].tip, rtol=1e-9, atol=0)]
+            text = self.arrows[key].text
+            text.setVisible(same[-1] == key)
+            text.setText(" = ".join(SHORT[k] for k in reversed(same)))
 
     def show_race(self, runs) -> None:
         """[(colour, tail (2,), tip (2,))]: each run's last update, in the run's colour."""
