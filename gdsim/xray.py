@@ -107,7 +107,8 @@ def update_lines(x: dict, p: int, name: str, w: float) -> list[str]:
     h, prev = x.get("hyper", {}), x.get("previous", {})
     lr, t, opt = float(x["lr"]), int(x["step"]), x["optimizer"]
     g0, g = float(x["grad"][p]), float(x["g"][p])
-    lines = [f"{name}: ∂L/∂{name} = {num(g0)} (on the next step's batch of {x['batch_size']})"]
+    batch = f" (on the next step's batch of {x['batch_size']})" if x.get("batch_size", 0) > 1 else ""
+    lines = [f"{name}: ∂L/∂{name} = {num(g0)}{batch}"]
     clip, decay = h.get("clip_norm") is not None, float(h.get("weight_decay", 0.0))
     if clip:
         lines.append(f"  c = min(1, C/(‖∇L‖ + 10⁻⁶)) = {num(x['clip_coef'])}; clipping adds {num(x['clip_term'][p])}")
