@@ -191,6 +191,7 @@ class Surface2D(QtWidgets.QWidget):
         """Redraw the path up to this snapshot on the grid there is (cheap: a projection)."""
         g = self._grid
         params = np.asarray(s.params)
+        self._snapshot = s  # a grid that comes after it still gets its arrows
         if g is None or params.size != g.center.size:
             return
         traj = np.asarray(s.trajectory).reshape(-1, params.size)
@@ -198,7 +199,6 @@ class Surface2D(QtWidgets.QWidget):
         if not len(traj) or not np.array_equal(traj[-1], params):
             traj, steps = np.vstack([traj, params[None]]), np.append(steps, s.step)
         self._draw_path(surfaces.path_on_grid(g, traj), steps)
-        self._snapshot = s
         self._draw_arrows()
 
     def show_paths(self, paths) -> None:
@@ -278,7 +278,7 @@ class Surface2D(QtWidgets.QWidget):
         """The X-ray arrows recorded for the shown snapshot's step, projected on this grid (none if not recorded)."""
         s, g = self._snapshot, self._grid
         vecs = None if s is None or g is None else xray.at(getattr(s, "xray_history", ()), s.step)
-        if vecs is None or vecs.shape[1] != g.center.size:
+        if vecs is None or vecs.shape[1] != g.center.size or np.size(s.params) != g.center.size:
             self.arrows.show(None, None)
             return
         tail, tips = xray.project(g, s.params, vecs)
