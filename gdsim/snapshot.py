@@ -6,6 +6,7 @@ goes on. Building one is plain NumPy (no Qt), so the CLI's figure export uses th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +56,10 @@ class Snapshot:
     layer_grad_norms: np.ndarray = field(default_factory=lambda: frozen([]))  # ‖∂L/∂W_l‖ per layer, last step
     layer_grad_history: np.ndarray = field(default_factory=lambda: frozen(np.empty((0, 0))))  # (N, 1+L): step, norms
     dead_relus: int = 0                          # ReLU units silent on every training sample
+    # optimizer X-ray (gdsim.xray), only while a panel that shows it is on screen: the next update's parts now,
+    # and ((step, (3, P) arrows: −η·g, velocity, Δθ), ...) for the recorded steps the scrubber can reach
+    xray: dict = field(default_factory=dict)
+    xray_history: tuple = ()
 
     @property
     def diverged(self) -> bool:
@@ -117,6 +122,11 @@ def take(trainer: Trainer, data: Dataset | None = None, steps_per_second: float 
         steps_per_second=steps_per_second, output=output_view(trainer, data) if data is not None else {},
         **_gradient_flow(trainer, data),
     )
+
+
+def with_xray(s: Snapshot, xray: dict, history: tuple) -> Snapshot:
+    """``s`` with the optimizer X-ray (the worker adds it only while someone looks)."""
+    return dataclasses.replace(s, xray=xray, xray_history=history)
 
 
 def _gradient_flow(trainer: Trainer, data: Dataset | None) -> dict:

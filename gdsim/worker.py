@@ -15,7 +15,7 @@ import numpy as np
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gdsim import snapshot, worker_registry
+from gdsim import snapshot, worker_registry, xray
 from gdsim.config import Built
 from gdsim.engine.cancel import Cancelled
 
@@ -67,6 +67,8 @@ class TrainingWorker(QObject):
         self._surface_wait, self._curvature_wait = SURFACE_INTERVAL, CURVATURE_INTERVAL
         self._cancel = threading.Event()   # stops a comparison or sweep between two steps
         self._closing = threading.Event()  # the window is closing: every long computation stops between chunks
+        self._xray_for: set[str] = set()   # panels on screen that show the optimizer X-ray
+        self._xray = xray.History()
 
     # ---------------------------------------------------------------- commands (queued slots)
 
@@ -80,6 +82,7 @@ class TrainingWorker(QObject):
         self._sps = 0.0
         self._start_params = built.net.params.copy()
         self._grids = {}
+        self._xray.clear()
         self._emit(force=True)
         self._surfaces(coarse=False)
         self._curvature()
@@ -176,6 +179,14 @@ class TrainingWorker(QObject):
         self._surfaces(coarse=True, kinds=kinds)  # a quick 25×25 first, so the panel is never blank
         if not self._running:
             self._surfaces(coarse=False, kinds=kinds)
+
+    @Slot(str, bool)
+    def _on_want_xray(self, who: str, on: bool) -> None:
+        """A panel showing the optimizer X-ray came on screen (or left): snapshots carry it only meanwhile."""
+        wanted = bool(self._xray_for)
+        (self._xray_for.add if on else self._xray_for.discard)(who)
+        if on and not wanted and not self._running:
+            self._emit(force=True)  # the picture on screen gets its arrows now, not at the next step
 
     @Slot()
     def _on_step(self) -> None:
@@ -379,7 +390,20 @@ class TrainingWorker(QObject):
         self._last_emit = now
         self._unseen.set()
         with np.errstate(all="ignore"):
-            self.sigSnapshot.emit(snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0))
+            s = snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0)
+        if self._xray_for:
+            s = self._with_xray(s, trainer)
+        self.sigSnapshot.emit(s)
+
+    def _with_xray(self, s, trainer):
+        """The next update's parts, and its arrows recorded for this step (one extra gradient per frame)."""
+        try:
+            x = xray.take(trainer)
+        except (ValueError, FloatingPointError) as e:
+            self.sigError.emit(f"The optimizer X-ray failed: {e}")
+            self._xray_for.clear()
+            return s
+        return snapshot.with_xray(s, x, self._xray.add(trainer.step_count, xray.vectors(x), s.trajectory_steps))
 
 
 class WorkerThread:

@@ -7,6 +7,8 @@ and the loss curve and status bar stay live.
 
 from __future__ import annotations
 
+from PySide6 import QtCore
+
 from gdsim.config import default_loss
 from gdsim.ui.panels.gradient_flow import GradientFlowPanel
 from gdsim.ui.panels.inspector import InspectorPanel
@@ -24,6 +26,7 @@ class AidLinks:
         self.inspector.sigHighlight.connect(self.graph.highlight)
         self.inspector.sigRefreshRequested.connect(self.refresh_inspector)
         self.docks["Backprop"].visibilityChanged.connect(lambda visible: visible and self.refresh_inspector())
+        self.docks["Backprop"].visibilityChanged.connect(lambda visible: self.want_xray("inspector", visible))
         self.scrubber.sigScrub.connect(self._on_scrub)
         self.scrubber.sigLive.connect(self._on_live)
 
@@ -33,11 +36,12 @@ class AidLinks:
             return
         loss = self.cfg.training.loss or (default_loss(self.data) if self.data is not None else "mse")
         self.inspector.set_context(s, self.data, loss, s.current_lr)
-        optimizer = self.cfg.training.optimizer
-        if optimizer != "sgd" and self.data is not None:  # say what the update phase simplifies
-            label = self.inspector.context_label
-            label.setText(label.text() + f" — the update phase shows plain gradient descent (Δw = −η·g); "
-                                         f"{optimizer} first transforms g with its running averages")
+
+    def want_xray(self, who: str, on: bool) -> None:
+        """Ask the worker to put the optimizer X-ray into snapshots while ``who`` (a panel) is on screen."""
+        if not getattr(self, "closing", False):
+            QtCore.QMetaObject.invokeMethod(self.worker, "_on_want_xray", QtCore.Qt.ConnectionType.QueuedConnection,
+                                            QtCore.Q_ARG(str, who), QtCore.Q_ARG(bool, bool(on)))
 
     def _on_scrub(self, s) -> None:
         self.scrubbing = True

@@ -37,6 +37,7 @@ class SurfaceLinks:
 
     def _surfaces_shown(self) -> None:
         self._request_surfaces()
+        self.want_xray("surface", self.on_screen("Loss surface"))  # its arrows: −η·g, velocity, Δθ
         s = getattr(self, "_pending_surface_snapshot", None)
         if s is not None:
             self._show_snapshot_on_surfaces(s)

@@ -4,16 +4,22 @@ A passive view. ``set_context`` is called by the main window when the panel open
 training pauses, never for every live snapshot: the phases are rebuilt on a private copy of the network, so
 the run is never touched. The numbers and formulas come from ``gdsim.engine.inspect`` and
 ``gdsim.engine.gradcheck``; this file only lays them out and says which parameters to highlight on the graph.
+The update phases show the actual optimizer's step from the snapshot's X-ray (``gdsim.xray``, computed by the
+worker on its own trainer), and the "Effective η" tab its per-parameter step sizes.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim import xray
 from gdsim.engine.gradcheck import gradient_check
-from gdsim.engine.inspect import backprop_phases
+from gdsim.engine.inspect import Phase, backprop_phases, num
 from gdsim.engine.network import Network
+from gdsim.ui.panels.effective_lr import EffectiveLrView
 
 BAD_REL_ERROR = 1e-5  # a relative error above this means backprop and finite differences disagree
 BAD_BRUSH = QtGui.QBrush(QtGui.QColor(255, 215, 210))
@@ -67,6 +73,7 @@ class InspectorPanel(QtWidgets.QWidget):
         self._loss, self._lr, self._step = "mse", 0.1, 0
         self._phases: list = []
         self._index = 0
+        self._xray: dict = {}
 
         self.sample = _named(QtWidgets.QSpinBox(), "inspectorSample", "the training sample the update is computed on")
         self.batch_mean = _named(QtWidgets.QCheckBox("batch mean"), "inspectorBatchMean",
@@ -86,6 +93,8 @@ class InspectorPanel(QtWidgets.QWidget):
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self._backprop_tab(), "Backprop")
         self.tabs.addTab(self._gradcheck_tab(), "Gradient check")
+        self.effective_lr = EffectiveLrView()
+        self.tabs.addTab(self.effective_lr, "Effective η")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -160,9 +169,13 @@ class InspectorPanel(QtWidgets.QWidget):
         """Rebuild the phases for ``snapshot``'s parameters on ``data``'s training set (None: function mode)."""
         self._clear_gradcheck()
         sizes = tuple(getattr(snapshot, "sizes", ()) or ())
+        self._xray = dict(getattr(snapshot, "xray", None) or {})
+        self.effective_lr.show_xray(self._xray, getattr(snapshot, "param_names", ()))
         if snapshot is None or data is None or len(sizes) < 2:
             self._net = None
             self._show_message(NO_NETWORK)
+            if self._xray and snapshot is not None:  # function mode: no layers, but the optimizer's update
+                self._show_function_update(snapshot)
             return
         try:
             net = Network(list(sizes), list(snapshot.activations))
@@ -181,6 +194,8 @@ class InspectorPanel(QtWidgets.QWidget):
         self._recompute()
 
     def clear(self) -> None:
+        self._xray = {}
+        self.effective_lr.show_xray({}, ())
         self.set_context(None, None, self._loss, self._lr)
 
     def _on_batch_mean(self, on: bool) -> None:
@@ -200,6 +215,8 @@ class InspectorPanel(QtWidgets.QWidget):
         except (ValueError, FloatingPointError) as e:
             self._show_message(f"Cannot compute the phases: {e}")
             return
+        if self._xray and self._xray["params"].size == self._net.n_params:
+            phases = [self._optimizer_phase(p) if p.name == "update" else p for p in phases]
         self.sample.setEnabled(k is not None)
         self.check_button.setEnabled(True)
         on = "the batch mean" if k is None else f"sample {k}"
@@ -207,6 +224,28 @@ class InspectorPanel(QtWidgets.QWidget):
         same = len(phases) == len(self._phases)
         self._phases = phases
         self.show_phase(self._index if same else 0)
+
+    def _show_function_update(self, snapshot) -> None:
+        """Function mode: the one phase there is, the optimizer's step of the point's coordinates."""
+        x, names = self._xray, tuple(snapshot.param_names)
+        lines = [x["formula"]]
+        for p, w in enumerate(np.asarray(x["params"])):
+            lines += xray.update_lines(x, p, names[p], float(w))
+        title = f"Update: {x['optimizer']}, η = {num(x['lr'])} (the next step)"
+        self._phases = [Phase("update", title, tuple(lines))]
+        self.context_label.setText(f"step {int(snapshot.step)} · function mode: the gradient is exact")
+        self.show_phase(0)
+
+    def _optimizer_phase(self, phase):
+        """The update phase as the optimizer really takes it: its formula, then each parameter's numbers."""
+        x = self._xray
+        params = np.asarray(x["params"])
+        lines = [x["formula"]]
+        for p in phase.params:
+            lines += xray.update_lines(x, p, self._net.param_names[p], float(params[p]))
+        layer = phase.title.split(":")[0]
+        title = f"{layer}: {x['optimizer']}, η = {num(x['lr'])} (the next step's own batch and buffers)"
+        return dataclasses.replace(phase, title=title, lines=tuple(lines))
 
     # ------------------------------------------------------------------ phases
 

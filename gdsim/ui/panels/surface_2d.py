@@ -2,6 +2,8 @@
 
 A passive view: the worker computes the grid (``gdsim.surfaces.compute``) and calls ``show_surface``; between
 grids ``show_snapshot`` only re-projects the newest path onto the grid it has (``surfaces.path_on_grid``).
+The optimizer X-ray's arrows (−η·g, velocity, Δθ) at the snapshot's point come from its ``xray_history`` and
+are projected the same way, so they follow each step and the history scrubber.
 The controls describe the surface the user wants and leave as a ``SurfaceSpec`` on ``sigSpecChanged``.
 Colours use fixed levels per grid, clipped at a high quantile so a few huge losses do not wash out the valley.
 """
@@ -12,10 +14,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import surfaces
+from gdsim import surfaces, xray
 from gdsim.engine import contours
 from gdsim.surfaces import SurfaceGrid, SurfaceSpec
 from gdsim.ui.panels.plotting import (
+    EXTRA_COLOURS,
     ExtraPaths,
     PathItems,
     cache_axes,
@@ -24,6 +27,7 @@ from gdsim.ui.panels.plotting import (
     param_combo,
     set_combo_items,
 )
+from gdsim.ui.panels.xray_arrows import XrayArrows
 
 COLORMAP = "viridis"
 CONTOUR_PEN = pg.mkPen((255, 255, 255, 110), width=1)  # 1 px: long curves stay cheap to stroke
@@ -87,6 +91,8 @@ class Surface2D(QtWidgets.QWidget):
         pi.addItem(self._contours)
         self._path = PathItems(pi)
         self._extra = ExtraPaths(pi)
+        self.arrows = XrayArrows(pi)
+        self._snapshot = None  # the last one shown: its arrows are redrawn on a new grid
         pi.setAspectLocked(True)
         cache_axes(pi)
         pi.vb.sigRangeChangedManually.connect(self._on_user_range)
@@ -172,6 +178,7 @@ class Surface2D(QtWidgets.QWidget):
         pi.setLabel("left", grid.labels[1])
         self.note.setText(grid.note)
         self._draw_path(grid.path, grid.path_steps)
+        self._draw_arrows()
         rect = (grid.alphas[0] + ox, grid.alphas[-1] + ox, grid.betas[0] + oy, grid.betas[-1] + oy)
         if rect != self._shown_rect and not self._user_range:
             pi.vb.setRange(xRange=rect[:2], yRange=rect[2:], padding=0)
@@ -184,6 +191,7 @@ class Surface2D(QtWidgets.QWidget):
         """Redraw the path up to this snapshot on the grid there is (cheap: a projection)."""
         g = self._grid
         params = np.asarray(s.params)
+        self._snapshot = s  # a grid that comes after it still gets its arrows
         if g is None or params.size != g.center.size:
             return
         traj = np.asarray(s.trajectory).reshape(-1, params.size)
@@ -191,10 +199,20 @@ class Surface2D(QtWidgets.QWidget):
         if not len(traj) or not np.array_equal(traj[-1], params):
             traj, steps = np.vstack([traj, params[None]]), np.append(steps, s.step)
         self._draw_path(surfaces.path_on_grid(g, traj), steps)
+        self._draw_arrows()
 
     def show_paths(self, paths) -> None:
-        """Extra labelled paths [(label, colour, (T, 2) grid coordinates as from path_on_grid)], e.g. races."""
-        self._extra.show(list(paths), self._grid.offsets if self._grid is not None else (0.0, 0.0))
+        """Extra labelled paths [(label, colour, (T, 2) grid coordinates as from path_on_grid)], e.g. races.
+        Each run's last update (its last two points: the trajectory keeps the last steps exactly) is an arrow."""
+        paths = list(paths)
+        ox, oy = self._grid.offsets if self._grid is not None else (0.0, 0.0)
+        self._extra.show(paths, (ox, oy))
+        runs = []
+        for k, (_label, colour, coords) in enumerate(paths):
+            c = np.asarray(coords, dtype=np.float64).reshape(-1, 2) + (ox, oy)
+            if len(c) >= 2:
+                runs.append((colour if colour is not None else EXTRA_COLOURS[k % len(EXTRA_COLOURS)], c[-2], c[-1]))
+        self.arrows.show_race(runs)
 
     def show_message(self, text: str) -> None:
         """Why there is no (new) surface yet, e.g. a PCA plane before the path has three points."""
@@ -207,6 +225,9 @@ class Surface2D(QtWidgets.QWidget):
         self._path.clear()
         self._path_coords, self._path_steps = np.empty((0, 2)), np.empty(0)
         self._extra.show([])
+        self._snapshot = None
+        self.arrows.show(None, None)
+        self.arrows.show_race([])
         self._shown_rect = None
         self._user_range = False
 
@@ -252,6 +273,17 @@ class Surface2D(QtWidgets.QWidget):
         c = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
         self._path_coords, self._path_steps = c, np.asarray(steps, dtype=np.float64).reshape(-1)
         self._path.set(c[:, 0] + ox, c[:, 1] + oy, dots_from=max(0, len(c) - RECENT))
+
+    def _draw_arrows(self) -> None:
+        """The X-ray arrows recorded for the shown snapshot's step, projected on this grid (none if not recorded)."""
+        s, g = self._snapshot, self._grid
+        vecs = None if s is None or g is None else xray.at(getattr(s, "xray_history", ()), s.step)
+        if vecs is None or vecs.shape[1] != g.center.size or np.size(s.params) != g.center.size:
+            self.arrows.show(None, None)
+            return
+        tail, tips = xray.project(g, s.params, vecs)
+        ox, oy = g.offsets
+        self.arrows.show(tail + (ox, oy), tips + (ox, oy))
 
     # ------------------------------------------------------------------ controls and mouse
 
