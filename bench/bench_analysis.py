@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from gdsim import config as cfgmod
-from gdsim.engine import analysis, compare
+from gdsim.engine import analysis
+from gdsim.lab import compare
+from gdsim.lab import config as cfgmod
 
 
 def best_time(fn, repeats: int):

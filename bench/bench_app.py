@@ -18,7 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6 import QtCore  # noqa: E402
 
-from gdsim import config  # noqa: E402
+from gdsim.lab import config  # noqa: E402
 from gdsim.ui.app import application  # noqa: E402
 
 REFERENCE = config.Config(

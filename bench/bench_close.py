@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = """
 import sys, time
 from PySide6 import QtCore
-from gdsim import config
+from gdsim.lab import config
 from gdsim.ui.app import application
 from gdsim.ui.main_window import MainWindow
 

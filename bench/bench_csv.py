@@ -58,11 +58,11 @@ def window_stalls(path: str) -> tuple[float, float, float, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtCore
 
-    from gdsim import config
     from gdsim.engine import csv_table
+    from gdsim.lab import config
     from gdsim.ui.app import application
-    from gdsim.ui.csv_import import CsvImportDialog, read_preview
     from gdsim.ui.main_window import MainWindow
+    from gdsim.ui.widgets.csv_import import CsvImportDialog, read_preview
 
     csv_table.forget()
     app = application(headless=True)

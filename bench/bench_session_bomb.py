@@ -57,7 +57,7 @@ def in_process(path: Path) -> tuple[float, float]:
     import time
     import tracemalloc
 
-    from gdsim import session
+    from gdsim.io import session
 
     tracemalloc.start()
     start = time.perf_counter()
@@ -74,7 +74,8 @@ def in_process(path: Path) -> tuple[float, float]:
 def main() -> None:
     import broken_sessions
 
-    from gdsim import config, session
+    from gdsim.io import session
+    from gdsim.lab import config
 
     folder = Path(tempfile.mkdtemp(prefix="gdsim-bomb-"))
     try:

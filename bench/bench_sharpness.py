@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from gdsim import config as cfgmod
 from gdsim.engine import sharpness
+from gdsim.lab import config as cfgmod
 
 WORKLOADS = [("xor", {"lr": 8.0}, 1000), ("package", {}, 500), ("sine", {}, 500), ("spiral", {}, 60),
              ("vanishing_sigmoid", {}, 300), ("circles", {}, 1000)]

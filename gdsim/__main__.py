@@ -1,3 +1,3 @@
-from gdsim.cli import main
+from gdsim.cli.parser import main
 
 raise SystemExit(main())

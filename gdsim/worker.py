@@ -15,9 +15,10 @@ import numpy as np
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gdsim import snapshot, worker_registry, xray
-from gdsim.config import Built
+from gdsim import worker_registry
 from gdsim.engine.cancel import Cancelled
+from gdsim.lab import snapshot, xray
+from gdsim.lab.config import Built
 
 MAX_FPS = 30
 # Qt's painter holds Python's GIL, so every frame the GUI draws is time the training thread cannot run.
@@ -37,7 +38,7 @@ class TrainingWorker(QObject):
     sigRunning = Signal(int)           # 1: a run started, 0: it ended
     sigProgress = Signal(int, int)     # epochs done, epochs asked for (run N epochs)
     sigError = Signal(str)             # a message for the user; the worker stays usable
-    sigSurface = Signal(object)        # SurfaceGrid (gdsim.surfaces), coarse while running, fine when idle
+    sigSurface = Signal(object)        # SurfaceGrid (gdsim.lab.surfaces), coarse while running, fine when idle
     sigSurfaceMessage = Signal(str, str)  # kind, why that surface cannot be drawn yet
     sigSaved = Signal(str)             # a session file was written
     sigCurvature = Signal(float, float)  # λmax, λmin of the Hessian here (2/λmax: stability edge; λmin < 0: saddle)
@@ -91,7 +92,7 @@ class TrainingWorker(QObject):
     def _on_analysis(self, request: dict) -> None:
         """Compare η or optimizers, or sweep η, from the same initial weights. Runs here, off the GUI thread;
         ``cancel()`` stops it between two steps, and the runs finished so far are still shown."""
-        from gdsim.engine import compare
+        from gdsim.lab import compare
 
         self._stop_run()
         kind, cfg, epochs = request["kind"], request["config"], int(request["epochs"])
@@ -235,7 +236,7 @@ class TrainingWorker(QObject):
         """The worker owns the trainer, so it is the one that writes its state."""
         if self.built is None:
             return
-        from gdsim import session
+        from gdsim.io import session
 
         try:
             session.save(path, self.built)
@@ -341,7 +342,7 @@ class TrainingWorker(QObject):
         """Recompute the visible surfaces at the current parameters (exact mode: around the start)."""
         if self.built is None or not self._surface_specs or self._closing.is_set():
             return
-        from gdsim import surfaces
+        from gdsim.lab import surfaces
 
         trainer = self.built.trainer
         began = time.perf_counter()

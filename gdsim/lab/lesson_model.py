@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from gdsim import config as cfgmod
-from gdsim import config_check
 from gdsim.engine import analysis
 from gdsim.engine.trainer import STATUSES
+from gdsim.lab import config as cfgmod
+from gdsim.lab import config_check
 from gdsim.lab.signals import Signals
 
 PRESSES = ("step", "epoch", "run")

@@ -30,7 +30,7 @@ from dataclasses import fields
 from importlib import resources
 from pathlib import Path
 
-from gdsim import config as cfgmod
+from gdsim.lab import config as cfgmod
 from gdsim.lab.lesson_model import (
     KINDS,
     PRESSES,

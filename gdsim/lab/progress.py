@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from gdsim import atomic
+from gdsim.io import atomic
 
 FILENAME = "progress.json"
 VERSION = 1

@@ -53,10 +53,10 @@ def main(args=None) -> int:
     ``--epochs`` epochs, save the screenshot and the loss curve, and quit with status 0."""
     cfg = None
     if args is not None:
-        from gdsim.cli import config_from_args
+        from gdsim.cli.parser import config_from_args
 
         cfg = config_from_args(args)  # ValueError -> one line, exit 2 (handled by the CLI)
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         for path, allowed in ((args.screenshot, ("png",)), (args.export_loss, ("png", "svg", "csv"))):
             if path:

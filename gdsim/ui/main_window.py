@@ -12,23 +12,23 @@ import warnings
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal, Slot
 
-from gdsim import config as cfgmod
 from gdsim.engine import analysis
 from gdsim.engine.trainer import STATUS_TEXT
-from gdsim.snapshot import Snapshot
-from gdsim.ui.aid_links import AidLinks
-from gdsim.ui.controls import SetupPanel, scrolling
-from gdsim.ui.file_actions import FileActions
-from gdsim.ui.lab_links import LabLinks
-from gdsim.ui.lr_control import LearningRateControl
+from gdsim.lab import config as cfgmod
+from gdsim.lab.snapshot import Snapshot
+from gdsim.ui.controllers.aids import AidLinks
+from gdsim.ui.controllers.files import FileActions
+from gdsim.ui.controllers.lab import LabLinks
+from gdsim.ui.controllers.surfaces import SurfaceLinks
 from gdsim.ui.menus import build_menus
 from gdsim.ui.panels.function_info import FunctionInfo
 from gdsim.ui.panels.loss_curve import LossCurve
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.output_view import OutputView
-from gdsim.ui.panels.plotting import replace_export_menu
-from gdsim.ui.surface_links import SurfaceLinks
-from gdsim.ui.toolbar import TrainingToolbar
+from gdsim.ui.panels.setup import SetupPanel, scrolling
+from gdsim.ui.plotting.items import replace_export_menu
+from gdsim.ui.widgets.lr_control import LearningRateControl
+from gdsim.ui.widgets.toolbar import TrainingToolbar
 from gdsim.worker import WorkerThread
 
 # every status in words, the divergence rule's thresholds among them (the status label's tooltip)
@@ -234,7 +234,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self._load(self.current_config(), keep_surfaces=True)
 
     def import_csv_dialog(self) -> None:
-        from gdsim.ui.csv_import import CsvImportDialog
+        from gdsim.ui.widgets.csv_import import CsvImportDialog
 
         dialog = CsvImportDialog(self)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtGui
 
-from gdsim import config as cfgmod
+from gdsim.lab import config as cfgmod
 
 
 def build_menus(win) -> None:

@@ -228,7 +228,7 @@ def test_slow_means_not_settled_at_the_end_unless_converged():
 
 
 def test_analysis_does_not_import_qt():
-    code = ("import sys, gdsim.engine.analysis, gdsim.engine.compare, gdsim.commands.sweep;"
+    code = ("import sys, gdsim.engine.analysis, gdsim.lab.compare, gdsim.cli.sweep;"
             "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))];"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

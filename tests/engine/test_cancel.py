@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from gdsim import config as cfgmod
-from gdsim import surfaces
-from gdsim.engine import analysis, compare, landscape
+from gdsim.engine import analysis, landscape
 from gdsim.engine.cancel import Cancelled
-from gdsim.engine.compare import Variant
+from gdsim.lab import compare, surfaces
+from gdsim.lab import config as cfgmod
+from gdsim.lab.compare import Variant
 
 
 @pytest.fixture(scope="module")

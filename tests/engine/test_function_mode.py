@@ -7,10 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from gdsim import cli, config, snapshot
+from gdsim.cli import parser as cli
 from gdsim.engine.function_model import FunctionModel, make_function
 from gdsim.engine.functions import FUNCTIONS
 from gdsim.engine.trainer import Trainer
+from gdsim.lab import config, snapshot
 
 NEW_PRESETS = ("bias_eta_1", "bias_eta_001", "rosenbrock", "elongated_bowl")
 

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from gdsim import config as cfgmod
 from gdsim.engine import analysis
 from gdsim.engine.function_model import FunctionModel, make_function
 from gdsim.engine.network import Network
+from gdsim.lab import config as cfgmod
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from gdsim import cli
-from gdsim import config as cfgmod
+from gdsim.cli import parser as cli
 from gdsim.engine import analysis, sharpness
+from gdsim.lab import config as cfgmod
 
 
 def direct(cfg, steps):

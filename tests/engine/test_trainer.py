@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from gdsim import config
 from gdsim.engine.network import Network
 from gdsim.engine.trainer import Trainer
+from gdsim.lab import config
 
 
 def linear_problem(n=40, seed=0):

@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gdsim import config as cfgmod
+from gdsim.lab import config as cfgmod
 from gdsim.lab import lessons
 from gdsim.lab.lessons import Action, check_lesson_file, evaluate, lesson_names, load_lesson, perform, signals_from
 

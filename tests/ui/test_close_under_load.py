@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
-from gdsim import config
 from gdsim.engine import analysis, csv_table, landscape
+from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ def test_quitting_while_a_comparison_runs_stops_it(qtbot, big_csv):
 SCRIPT = textwrap.dedent("""
     import sys
     from PySide6 import QtCore
-    from gdsim import config
+    from gdsim.lab import config
     from gdsim.ui.app import application
     from gdsim.ui.main_window import MainWindow
 

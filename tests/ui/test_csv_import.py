@@ -8,8 +8,8 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.engine import csv_table
-from gdsim.ui import csv_import
-from gdsim.ui.csv_import import CsvImportDialog
+from gdsim.ui.widgets import csv_import
+from gdsim.ui.widgets.csv_import import CsvImportDialog
 
 
 @pytest.fixture(autouse=True)

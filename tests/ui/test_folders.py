@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import config
-from gdsim.ui.folders import LAST_FOLDER_KEY, data_folder, dialog_folder
+from gdsim.lab import config
+from gdsim.ui.controllers.folders import LAST_FOLDER_KEY, data_folder, dialog_folder
 from gdsim.ui.main_window import MainWindow
 
 REAL_HOME = Path(pwd.getpwuid(os.getuid()).pw_dir).resolve()

@@ -29,7 +29,7 @@ def test_display_needs_no_eval_and_training_never_imports_sympy():
     import subprocess
     import sys
 
-    code = ("import sys; from gdsim import config as c; b = c.build(c.Config().with_changes("
+    code = ("import sys; from gdsim.lab import config as c; b = c.build(c.Config().with_changes("
             "problem={'dataset': 'function:rastrigin'})); b.trainer.run(3); print('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

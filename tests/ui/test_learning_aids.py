@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import config, snapshot
 from gdsim.engine import datasets
 from gdsim.engine.gradcheck import GradRow
-from gdsim.snapshot import frozen
-from gdsim.ui import csv_import
-from gdsim.ui.csv_import import CsvImportDialog
+from gdsim.lab import config, snapshot
+from gdsim.lab.snapshot import frozen
 from gdsim.ui.panels import gradient_flow, inspector
 from gdsim.ui.panels.gradient_flow import GradientFlowPanel
 from gdsim.ui.panels.inspector import InspectorPanel
-from gdsim.ui.scrubber import HistoryScrubber
+from gdsim.ui.widgets import csv_import
+from gdsim.ui.widgets.csv_import import CsvImportDialog
+from gdsim.ui.widgets.scrubber import HistoryScrubber
 
 MINUS = "\u2212"  # inspect.num writes a real minus sign
 

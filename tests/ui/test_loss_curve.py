@@ -10,7 +10,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore
 
-from gdsim.snapshot import Snapshot, frozen
+from gdsim.lab.snapshot import Snapshot, frozen
 from gdsim.ui.panels.loss_curve import LossCurve
 
 
@@ -207,7 +207,7 @@ def test_a_200k_step_history(shown, qtbot):
 
 
 def test_real_snapshot_from_a_trainer(curve):
-    from gdsim import config, snapshot
+    from gdsim.lab import config, snapshot
 
     b = config.build(config.Config())
     b.trainer.run(5)
@@ -218,7 +218,7 @@ def test_real_snapshot_from_a_trainer(curve):
 
 
 def test_real_diverged_run(curve):
-    from gdsim import config, snapshot
+    from gdsim.lab import config, snapshot
 
     cfg = config.Config().with_changes(problem={"dataset": "line"}, training={"lr": 50.0})
     b = config.build(cfg)
@@ -228,7 +228,7 @@ def test_real_diverged_run(curve):
 
 
 def test_full_batch_draws_one_curve_for_steps_and_epochs(curve):
-    from gdsim import config, snapshot
+    from gdsim.lab import config, snapshot
 
     full = config.build(config.load_preset("xor"))
     full.trainer.run(5)

@@ -12,12 +12,12 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore
 
-from gdsim import config
-from gdsim.engine import analysis, compare, schedules
+from gdsim.engine import analysis, schedules
+from gdsim.lab import compare, config
 from gdsim.ui.panels.compare_panel import BEHAVIOUR_RULES, ComparePanel
-from gdsim.ui.panels.compare_plot import DIVERGE_CEILING
-from gdsim.ui.panels.schedule_plot import SchedulePlot
 from gdsim.ui.panels.sweep_panel import SweepPanel
+from gdsim.ui.plotting.compare_plot import DIVERGE_CEILING
+from gdsim.ui.plotting.schedule_plot import SchedulePlot
 
 BEHAVIOUR_COLUMN = 4
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import config
+from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 
 

@@ -10,7 +10,7 @@ from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
 from gdsim.engine.network import Network, layout
-from gdsim.snapshot import Snapshot, frozen
+from gdsim.lab.snapshot import Snapshot, frozen
 from gdsim.ui.panels.network_graph import NEGATIVE, NetworkGraph
 
 
@@ -240,7 +240,7 @@ def test_diverged_parameters_do_not_break_drawing(graph):
 
 
 def test_real_snapshot_from_config(graph):
-    from gdsim import config, snapshot
+    from gdsim.lab import config, snapshot
 
     built = config.build(config.Config())
     s = snapshot.take(built.trainer, built.data)
@@ -250,7 +250,7 @@ def test_real_snapshot_from_config(graph):
 
 
 def test_input_neurons_are_labelled_with_the_feature_names(qtbot):
-    from gdsim import config, snapshot
+    from gdsim.lab import config, snapshot
 
     b = config.build(config.load_preset("package"))
     g = NetworkGraph()

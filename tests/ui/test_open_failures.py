@@ -7,8 +7,9 @@ import broken_sessions
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import config, session
-from gdsim.ui import session_loader
+from gdsim.io import session
+from gdsim.lab import config
+from gdsim.ui.controllers import session_loader
 from gdsim.ui.main_window import MainWindow
 
 HOSTILE = "<b>x</b><img src=http://example.invalid/y.png>"

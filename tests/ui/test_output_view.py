@@ -9,7 +9,7 @@ from pyqtgraph import functions as fn
 
 from gdsim.engine import contours
 from gdsim.engine.datasets import Dataset, make_dataset
-from gdsim.snapshot import Snapshot, frozen
+from gdsim.lab.snapshot import Snapshot, frozen
 from gdsim.ui.panels.output_view import OutputView, class_colours
 
 
@@ -182,7 +182,7 @@ def test_classification_with_many_features_plots_probability_against_class(view)
 
 @pytest.mark.parametrize("name, kind", [("xor", "decision"), ("sine", "curve"), ("package", "scatter")])
 def test_real_snapshots(view, name, kind):
-    from gdsim import config, snapshot
+    from gdsim.lab import config, snapshot
 
     b = config.build(config.Config().with_changes(problem={"dataset": name}))
     b.trainer.run(5)

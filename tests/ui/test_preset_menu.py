@@ -2,7 +2,7 @@
 
 from importlib import resources
 
-from gdsim import config
+from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 
 

@@ -4,7 +4,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from gdsim import config
+from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 
 

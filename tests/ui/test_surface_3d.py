@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from gdsim import config
+from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 from gdsim.ui.panels.surface_3d import UNAVAILABLE
 
@@ -49,7 +49,7 @@ SCRIPT = r"""
 import sys
 from gdsim.ui.app import application
 app = application()
-from gdsim import config
+from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
 w.resize(1280, 800)

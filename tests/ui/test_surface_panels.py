@@ -9,10 +9,10 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from gdsim import config, snapshot, surfaces
 from gdsim.engine.function_model import FunctionModel as FunctionNet  # the real adapter
 from gdsim.engine.functions import FUNCTIONS, run
-from gdsim.surfaces import SurfaceSpec, compute, compute_for
+from gdsim.lab import config, snapshot, surfaces
+from gdsim.lab.surfaces import SurfaceSpec, compute, compute_for
 from gdsim.ui.panels.surface_1d import Surface1D
 from gdsim.ui.panels.surface_2d import Surface2D
 from gdsim.ui.panels.surface_3d import UNAVAILABLE, Surface3D

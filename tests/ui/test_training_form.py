@@ -4,8 +4,8 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from gdsim import config
 from gdsim.engine import schedules
+from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 
 # a combo's popup under the offscreen platform: notices about raising windows and grabbing the keyboard

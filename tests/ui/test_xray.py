@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import config, snapshot, xray
 from gdsim.engine.inspect import next_update, num
+from gdsim.lab import config, snapshot, xray
 from gdsim.ui.main_window import MainWindow
 from gdsim.ui.panels.inspector import InspectorPanel
 
@@ -164,7 +164,7 @@ def test_arrows_follow_steps_and_the_scrubber(bowl, qtbot):
 def test_arrows_in_a_projected_plane_and_in_a_race(qtbot, tmp_path):
     """A network on a random plane: the arrows are the X-ray's vectors projected like the path; a race's runs
     each end with an arrow in their colour."""
-    from gdsim.engine import compare
+    from gdsim.lab import compare
     from gdsim.ui.panels.surface_2d import Surface2D
 
     b = built("xor", "momentum")
@@ -172,7 +172,7 @@ def test_arrows_in_a_projected_plane_and_in_a_race(qtbot, tmp_path):
         b.trainer.step()
     w = Surface2D()
     qtbot.addWidget(w)
-    from gdsim import surfaces
+    from gdsim.lab import surfaces
 
     spec = surfaces.SurfaceSpec(plane="random", resolution=25)
     grid = surfaces.compute_for(spec, b.trainer)

@@ -12,11 +12,12 @@ import re
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.commands.sweep import BEHAVIOUR_COLOURS
-from gdsim.engine import analysis, compare, optimizers
-from gdsim.ui.panels.compare_plot import PALETTE, ComparePlot
-from gdsim.ui.panels.forms import AnalysisForm, hint_label, progress_bar
-from gdsim.ui.panels.plotting import note_label, replace_export_menu
+from gdsim.cli.sweep import BEHAVIOUR_COLOURS
+from gdsim.engine import analysis, optimizers
+from gdsim.lab import compare
+from gdsim.ui.plotting.compare_plot import PALETTE, ComparePlot
+from gdsim.ui.plotting.items import note_label, replace_export_menu
+from gdsim.ui.widgets.forms import AnalysisForm, hint_label, progress_bar
 
 MODES = (("Compare η", "lr"), ("Compare optimizers", "optimizer"), ("Race start points", "start"))
 DEFAULT_TEXT = {"lr": ", ".join(f"{v:g}" for v in compare.default_lrs()), "optimizer": "sgd, momentum, adam",
@@ -325,13 +326,13 @@ class ComparePanel(AnalysisForm):
 
     def export_plot(self, path, width: int | None = None) -> None:
         """The loss curves as .png (``width`` px, aspect kept) or .svg."""
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         export.plot_image(self.plot, path, width)
 
     def export_table(self, path) -> None:
         """The table as .csv: compare.table_rows plus the 2/λmax column."""
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         export.check_path(path, ("csv",))
         if self._result is None:

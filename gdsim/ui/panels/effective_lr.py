@@ -11,8 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
-from gdsim import xray
 from gdsim.engine.inspect import num
+from gdsim.lab import xray
 
 BAR_PEN = pg.mkPen((70, 130, 180), width=7)
 STEP_BRUSH = pg.mkBrush(214, 39, 40)

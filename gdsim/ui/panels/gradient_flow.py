@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from gdsim.ui.panels.plotting import cache_axes
+from gdsim.ui.plotting.items import cache_axes
 
 MAX_SAMPLES = 5000       # kept samples; when full every other one is dropped, so the whole run stays in view
 COLORMAP = "viridis"

@@ -4,7 +4,7 @@ A passive view. ``set_context`` is called by the main window when the panel open
 training pauses, never for every live snapshot: the phases are rebuilt on a private copy of the network, so
 the run is never touched. The numbers and formulas come from ``gdsim.engine.inspect`` and
 ``gdsim.engine.gradcheck``; this file only lays them out and says which parameters to highlight on the graph.
-The update phases show the actual optimizer's step from the snapshot's X-ray (``gdsim.xray``, computed by the
+The update phases show the actual optimizer's step from the snapshot's X-ray (``gdsim.lab.xray``, computed by the
 worker on its own trainer), and the "Effective η" tab its per-parameter step sizes.
 """
 
@@ -15,10 +15,10 @@ import dataclasses
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim import xray
 from gdsim.engine.gradcheck import gradient_check
 from gdsim.engine.inspect import Phase, backprop_phases, num
 from gdsim.engine.network import Network
+from gdsim.lab import xray
 from gdsim.ui.panels.effective_lr import EffectiveLrView
 
 BAD_REL_ERROR = 1e-5  # a relative error above this means backprop and finite differences disagree

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from gdsim.ui.panels.plotting import cache_axes
+from gdsim.ui.plotting.items import cache_axes
 
 # One-pixel pens: Qt strokes wider antialiased lines ~30× slower, and the painter holds Python's GIL, so a
 # thick live curve would starve the training thread. Emphasis comes from colour instead.
@@ -121,7 +121,7 @@ class LossCurve(pg.PlotWidget):
 
     def export_image(self, path, width: int | None = None) -> None:
         """Save the plot as .png (``width`` px, aspect kept), .svg, or the full history as .csv."""
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         if export.check_path(path, ("png", "svg", "csv")) != "csv":
             export.plot_image(self, path, width)

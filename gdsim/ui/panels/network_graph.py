@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim.engine.network import layout
 
 if TYPE_CHECKING:
-    from gdsim.snapshot import Snapshot
+    from gdsim.lab.snapshot import Snapshot
 
 BUCKETS = 8  # width levels per sign
 MIN_WIDTH, MAX_WIDTH = 0.5, 6.0
@@ -228,12 +228,12 @@ class NetworkGraph(QtWidgets.QWidget):
     def scene(self) -> QtWidgets.QGraphicsScene:
         return self.view.scene()
 
-    def getPlotItem(self) -> pg.PlotItem:  # noqa: N802 (pyqtgraph's name, so gdsim.export takes this widget)
+    def getPlotItem(self) -> pg.PlotItem:  # noqa: N802 (pyqtgraph's name, so gdsim.ui.plotting.figures takes this widget)
         return self.plot_item
 
     def export_image(self, path: str, width: int | None = None) -> None:
         """.png (``width`` px) or .svg, without the hover readout."""
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         self._set_hover(None)
         export.plot_image(self.plot_item, path, width)

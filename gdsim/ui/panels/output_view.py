@@ -3,7 +3,7 @@
 Three pictures, chosen by the data set: two-feature classification shows the decision surface as a heatmap
 with the 0.5 contour as the boundary; one-feature regression shows the fitted curve through the points;
 anything else shows predicted against actual values around the line y = x. The predictions arrive ready
-in ``Snapshot.output`` (computed by ``gdsim.snapshot.output_view`` in the worker); this panel only draws.
+in ``Snapshot.output`` (computed by ``gdsim.lab.snapshot.output_view`` in the worker); this panel only draws.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from gdsim.engine import contours
-from gdsim.snapshot import DRAWN_POINTS
-from gdsim.ui.panels.plotting import cache_axes
+from gdsim.lab.snapshot import DRAWN_POINTS
+from gdsim.ui.plotting.items import cache_axes
 
 # class colours: two classes use the diverging map's ends, so a point sits on a background of its own colour
 BINARY_MAP = "CET-D1"  # blue - white - red, perceptually uniform
@@ -168,7 +168,7 @@ class OutputView(pg.PlotWidget):
         return None if not self._image.isVisible() else self._image.image
 
     def export_image(self, path, width: int | None = None) -> None:
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         export.plot_image(self, path, width)
 

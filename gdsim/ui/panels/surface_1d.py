@@ -2,7 +2,7 @@
 
 The simplest picture of gradient descent: a curve, a ball on it, and the last few steps as a line with dots,
 so a learning rate that is too large shows as a zig-zag from one wall of the valley to the other. Passive:
-the worker computes the slice (``gdsim.surfaces``), ``show_snapshot`` only projects the newest steps onto it.
+the worker computes the slice (``gdsim.lab.surfaces``), ``show_snapshot`` only projects the newest steps onto it.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import surfaces
-from gdsim.surfaces import SurfaceGrid, SurfaceSpec
-from gdsim.ui.panels.plotting import (
+from gdsim.lab import surfaces
+from gdsim.lab.surfaces import SurfaceGrid, SurfaceSpec
+from gdsim.ui.plotting.items import (
     ExtraPaths,
     PathItems,
     cache_axes,
@@ -174,7 +174,8 @@ class Surface1D(QtWidgets.QWidget):
 
     def export_image(self, path, width: int | None = None) -> None:
         """.png (``width`` px) or .svg of the plot; .csv: the slice, and the drawn steps in NAME_path.csv."""
-        from gdsim import export, surface_csv
+        from gdsim.io import surface_csv
+        from gdsim.ui.plotting import figures as export
 
         if export.check_path(path, ("png", "svg", "csv")) != "csv":
             export.plot_image(self.plot, path, width)

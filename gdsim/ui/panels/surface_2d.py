@@ -1,6 +1,6 @@
 """The loss over a plane through parameter space: a heatmap with contours, the descent path drawn on it.
 
-A passive view: the worker computes the grid (``gdsim.surfaces.compute``) and calls ``show_surface``; between
+A passive view: the worker computes the grid (``gdsim.lab.surfaces.compute``) and calls ``show_surface``; between
 grids ``show_snapshot`` only re-projects the newest path onto the grid it has (``surfaces.path_on_grid``).
 The optimizer X-ray's arrows (−η·g, velocity, Δθ) at the snapshot's point come from its ``xray_history`` and
 are projected the same way, so they follow each step and the history scrubber.
@@ -14,10 +14,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdsim import surfaces, xray
 from gdsim.engine import contours
-from gdsim.surfaces import SurfaceGrid, SurfaceSpec
-from gdsim.ui.panels.plotting import (
+from gdsim.lab import surfaces, xray
+from gdsim.lab.surfaces import SurfaceGrid, SurfaceSpec
+from gdsim.ui.plotting.items import (
     EXTRA_COLOURS,
     ExtraPaths,
     PathItems,
@@ -27,7 +27,7 @@ from gdsim.ui.panels.plotting import (
     param_combo,
     set_combo_items,
 )
-from gdsim.ui.panels.xray_arrows import XrayArrows
+from gdsim.ui.plotting.xray_arrows import XrayArrows
 
 COLORMAP = "viridis"
 CONTOUR_PEN = pg.mkPen((255, 255, 255, 110), width=1)  # 1 px: long curves stay cheap to stroke
@@ -240,7 +240,8 @@ class Surface2D(QtWidgets.QWidget):
 
     def export_image(self, path, width: int | None = None) -> None:
         """.png (``width`` px) or .svg of the plot; .csv: the grid, and the drawn path in NAME_path.csv."""
-        from gdsim import export, surface_csv
+        from gdsim.io import surface_csv
+        from gdsim.ui.plotting import figures as export
 
         if export.check_path(path, ("png", "svg", "csv")) != "csv":
             export.plot_image(self.plot, path, width)

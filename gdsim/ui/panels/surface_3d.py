@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim import surfaces
-from gdsim.surfaces import SurfaceGrid
+from gdsim.lab import surfaces
+from gdsim.lab.surfaces import SurfaceGrid
 
 COLORMAP = "viridis"
 BOX = 10.0       # the grid is drawn in a BOX × BOX square ...

@@ -1,7 +1,7 @@
 """The learning-rate sweep: final loss after N epochs against η, the diverged region shaded, the best η starred.
 
 A passive view: it emits ``sigRun({"lrs": [...], "epochs": n})`` / ``sigCancel()`` and shows what the worker
-sends back. The figure is ``gdsim.commands.sweep.sweep_plot`` (the same as ``gdsim sweep --export``), built
+sends back. The figure is ``gdsim.cli.sweep.sweep_plot`` (the same as ``gdsim sweep --export``), built
 afresh for each result and swapped into place: results are rare, and one builder keeps app and CLI alike.
 """
 
@@ -12,10 +12,10 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdsim.commands.sweep import log_ticks, sweep_plot
-from gdsim.engine import compare
-from gdsim.ui.panels.forms import AnalysisForm, hint_label, progress_bar
-from gdsim.ui.panels.plotting import cache_axes, note_label, replace_export_menu
+from gdsim.cli.sweep import log_ticks, sweep_plot
+from gdsim.lab import compare
+from gdsim.ui.plotting.items import cache_axes, note_label, replace_export_menu
+from gdsim.ui.widgets.forms import AnalysisForm, hint_label, progress_bar
 
 DEFAULT_RANGE = ("1e-5", "10", 20)
 IDLE_NOTE = "Final training loss after N epochs for each η, all from the same initial weights and batches."
@@ -218,13 +218,13 @@ class SweepPanel(AnalysisForm):
 
     def export_plot(self, path, width: int | None = None) -> None:
         """The sweep figure as .png (``width`` px, aspect kept) or .svg."""
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         export.plot_image(self.plot, path, width)
 
     def export_table(self, path) -> None:
         """The sweep as .csv: lr, final_loss, status, behaviour (as ``gdsim sweep --export x.csv``)."""
-        from gdsim import export
+        from gdsim.ui.plotting import figures as export
 
         export.check_path(path, ("csv",))
         if not self._rows:
