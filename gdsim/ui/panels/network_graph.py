@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.engine.network import layout
-from gdsim.ui.panels.neuron_lens import BIG_MAP, MAX_MAP, MIN_MAP, NeuronLens, formula_text
+from gdsim.ui.panels.neuron_lens import BIG_MAP, MAP_KEY, MAX_MAP, MIN_MAP, NeuronLens, formula_text
 
 if TYPE_CHECKING:
     from gdsim.snapshot import Snapshot
@@ -448,7 +448,7 @@ class NetworkGraph(QtWidgets.QWidget):
             item.setPos(c, -span / 2 - (self._radius + 3) / dy)
         self._update_ranges()
         for i, item in enumerate(self._input_labels):
-            item.setPos(-(self._radius + 4) / dx, self.neuron_xy[i, 1])
+            item.setPos(-(diameter / 2 + 4) / dx, self.neuron_xy[i, 1])  # inputs stay discs
         self._draw_highlight()
         max_width = float(np.clip(0.2 * dy, 2.0, MAX_WIDTH))  # thinner edges where 16 neurons share a column
         if abs(max_width - self._max_width) >= 0.25:
@@ -530,7 +530,7 @@ class NetworkGraph(QtWidgets.QWidget):
             layer = lens.layers[c] if lens is not None else None
             text = ""
             if layer is not None:
-                text = f"{number(layer.levels[0])} … {number(layer.levels[1])}"
+                text = " … ".join(f"{v:.2g}".replace("-", "\u2212") for v in layer.levels)
                 text += f" · {int(layer.dead.sum())} dead" if layer.dead.any() else ""
             if item.textItem.toPlainText() != text:
                 item.setText(text)
@@ -543,7 +543,7 @@ class NetworkGraph(QtWidgets.QWidget):
         if lens is not None and self.lens_view.showing_maps:
             names = ", ".join(html.escape(self._input_name(i)) for i in range(2))
             text += f" &nbsp;· maps: a over ({names})" if lens.extent is not None else " &nbsp;· bars: a over the data"
-            text += ", one scale per layer"
+            text += ", one scale per layer " + "".join(f'<span style="color:{c}">■</span>' for c in MAP_KEY)
         if lens is not None and lens.n_dead:
             text += f" &nbsp;· <b>{lens.n_dead} dead ReLU{'s' if lens.n_dead > 1 else ''}</b>"
         if self.legend.text() != text:

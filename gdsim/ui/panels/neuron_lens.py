@@ -29,6 +29,7 @@ HIST_ROWS = 24  # pixel rows of a histogram image
 _cmap = pg.colormap.get("CET-D1A")  # perceptual blue-white-red; reversed: blue positive as the edges are
 _cmap.reverse()
 LUT = np.column_stack([_cmap.getLookupTable(nPts=256), np.full(256, 255)]).astype(np.uint8)
+MAP_KEY = tuple(pg.mkColor(*LUT[i, :3]).name() for i in (0, 64, 128, 192, 255))  # − … 0 … + in the legend
 BACKGROUND = np.array([246, 246, 246, 255], np.uint8)
 BLAME_POSITIVE, BLAME_NEGATIVE = "#0877bd", "#f59322"
 
@@ -133,6 +134,7 @@ class NeuronLens:
             plot_item.addItem(item, ignoreBounds=True)
         self._rgba: list[np.ndarray] = []  # the coloured image of each neuron, as last set
         self._xy = np.empty((0, 2))
+        self._rects: list[QtCore.QRectF] = []
         self._side = 0.0
 
     def rebuild(self, sizes: tuple) -> None:
@@ -148,6 +150,7 @@ class NeuronLens:
             self.plot_item.addItem(item, ignoreBounds=True)
             self.images.append(item)
         self._rgba = [np.empty((0, 0, 4), np.uint8)] * len(self.images)
+        self._rects = [QtCore.QRectF()] * len(self.images)
         self.lens = None
         self.showing_maps = False
         self.big.hide()
@@ -166,8 +169,11 @@ class NeuronLens:
             self._rgba = rgba
         self._update_visibility()
         if self.showing_maps:
-            for item, image in zip(self.images, self._rgba, strict=True):
+            for item, image, rect in zip(self.images, self._rgba, self._rects, strict=True):
+                reshaped = item.image is None or item.image.shape != image.shape
                 item.setImage(image, autoLevels=False)
+                if reshaped:  # setRect scales by the image's size: only right once the image is there
+                    item.setRect(rect)
             opacity = [0.25 if d else 1.0 for d in self._dead()]
             for item, o in zip(self.images, opacity, strict=True):
                 item.setOpacity(0.3 * o if self.blame else o)
@@ -177,8 +183,10 @@ class NeuronLens:
         """Put the maps at the neuron centres ``xy`` (view coordinates), ``side`` pixels square."""
         self._xy, self._side = xy, side
         pw, ph = pixel
-        for item, (x, y) in zip(self.images, xy, strict=True):
-            item.setRect(QtCore.QRectF(x - side * pw / 2, y - side * ph / 2, side * pw, side * ph))
+        self._rects = [QtCore.QRectF(x - side * pw / 2, y - side * ph / 2, side * pw, side * ph) for x, y in xy]
+        for item, rect in zip(self.images, self._rects, strict=True):
+            if item.image is not None:
+                item.setRect(rect)
         was = self.showing_maps
         self._update_visibility()
         if self.showing_maps and not was:
