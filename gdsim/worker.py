@@ -70,6 +70,7 @@ class TrainingWorker(QObject):
         self._closing = threading.Event()  # the window is closing: every long computation stops between chunks
         self._xray_for: set[str] = set()   # panels on screen that show the optimizer X-ray
         self._xray = xray.History()
+        self._lens_on = False              # the network graph is on screen: snapshots carry the neuron lens
 
     # ---------------------------------------------------------------- commands (queued slots)
 
@@ -188,6 +189,14 @@ class TrainingWorker(QObject):
         (self._xray_for.add if on else self._xray_for.discard)(who)
         if on and not wanted and not self._running:
             self._emit(force=True)  # the picture on screen gets its arrows now, not at the next step
+
+    @Slot(bool)
+    def _on_set_lens(self, on: bool) -> None:
+        """The network graph came on screen (or left it): add the neuron lens to snapshots, or stop paying
+        for it. A graph that appears while idle gets its lens at once."""
+        self._lens_on = bool(on)
+        if self._lens_on and not self._running:
+            self._emit(force=True)
 
     @Slot()
     def _on_step(self) -> None:
@@ -394,6 +403,8 @@ class TrainingWorker(QObject):
             s = snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0)
         if self._xray_for:
             s = self._with_xray(s, trainer)
+        if self._lens_on:
+            s = snapshot.with_lens(s, trainer)
         self.sigSnapshot.emit(s)
 
     def _with_xray(self, s, trainer):

@@ -7,11 +7,13 @@ goes on. Building one is plain NumPy (no Qt), so the CLI's figure export uses th
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gdsim.engine import contours, inspect
+from gdsim.engine import lens as lensmod
 from gdsim.engine.datasets import Dataset
 from gdsim.engine.trainer import Trainer
 
@@ -60,6 +62,8 @@ class Snapshot:
     # and ((step, (3, P) arrows: −η·g, velocity, Δθ), ...) for the recorded steps the scrubber can reach
     xray: dict = field(default_factory=dict)
     xray_history: tuple = ()
+    lens: lensmod.Lens | None = None             # neuron lens (maps / histograms, δ, dead units); see with_lens()
+    lens_seconds: float = 0.0                    # what computing that lens cost the worker
 
     @property
     def diverged(self) -> bool:
@@ -138,3 +142,18 @@ def _gradient_flow(trainer: Trainer, data: Dataset | None) -> dict:
         dead = inspect.dead_relus(net, trainer.X) if "relu" in net.activations else 0
     history = trainer.layer_history.array() if trainer.layer_history is not None else frozen(np.empty((0, 0)))
     return {"layer_grad_norms": frozen(norms), "dead_relus": dead, "layer_grad_history": history}
+
+
+def with_lens(s: Snapshot, trainer: Trainer) -> Snapshot:
+    """The snapshot with the neuron lens added (only while the network graph is on screen: it costs a forward
+    pass over a ≤40×40 grid). The maps cover the output view's plane, so the two pictures line up."""
+    if not hasattr(trainer.net, "slots"):
+        return s  # function mode: no neurons
+    out = s.output
+    extent = None
+    if out.get("kind") == "decision":
+        extent = (float(out["x"][0]), float(out["x"][-1]), float(out["y"][0]), float(out["y"][-1]))
+    began = time.perf_counter()
+    with np.errstate(all="ignore"):
+        lens = lensmod.trainer_lens(trainer, extent)
+    return dataclasses.replace(s, lens=lens, lens_seconds=time.perf_counter() - began)

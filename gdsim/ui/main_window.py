@@ -191,6 +191,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
 
     def _connect(self) -> None:
         tb = self.toolbar
+        self.graph.sigLensWanted.connect(self.worker._on_set_lens, QtCore.Qt.ConnectionType.QueuedConnection)
         tb.step.triggered.connect(self.sigStep)
         tb.epoch.triggered.connect(self.sigEpoch)
         tb.run.toggled.connect(self._on_run_toggled)

@@ -7,6 +7,7 @@ in device pixels, because Qt strokes wide antialiased pens ~20× slower under th
 
 from __future__ import annotations
 
+import html
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.engine.network import layout
+from gdsim.ui.panels.neuron_lens import BIG_MAP, MAP_KEY, MAX_MAP, MIN_MAP, NeuronLens, formula_text
 
 if TYPE_CHECKING:
     from gdsim.lab.snapshot import Snapshot
@@ -127,6 +129,7 @@ class NetworkGraph(QtWidgets.QWidget):
 
     sigParameterClicked = QtCore.Signal(int)  # flat index of the clicked weight or bias
     sigColorModeChanged = QtCore.Signal(str)
+    sigLensWanted = QtCore.Signal(bool)  # on screen with maps on: the worker should (not) compute the lens
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +139,8 @@ class NetworkGraph(QtWidgets.QWidget):
         self._sizes: tuple = ()
         self._activations: tuple = ()
         self._neuron_codes = self._highlighted = self._hover = None  # bias styles, highlight, hover
+        self._lens_layout = False  # room made for neuron maps (the snapshot has a lens and maps are on)
+        self._pixel = (1.0, 1.0)  # view units per pixel, x and y
         self._radius = 8.0
         self.segments = np.empty((0, 4))  # x0, y0, x1, y1 per edge, view coordinates
         self.edge_params = np.empty(0, dtype=np.int64)  # flat index of each edge's weight
@@ -148,13 +153,23 @@ class NetworkGraph(QtWidgets.QWidget):
             "Colour and thicken edges, and tint neurons, by the last step's gradient ∂L/∂θ instead of by "
             "the parameter values.\nBlue: positive, orange: negative; width is relative to the largest one.")
         self.gradient_button.toggled.connect(lambda on: self.set_color_mode("gradient" if on else "weight"))
-        legend = QtWidgets.QLabel(f'<span style="color:{POSITIVE}">■</span> positive &nbsp;'
-                                  f'<span style="color:{NEGATIVE}">■</span> negative')
+        self.maps_button = QtWidgets.QToolButton(text="Neuron maps", checkable=True, checked=True)
+        self.maps_button.setObjectName("networkGraphMapsButton")
+        self.maps_button.setToolTip("Draw each neuron as what it computes: its activation over the input plane "
+                                    "(two inputs) or its histogram over the data. Hover a neuron to enlarge it.")
+        self.blame_button = QtWidgets.QToolButton(text="Blame δ", checkable=True)
+        self.blame_button.setObjectName("networkGraphBlameButton")
+        self.blame_button.setToolTip("Where the blame flows: each neuron's backprop signal δ = ∂L/∂z on the "
+                                     "current batch.\nDisc area: mean |δ| against the largest; blue: mean δ > 0, "
+                                     "orange: < 0.")
+        self.legend = QtWidgets.QLabel()
+        self.legend.setObjectName("networkGraphLegend")
         bar = QtWidgets.QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 0)
-        bar.addWidget(self.gradient_button)
+        for button in (self.gradient_button, self.maps_button, self.blame_button):
+            bar.addWidget(button)
         bar.addStretch(1)
-        bar.addWidget(legend)
+        bar.addWidget(self.legend)
         self.view = pg.PlotWidget(viewBox=_StillView())
         self.view.installEventFilter(self)
         box = QtWidgets.QVBoxLayout(self)
@@ -192,6 +207,21 @@ class NetworkGraph(QtWidgets.QWidget):
             item.setZValue(z)
             self.plot_item.addItem(item, ignoreBounds=True)
 
+        self.lens_view = NeuronLens(self.plot_item)
+        self._hover_neuron: int | None = None
+        self._range_labels: list[pg.TextItem] = []
+        self._shown = False
+        self._wanted: bool | None = None  # what sigLensWanted last said
+        menu = self._vb._plain_menu
+        self.maps_action = menu.addAction("Neuron maps", self.maps_button.toggle)
+        self.blame_action = menu.addAction("Show blame δ", self.blame_button.toggle)
+        for action in (self.maps_action, self.blame_action):
+            action.setCheckable(True)
+        self.maps_action.setChecked(True)
+        self.maps_button.toggled.connect(self._on_maps_toggled)
+        self.blame_button.toggled.connect(self._on_blame_toggled)
+        self._update_legend()
+
         self._vb.sigResized.connect(self._fit)
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -202,11 +232,16 @@ class NetworkGraph(QtWidgets.QWidget):
         self._snapshot = s
         if tuple(s.sizes) != self._sizes:
             self._rebuild(tuple(s.sizes))
-        if tuple(s.activations) != self._activations:
-            self._activations = tuple(s.activations)
+        lens_layout = s.lens is not None and self.maps_button.isChecked()
+        if tuple(s.activations) != self._activations or lens_layout != self._lens_layout:
+            self._activations, self._lens_layout = tuple(s.activations), lens_layout
             self._fit()
         self._restyle()
-        if self._hover is not None:
+        self.lens_view.show_lens(s.lens)
+        self._update_ranges()
+        if self._hover_neuron is not None:
+            self._enlarge(self._hover_neuron)
+        elif self._hover is not None:
             self.hover_label.setText(self.hover_text(self._hover))
 
     def set_color_mode(self, mode: str) -> None:
@@ -302,6 +337,13 @@ class NetworkGraph(QtWidgets.QWidget):
         self.edges.set_segments(self.segments, np.full(len(self.segments), BUCKETS))
         self._neurons.setData(pos=self.neuron_xy)
         self._set_hover(None)
+        self.lens_view.rebuild(sizes)
+        for item in self._range_labels:
+            self.plot_item.removeItem(item)
+        self._range_labels = [pg.TextItem(color="#555555", anchor=(0.5, 0.0)) for _ in sizes[1:]]
+        for item in self._range_labels:
+            item.setFont(self._font)
+            self.plot_item.addItem(item, ignoreBounds=True)
         for item in self._headers:
             self.plot_item.removeItem(item)
         self._headers = [pg.TextItem(color="#333333", anchor=(0.5, 1.0)) for _ in sizes]
@@ -384,6 +426,15 @@ class NetworkGraph(QtWidgets.QWidget):
         self._radius = diameter / 2
         top, bottom = head + self._radius + 4, self._radius + 6
         dy = float(np.clip((h - top - bottom) / span, 1.0, 140.0)) if span else 140.0
+        side = 0.0
+        if self._lens_layout:  # maps as big as the rows allow, a line below each column for its colour scale
+            side = min(0.8 * dy, 0.4 * dx, MAX_MAP)
+            top, bottom = head + side / 2 + 4, side / 2 + 8 + metrics.height()
+            dy = float(np.clip((h - top - bottom) / span, 1.0, 140.0)) if span else 140.0
+            side = min(side, 0.85 * dy)
+            if side >= MIN_MAP:
+                self._radius = side / 2
+        self._pixel = (1 / dx, 1 / dy)
         extra = max(0.0, h - top - bottom - span * dy) / 2
         y_range = (-span / 2 - (bottom + extra) / dy, span / 2 + (top + extra) / dy)
         self._vb.setRange(xRange=(-left / dx, n_cols + right / dx), yRange=y_range, padding=0)
@@ -392,8 +443,12 @@ class NetworkGraph(QtWidgets.QWidget):
             item.setTextWidth(widths[c])  # a fixed width is what makes align="center" centre the lines
             item.setPos(c, span / 2 + (self._radius + 4) / dy)
         self._neurons.setSize(diameter)
+        self.lens_view.place(self.neuron_xy[self._sizes[0]:], side, self._pixel)
+        for c, item in enumerate(self._range_labels, start=1):
+            item.setPos(c, -span / 2 - (self._radius + 3) / dy)
+        self._update_ranges()
         for i, item in enumerate(self._input_labels):
-            item.setPos(-(self._radius + 4) / dx, self.neuron_xy[i, 1])
+            item.setPos(-(diameter / 2 + 4) / dx, self.neuron_xy[i, 1])  # inputs stay discs
         self._draw_highlight()
         max_width = float(np.clip(0.2 * dy, 2.0, MAX_WIDTH))  # thinner edges where 16 neurons share a column
         if abs(max_width - self._max_width) >= 0.25:
@@ -405,9 +460,10 @@ class NetworkGraph(QtWidgets.QWidget):
     # ------------------------------------------------------------------ mouse
 
     def _set_hover(self, index: int | None, at: QtCore.QPointF | None = None) -> None:
-        if index is None and self._hover is None:
+        if index is None and self._hover is None and self._hover_neuron is None:
             return
-        self._hover = index
+        self._hover, self._hover_neuron = index, None
+        self.lens_view.enlarge(None)
         self.hover_label.setVisible(index is not None)
         self._hover_line.set_segments(self.segments[self.edge_params == index] if index is not None else [])
         if index is not None:
@@ -422,14 +478,106 @@ class NetworkGraph(QtWidgets.QWidget):
             self._set_hover(None)
             return
         pos = self._vb.mapSceneToView(scene_pos)
+        neuron = self.neuron_at(pos)
+        if neuron is not None:
+            self._set_hover(None)
+            self._enlarge(neuron)
+            return
         self._set_hover(self.param_at(pos), pos)
 
     def _on_mouse_clicked(self, ev) -> None:
         if ev.button() != QtCore.Qt.MouseButton.LeftButton or ev.double():
             return
-        index = self.param_at(self._vb.mapSceneToView(ev.scenePos()))
+        pos = self._vb.mapSceneToView(ev.scenePos())
+        index = self.param_at(pos)
+        if self.neuron_at(pos) is not None:
+            self._enlarge(self.neuron_at(pos))
         if index is not None:
             self.sigParameterClicked.emit(index)
+
+    def neuron_at(self, pos: QtCore.QPointF) -> int | None:
+        """Index (into ``neuron_xy``) of the hidden or output neuron under a point in view coordinates."""
+        if self._snapshot is None or not len(self.neuron_xy):
+            return None
+        pw, ph = self._pixel
+        d = np.hypot((self.neuron_xy[:, 0] - pos.x()) / pw, (self.neuron_xy[:, 1] - pos.y()) / ph)
+        nearest = int(np.argmin(d))
+        return nearest if nearest >= self._sizes[0] and d[nearest] <= self._radius + 2 else None
+
+    def _enlarge(self, k: int) -> None:
+        """Neuron ``k`` under the mouse: its picture enlarged beside it, its formula and numbers below."""
+        s = self._snapshot
+        self._hover_neuron = k
+        column = int(np.searchsorted(np.cumsum(self._sizes), k, side="right"))
+        j = k - int(sum(self._sizes[:column]))
+        text = formula_text(s, column, j, self._input_names) + "\n" + self.hover_text(int(self.neuron_params[k]))
+        self.hover_label.setText(text)
+        self.hover_label.show()
+        (x0, x1), (y0, y1) = self._vb.viewRange()
+        (pw, ph), (cx, cy) = self._pixel, self.neuron_xy[k]
+        right, low = cx > (x0 + x1) / 2, cy < (y0 + y1) / 2
+        big = BIG_MAP if self.lens_view.lens is not None else 0.0
+        mx = cx - (self._radius + 8 + big) * pw if right else cx + (self._radius + 8) * pw
+        my = float(np.clip(cy - big / 2 * ph, y0 + 4 * ph, max(y0 + 4 * ph, y1 - (big + 4) * ph)))
+        self.lens_view.enlarge(k - self._sizes[0], QtCore.QPointF(mx, my), self._pixel)
+        self.hover_label.setAnchor((1.0 if right else 0.0, 1.0 if low else 0.0))
+        self.hover_label.setPos(mx + (big * pw if right else 0.0), my + big * ph if low else my)
+
+    def _update_ranges(self) -> None:
+        """Each column's colour scale below it (and its dead units); the legend above says how to read it."""
+        lens = self.lens_view.lens if self.lens_view.showing_maps else None
+        for c, item in enumerate(self._range_labels):
+            layer = lens.layers[c] if lens is not None else None
+            text = ""
+            if layer is not None:
+                text = " … ".join(f"{v:.2g}".replace("-", "\u2212") for v in layer.levels)
+                text += f" · {int(layer.dead.sum())} dead" if layer.dead.any() else ""
+            if item.textItem.toPlainText() != text:
+                item.setText(text)
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        text = (f'<span style="color:{POSITIVE}">■</span> positive &nbsp;'
+                f'<span style="color:{NEGATIVE}">■</span> negative')
+        lens = self.lens_view.lens
+        if lens is not None and self.lens_view.showing_maps:
+            names = ", ".join(html.escape(self._input_name(i)) for i in range(2))
+            text += f" &nbsp;· maps: a over ({names})" if lens.extent is not None else " &nbsp;· bars: a over the data"
+            text += ", one scale per layer " + "".join(f'<span style="color:{c}">■</span>' for c in MAP_KEY)
+        if lens is not None and lens.n_dead:
+            text += f" &nbsp;· <b>{lens.n_dead} dead ReLU{'s' if lens.n_dead > 1 else ''}</b>"
+        if self.legend.text() != text:
+            self.legend.setText(text)
+
+    def _on_maps_toggled(self, on: bool) -> None:
+        with QtCore.QSignalBlocker(self.maps_action):
+            self.maps_action.setChecked(on)
+        self.lens_view.maps = on
+        self._want_lens()
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def _on_blame_toggled(self, on: bool) -> None:
+        with QtCore.QSignalBlocker(self.blame_action):
+            self.blame_action.setChecked(on)
+        self._want_lens()
+        self.lens_view.set_blame(on)
+
+    def _want_lens(self) -> None:
+        want = self._shown and (self.maps_button.isChecked() or self.blame_button.isChecked())
+        if want != self._wanted:
+            self._wanted = want
+            self.sigLensWanted.emit(want)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._shown = True
+        self._want_lens()
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self._shown = False
+        self._want_lens()
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt's name)
         if obj is self.view and event.type() == QtCore.QEvent.Type.Leave:
