@@ -20,7 +20,7 @@ from gdsim.engine.network import layout
 
 if TYPE_CHECKING:
     from gdsim.engine.lens import Lens
-    from gdsim.snapshot import Snapshot
+    from gdsim.lab.snapshot import Snapshot
 
 MIN_MAP = 18.0  # px: a smaller map says nothing, the neuron is drawn as a plain disc instead
 MAX_MAP = 72.0  # px
