@@ -8,10 +8,10 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from gdsim import config, snapshot
 from gdsim.engine import lens
 from gdsim.engine.network import Network
 from gdsim.engine.trainer import Trainer
+from gdsim.lab import config, snapshot
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.neuron_lens import MIN_MAP, colourise, histogram_image
 from gdsim.worker import WorkerThread
