@@ -54,6 +54,7 @@ def build_menus(win) -> None:
     win.log_action.setCheckable(True)
     win.log_action.setChecked(True)
     win.log_action.toggled.connect(win.loss_curve.set_log_y)
+    win.loss_curve.sigLogChanged.connect(win.log_action.setChecked)  # it goes linear by itself for values ≤ 0
     win.gradient_action = view.addAction("Colour edges by gradient")
     win.gradient_action.setCheckable(True)
     win.gradient_action.toggled.connect(lambda on: win.graph.set_color_mode("gradient" if on else "weight"))

@@ -80,10 +80,15 @@ def test_points_after_a_snapshot(curve):
     assert legend_names(curve) == ["loss per step", "train loss (epoch)", "test loss (epoch)"]
 
 
-def test_long_curves_are_downsampled_and_clipped(curve):
-    for item in data_items(curve).values():
-        assert item.opts["autoDownsample"] and item.opts["downsampleMethod"] == "peak"
-        assert item.opts["clipToView"]
+def test_long_curves_are_decimated_but_end_at_the_last_step(shown):
+    """pyqtgraph's auto downsampling dropped the last bucket's remainder (a paused 6,273-step run was drawn to
+    6,000); the panel decimates itself, to two rows per pixel column, and always keeps the last row."""
+    shown.show_snapshot(fake_snapshot(20_003, 1))
+    for item in data_items(shown).values():
+        assert not item.opts["autoDownsample"] and item.opts["clipToView"]
+    train = data_items(shown)["train loss (epoch)"]
+    x, _ = train.getData()  # what is painted, after clipping
+    assert x[-1] == 20_003 and len(train.xData) <= 2 * shown.getPlotItem().vb.width() + 1
 
 
 def test_test_curve_absent_when_all_nan(curve):
@@ -105,14 +110,24 @@ def test_log_toggle_from_code_and_menu(curve):
     assert not curve._log_action.isChecked()
 
 
-def test_values_log_scale_cannot_show_are_masked(curve):
+def test_values_log_scale_cannot_show_switch_the_axis_to_linear(curve):
+    """Values ≤ 0 are never hidden: the axis goes linear by itself, says so, and the next run is log again."""
     loss = np.array([1.0, 0.5, 0.0, -0.1, np.nan, np.inf, 0.2, 0.1, 0.05, 0.01])
+    switched = []
+    curve.sigLogChanged.connect(switched.append)
     curve.show_snapshot(fake_snapshot(10, 5, loss=loss))
-    assert list(curve.curve_data()["step"]) == [1, 2, 7, 8, 9, 10]
-    y = data_items(curve)["loss per step"].getData()[1]  # as displayed: log10
-    assert np.all(np.isfinite(y)) and len(y) == 6
-    curve.set_log_y(False)
-    assert list(curve.curve_data()["step"]) == [1, 2, 3, 4, 7, 8, 9, 10]
+    assert not curve.log_y() and curve.forced_linear() and switched == [False]
+    assert list(curve.curve_data()["step"]) == [1, 2, 3, 4, 7, 8, 9, 10]  # only NaN and inf are left out
+    assert "linear axis: values ≤ 0" in curve.getPlotItem().getAxis("left").labelText
+    y = data_items(curve)["loss per step"].getData()[1]
+    assert np.all(np.isfinite(y)) and y.min() == -0.1  # as displayed: raw values
+    lo, hi = curve.getPlotItem().vb.viewRange()[1]
+    assert lo < -0.1 and hi > 1.0
+    curve.clear()  # a new run
+    assert curve.log_y() and not curve.forced_linear()
+    assert "linear" not in curve.getPlotItem().getAxis("left").labelText
+    curve.show_snapshot(fake_snapshot(10, 5))  # all positive: stays log
+    assert curve.log_y()
 
 
 def test_lr_change_markers(curve):

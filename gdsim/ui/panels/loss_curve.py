@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from gdsim.ui.panels.loss_curve_parts import TidyAxis, lr_labels, peak_rows
 from gdsim.ui.plotting.items import cache_axes
 
 # One-pixel pens: Qt strokes wider antialiased lines ~30× slower, and the painter holds Python's GIL, so a
@@ -23,31 +24,18 @@ LR_PEN = pg.mkPen((90, 90, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
 STATUS_COLOURS = {"converged": (30, 140, 60), "stalled": (200, 130, 0), "diverged": (200, 30, 30)}
 STATUS_SYMBOLS = {"converged": "star", "stalled": "o", "diverged": "x"}
 MAX_LR_MARKERS = 100   # a dragged slider can change η hundreds of times; only the last ones are drawn
-# legend corners in order of preference (pyqtgraph offsets: sign picks the corner); see _place_legend
-LEGEND_OFFSETS = [(-8, 8), (8, -8), (-8, -8), (8, 8)]  # top right, bottom left, bottom right, top left
-MAX_DRAWN = 4000       # rows of history drawn per curve (peak-preserving decimation beyond that)
+LR_LABEL_GAP = 110     # pixels: η changes closer than this share one label ("η changed 7× → 0.05")
 HOVER_RADIUS = 24      # pixels: how close the mouse must be to a point for the readout
 
 
-class _LossAxis(pg.AxisItem):
-    """Log ticks labelled only at 1, 2 and 5 × 10^k, so a decade's minor labels do not pile up."""
-
-    def logTickStrings(self, values, scale, spacing):
-        strings = super().logTickStrings(values, scale, spacing)
-        m = 10 ** (np.asarray(values, dtype=float) % 1.0)
-        decade = np.isclose(m, 1, rtol=0.02) | np.isclose(m, 10, rtol=0.02)
-        # the minor level (spacing None) repeats the decades the major level already labels
-        keep = (np.isclose(m, 2, rtol=0.02) | np.isclose(m, 5, rtol=0.02)) | (decade & (spacing is not None))
-        if len(values) <= 3 or keep.sum() < 3:
-            return strings
-        return [s if k else "" for s, k in zip(strings, keep, strict=True)]
-
-
 class LossCurve(pg.PlotWidget):
-    """Loss against step; ``set_log_y`` switches the y scale (also in the context menu)."""
+    """Loss against step; ``set_log_y`` switches the y scale (also in the context menu). A log axis cannot show
+    values ≤ 0, so when the curve has any the panel switches to a linear axis by itself and says so."""
+
+    sigLogChanged = QtCore.Signal(bool)  # the y scale changed (by the user or by itself): menus follow
 
     def __init__(self, parent=None):
-        super().__init__(parent, axisItems={"left": _LossAxis("left")})
+        super().__init__(parent, axisItems={"left": TidyAxis("left"), "bottom": TidyAxis("bottom")})
         del self.clear  # PlotWidget binds PlotItem.clear (which removes every item) on the instance
         self.setObjectName("lossCurvePlot")
         pi = self.getPlotItem()
@@ -55,7 +43,8 @@ class LossCurve(pg.PlotWidget):
         pi.setLabel("left", "loss")
         pi.getAxis("left").enableAutoSIPrefix(False)  # an SI scale ("x0.001") garbles log tick labels
         pi.showGrid(x=True, y=True, alpha=0.15)
-        pi.setDownsampling(auto=True, mode="peak")
+        # decimated here (peak_rows, to the plot's width): pyqtgraph's auto downsampling drops its last bucket's
+        # remainder, so a paused curve ended hundreds of steps short and changed whenever the view did
         pi.setClipToView(True)
         # the range only changes when the data leaves it (see _frame), so the cached axes are reused
         cache_axes(pi)
@@ -64,12 +53,17 @@ class LossCurve(pg.PlotWidget):
         self._user_range = False
         self._frame_data = (np.empty(0), np.empty(0))
         pi.autoBtn.clicked.connect(self._on_auto_button)
-        self._legend = pi.addLegend(offset=LEGEND_OFFSETS[0], labelTextSize="8pt", brush=(255, 255, 255, 210))
+        # the legend gets its own row under the axis, so it never covers the data
+        self._legend = pg.LegendItem(offset=None, labelTextSize="8pt", colCount=3, verSpacing=-6)
+        pi.layout.addItem(self._legend, 5, 1, alignment=QtCore.Qt.AlignmentFlag.AlignHCenter)
+        pi.legend = self._legend  # pi.plot(name=...) adds its entry here
         self._steps = pi.plot(name="loss per step", pen=STEP_PEN)
         self._train = pi.plot(name="train loss (epoch)", pen=TRAIN_PEN)
         self._test = pi.plot(name="test loss (epoch)", pen=TEST_PEN)
         self._in_legend = {self._steps, self._train, self._test}  # the legend's entries now
         self._task = "data"
+        self._forced_linear = False  # switched to linear by itself because the curve has values ≤ 0
+        self._switching = False
         self._status_dot = pi.plot(pen=None, symbol="x", symbolSize=14)
         self._status_line = pg.InfiniteLine(angle=90, movable=False, label="", labelOpts={
             "position": 0.55, "anchors": [(1, 0.5), (1, 0.5)], "fill": (255, 255, 255, 200)})
@@ -78,6 +72,8 @@ class LossCurve(pg.PlotWidget):
         self._hover_dot = pi.plot(pen=None, symbol="o", symbolSize=9, symbolBrush=None,
                                   symbolPen=pg.mkPen((20, 20, 20), width=1.5))
         self._lr_lines: list[pg.InfiniteLine] = []
+        self._lr_changes: list = []
+        pi.vb.sigXRangeChanged.connect(self._label_lr_changes)  # zooming in splits a merged label again
         # the readout lives in the title row, so it never hides data
         pi.setTitle("\u00a0", size="9pt")
         self._readout = pi.titleLabel
@@ -103,6 +99,10 @@ class LossCurve(pg.PlotWidget):
         """Forget the run (a new run is starting). Unlike PlotItem.clear, keeps every item."""
         self._snap = None
         self._user_range = False
+        if self._forced_linear:  # the next run starts on the usual log axis again
+            self._forced_linear = False
+            self._label_axis()
+            self.set_log_y(True)
         self._redraw()
 
     def log_y(self) -> bool:
@@ -141,7 +141,9 @@ class LossCurve(pg.PlotWidget):
         s = self._snap
         raw_sh = np.empty((0, 4)) if s is None else np.asarray(s.step_history).reshape(-1, 4)
         raw_eh = np.empty((0, 6)) if s is None else np.asarray(s.epoch_history).reshape(-1, 6)
-        sh, eh = _peak_rows(raw_sh, 1), _peak_rows(raw_eh, 2)
+        switched = self._switch_to_linear_if_needed(raw_sh, raw_eh)
+        width = max(200, int(self.getPlotItem().vb.width()))  # two rows per pixel column: every spike shows
+        sh, eh = peak_rows(raw_sh, 1, 2 * width), peak_rows(raw_eh, 2, 2 * width)
         keep = self._keep(sh[:, 1]) & np.isfinite(sh[:, 0])
         step_x, step_y = sh[keep, 0], sh[keep, 1]
         # full batch: every step is an epoch and the two curves coincide; draw (and pay for) one of them
@@ -163,14 +165,37 @@ class LossCurve(pg.PlotWidget):
         self._draw_lr_changes(() if s is None else s.lr_changes)
         self._draw_status(s, sh, keep)
         self._frame(np.concatenate([step_x, ex[k_train], ex[k_test]]),
-                    np.concatenate([step_y, train[k_train], test[k_test]]))
-        every = max(1, len(step_x) // 2000)
-        self._place_legend(np.concatenate([step_x[::every], ex[k_train], ex[k_test]]),
-                           np.concatenate([step_y[::every], train[k_train], test[k_test]]))
+                    np.concatenate([step_y, train[k_train], test[k_test]]), force=switched)
         self._latest = "press Step (S) or Run (Space) to train" if s is None or not len(sh) else (
             f"last: step {int(sh[-1, 0])} · {'f' if s.task == 'function' else 'loss'} {_num(sh[-1, 1])} · "
             f"η={s.current_lr:g}")
         self._on_mouse_moved(self._mouse)  # keep a live readout under a still mouse
+
+    def _switch_to_linear_if_needed(self, sh: np.ndarray, eh: np.ndarray) -> bool:
+        """A log axis would hide values ≤ 0 (a function like x² + 3·sin(y) goes negative): go linear instead,
+        and say so in the axis label, which exported figures carry too. True when it switched now."""
+        if not self.log_y() or self._switching:
+            return False
+        with np.errstate(invalid="ignore"):
+            if not (np.any(sh[:, 1] <= 0) or np.any(eh[:, 2:4] <= 0)):
+                return False
+        self._forced_linear = True
+        self._switching = True
+        try:
+            self.set_log_y(False)
+        finally:
+            self._switching = False
+        self._label_axis()
+        return True
+
+    def forced_linear(self) -> bool:
+        """True while the axis is linear because the curve has values a log axis cannot show."""
+        return self._forced_linear and not self.log_y()
+
+    def _label_axis(self) -> None:
+        name = "f(θ)" if self._task == "function" else "loss"
+        note = " (linear axis: values ≤ 0)" if self._forced_linear else ""
+        self.getPlotItem().setLabel("left", name + note)
 
     def _name_for_task(self, task: str) -> None:
         """Function mode minimises f itself: say f, not loss."""
@@ -178,7 +203,7 @@ class LossCurve(pg.PlotWidget):
             return
         self._task = task
         fn = task == "function"
-        self.getPlotItem().setLabel("left", "f(θ)" if fn else "loss")
+        self._label_axis()
         self._show_in_legend(self._train, "", False)
         self._show_in_legend(self._train, "f(θ) per step" if fn else "train loss (epoch)", True)
 
@@ -198,13 +223,25 @@ class LossCurve(pg.PlotWidget):
                 "position": 0.93, "anchors": [(0, 0.5), (0, 0.5)], "color": (60, 60, 60)})
             self.getPlotItem().addItem(line, ignoreBounds=True)
             self._lr_lines.append(line)
-        for i, (line, (step, lr)) in enumerate(zip(self._lr_lines, changes, strict=False)):
-            line.show()  # before setFormat: a hidden label ignores new text
-            line.setValue(float(step))
-            line.label.setPosition(0.93 - 0.07 * (i % 3))  # stagger, so close changes stay readable
-            line.label.setFormat(f"η={lr:g}")
+        self._lr_changes = changes
+        self._label_lr_changes()
         for line in self._lr_lines[len(changes):]:
             line.hide()
+
+    def _label_lr_changes(self, *_) -> None:
+        """Every change gets its line; changes closer than LR_LABEL_GAP pixels share one label."""
+        changes = self._lr_changes
+        pw = self.getPlotItem().vb.viewPixelSize()[0]
+        labels = lr_labels([c[0] for c in changes], [c[1] for c in changes], LR_LABEL_GAP * pw)
+        shown = 0
+        for line, (step, _), text in zip(self._lr_lines, changes, labels, strict=False):
+            line.show()  # before setFormat: a hidden label ignores new text
+            line.setValue(float(step))
+            line.label.setPosition(0.93 - 0.07 * (shown % 2))  # stagger neighbours
+            line.label.setVisible(True)  # before setFormat, as above
+            line.label.setFormat(text)
+            line.label.setVisible(bool(text))
+            shown += bool(text)
 
     def _draw_status(self, s, sh: np.ndarray, keep: np.ndarray) -> None:
         status = None if s is None else s.status
@@ -226,23 +263,6 @@ class LossCurve(pg.PlotWidget):
                                      symbolPen=pg.mkPen(colour, width=2))
         else:
             self._status_dot.setData([], [])
-
-    def _place_legend(self, xs: np.ndarray, ys: np.ndarray) -> None:
-        """Move the legend to the data's emptiest corner (a falling loss leaves the top right free,
-        a diverging one fills it)."""
-        if self.log_y():
-            ys = np.log10(ys)
-        if self._status_line.isVisible() and len(xs):  # the end-of-run marker must stay visible
-            xs, ys = np.append(xs, [xs.max()] * 50), np.append(ys, [ys.max()] * 50)
-        if len(xs) < 2:
-            return
-        fx = (xs - xs.min()) / (np.ptp(xs) or 1.0)
-        fy = (ys - ys.min()) / (np.ptp(ys) or 1.0)
-        right, left, top, bottom = fx > 0.6, fx < 0.4, fy > 0.7, fy < 0.3
-        counts = [np.sum(right & top), np.sum(left & bottom), np.sum(right & bottom), np.sum(left & top)]
-        best = LEGEND_OFFSETS[int(np.argmin(counts))]
-        if counts[LEGEND_OFFSETS.index(tuple(self._legend.offset))] > min(counts):
-            self._legend.setOffset(best)
 
     def _on_user_range(self, *_) -> None:
         self._user_range = True  # the user zoomed or panned: stop framing until a new run or auto
@@ -278,6 +298,9 @@ class LossCurve(pg.PlotWidget):
     def _on_log_toggled(self, on: bool) -> None:
         if self._log_action.isChecked() != on:
             self._log_action.setChecked(on)
+        self.sigLogChanged.emit(on)
+        if self._switching:
+            return  # _redraw is under way and frames the new scale itself
         self._redraw()
         self._frame(*self._frame_data, force=True)
 
@@ -351,24 +374,6 @@ class LossCurve(pg.PlotWidget):
             text += f" · test {_num(d['test_loss'][i])}"
         y = d["train_loss"][i] if name == "train" else d["test_loss"][i]
         return name, d["epoch_step"][i], y, text
-
-
-def _peak_rows(rows: np.ndarray, col: int, max_rows: int = MAX_DRAWN) -> np.ndarray:
-    """At most ``max_rows`` rows: in each of max_rows/2 buckets the rows with the lowest and highest value in
-    column ``col`` (so spikes survive), plus the last row. The screen has fewer pixels than that anyway; this
-    keeps every frame's work bounded however long the run."""
-    n = len(rows)
-    if n <= max_rows:
-        return rows
-    buckets = max_rows // 2
-    size = n // buckets
-    body = rows[: size * buckets]
-    v = body[:, col].reshape(buckets, size)  # a NaN row is picked as an extreme; _keep drops it later
-    base = np.arange(buckets) * size
-    lo, hi = base + v.argmin(axis=1), base + v.argmax(axis=1)
-    # each bucket's two picks in step order, buckets in order: already sorted, no np.unique needed
-    picks = np.append(np.column_stack([np.minimum(lo, hi), np.maximum(lo, hi)]).ravel(), n - 1)
-    return rows[picks]
 
 
 def _nice_ceil(x: float) -> float:
