@@ -254,3 +254,37 @@ def test_full_batch_draws_one_curve_for_steps_and_epochs(curve):
     mini.trainer.run(2)
     curve.show_snapshot(snapshot.take(mini.trainer, mini.data))
     assert len(curve._steps.getData()[0]) == mini.trainer.step_count
+
+
+def test_legend_sits_outside_the_data_area(shown, qtbot):
+    shown.show_snapshot(fake_snapshot(300, 10))
+    qtbot.wait(50)
+    pi = shown.getPlotItem()
+    legend = pi.legend.sceneBoundingRect()
+    assert legend.height() > 5 and not legend.intersects(pi.vb.sceneBoundingRect())
+    assert shown.sceneRect().contains(legend)
+
+
+@pytest.mark.parametrize("height", [140, 220, 400])
+def test_log_axis_labels_never_overlap(curve, qtbot, height):
+    curve.resize(500, height)
+    curve.show()
+    qtbot.waitExposed(curve)
+    loss = np.logspace(2, -7, 400)  # nine decades
+    curve.show_snapshot(fake_snapshot(400, 10, loss=loss))
+    curve.grab()  # paint: the axes lay their labels out
+    for name in ("left", "bottom"):
+        rects = curve.getPlotItem().getAxis(name).text_rects
+        assert len(rects) >= 2
+        for i, a in enumerate(rects):
+            assert not any(a.intersects(b) for b in rects[i + 1:]), name
+
+
+def test_many_lr_changes_share_one_label(shown):
+    changes = [(100 + 2 * i, 0.1 + 0.01 * i) for i in range(7)] + [(250, 0.5)]
+    shown.show_snapshot(fake_snapshot(300, 10, lr_changes=changes))
+    markers = lr_markers(shown) + [i for i in shown.getPlotItem().items
+                                   if isinstance(i, pg.InfiniteLine) and i.isVisible() and not i.label.format]
+    assert len(markers) == 8  # every change keeps its line
+    labels = [m.label.format for m in markers if m.label.isVisible() and m.label.format]
+    assert labels == ["η changed 7× → 0.16", "η=0.5"]

@@ -1,0 +1,81 @@
+"""Issue 12, the plots in a student's first minutes, driven like a person drives them: the loss curve after
+Pause, a function with negative values, the 1D slice following a diverging run, gradient flow's layers,
+readable compare plot, hover labels inside their panels, controls that do not jump."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from gdsim import config
+from gdsim.ui.main_window import MainWindow
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+def open_window(qtbot, tmp_path, cfg) -> MainWindow:
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+    w = MainWindow(cfg, restore_layout=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    return w
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, config.load_preset("xor").with_changes(training={"epochs": 0}))
+    yield w
+    w.shutdown()
+
+
+def click(win, name: str) -> None:
+    b = win.findChild(QtWidgets.QAbstractButton, name)
+    assert b is not None and b.isVisible(), name
+    QTest.mouseClick(b, LEFT)
+
+
+def drawn_last_x(curve) -> float:
+    """The last x the loss curve paints (after clipping and any decimation), over its data items."""
+    ends = [item.getData()[0][-1] for item in curve.getPlotItem().listDataItems()
+            if item.name() and item.getData()[0] is not None and len(item.getData()[0])]
+    return max(ends)
+
+
+def drawn_xs(curve) -> set[float]:
+    xs: set[float] = set()
+    for item in curve.getPlotItem().listDataItems():
+        if item.name() and item.getData()[0] is not None:
+            xs.update(item.getData()[0].tolist())
+    return xs
+
+
+def test_loss_curve_reaches_the_last_step_and_stops_when_paused(win, qtbot):
+    click(win, "runButton")
+    qtbot.waitUntil(lambda: win.snapshot.step > 3000, timeout=20000)
+    click(win, "runButton")  # the Run toggle: pause
+    qtbot.waitUntil(lambda: not win.worker.running, timeout=5000)
+    qtbot.wait(300)
+    first = drawn_last_x(win.loss_curve)
+    qtbot.wait(700)
+    assert drawn_last_x(win.loss_curve) == first == win.snapshot.step
+    assert win.snapshot.step_history[-1, 0] == win.snapshot.step  # the last snapshot carries the whole history
+
+
+def test_a_function_with_negative_values_shows_every_step(qtbot, tmp_path):
+    cfg = config.load_preset("xor").with_changes(problem={"dataset": "function:x**2 + 3*sin(y)"})
+    w = open_window(qtbot, tmp_path, cfg)
+    try:
+        click(w, "runButton")
+        qtbot.waitUntil(lambda: w.snapshot.step > 0 and not w.worker.running, timeout=20000)
+        steps = w.snapshot.step_history[:, 0]
+        assert np.any(w.snapshot.step_history[:, 1] <= 0)
+        assert set(steps.tolist()) <= drawn_xs(w.loss_curve)
+        assert w.loss_curve.forced_linear() and not w.log_action.isChecked()
+    finally:
+        w.shutdown()
