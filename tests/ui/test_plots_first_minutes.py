@@ -57,7 +57,7 @@ def drawn_xs(curve) -> set[float]:
 
 def test_loss_curve_reaches_the_last_step_and_stops_when_paused(win, qtbot):
     click(win, "runButton")
-    qtbot.waitUntil(lambda: win.snapshot.step > 3000, timeout=20000)
+    qtbot.waitUntil(lambda: win.snapshot.step > 6000, timeout=30000)
     click(win, "runButton")  # the Run toggle: pause
     qtbot.waitUntil(lambda: not win.worker.running, timeout=5000)
     qtbot.wait(300)
