@@ -289,3 +289,13 @@ def test_exact_mode_path_lies_on_the_fixed_surface_to_1e9():
                                           [a], [c])[0, 0]
         assert abs(on_surface - direct_loss(b, theta)) <= 1e-9
         np.testing.assert_allclose(g.center + a * g.d1 + c * g.d2, theta, atol=1e-12)
+
+
+def test_a_1d_slice_frames_a_diverging_path_whole():
+    """5b² at η = 1: b = −5·(−9)^k. The 1D curve keeps every step on it (a 2D surface stays bounded)."""
+    f = FUNCTIONS["bias5"]
+    path = np.array([[-5.0 * (-9.0) ** k] for k in range(6)])  # up to −295,245
+    g = compute(SurfaceSpec(kind="1d", resolution=21), FunctionNet(f, path[-1]), None, None, "mse", path,
+                np.arange(6))
+    assert g.alphas[0] <= path.min() and path.max() <= g.alphas[-1]
+    assert np.isfinite(g.path[:, 1]).all()  # every step sits on the drawn curve

@@ -79,3 +79,38 @@ def test_a_function_with_negative_values_shows_every_step(qtbot, tmp_path):
         assert w.loss_curve.forced_linear() and not w.log_action.isChecked()
     finally:
         w.shutdown()
+
+
+def slice_range(win) -> tuple[float, float, float, float]:
+    """The drawn curve's x extent and the view's x range of the 1D slice."""
+    x, _ = win.surface1d.curve_data()
+    (v0, v1), _ = win.surface1d.plot.getPlotItem().vb.viewRange()
+    return float(x.min()), float(x.max()), v0, v1
+
+
+def test_the_slice_follows_a_diverging_run_and_the_scrubber(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, config.load_preset("bias_eta_1"))
+    try:
+        assert w.on_screen("Loss slice")
+        qtbot.waitUntil(lambda: w.surface1d.grid() is not None, timeout=10000)
+        seen = []
+        for k in range(1, 5):
+            click(w, "stepButton")
+            qtbot.waitUntil(lambda k=k: w.snapshot.step == k, timeout=5000)
+            b = float(w.snapshot.params[0])
+            assert b == pytest.approx(-5.0 * (-9.0) ** k)  # −5 → 45 → −405 → 3645 → …
+            qtbot.waitUntil(lambda b=b: slice_range(w)[0] <= b <= slice_range(w)[1], timeout=10000)
+            x0, x1, v0, v1 = slice_range(w)
+            assert v0 <= b <= v1  # on screen, not only computed
+            path_x = w.surface1d._path.items()[0].getData()[0]
+            assert path_x[-1] == pytest.approx(b)
+            seen.append(b)
+        # scrub back: the slice still holds the scrubbed step's b
+        scrubber = w.scrubber
+        scrubber.slider.setFocus()
+        QTest.keyClick(scrubber.slider, QtCore.Qt.Key.Key_Home)
+        qtbot.waitUntil(lambda: w.scrubbing, timeout=3000)
+        x0, x1, v0, v1 = slice_range(w)
+        assert all(x0 <= b <= x1 and v0 <= b <= v1 for b in [-5.0, *seen])
+    finally:
+        w.shutdown()

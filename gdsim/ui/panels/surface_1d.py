@@ -45,6 +45,7 @@ class Surface1D(QtWidgets.QWidget):
         self._recent = np.empty((0, 2))  # the drawn steps in grid coordinates (redrawn on a log switch)
         self._recent_steps = np.empty(0)
         self._user_range = False
+        self._asked_for: SurfaceGrid | None = None  # the curve a new range was last asked for (once each)
 
         self.direction_combo = QtWidgets.QComboBox()
         for text, plane in DIRECTIONS:
@@ -145,8 +146,19 @@ class Surface1D(QtWidgets.QWidget):
         if not len(recent) or not np.array_equal(recent[-1], params):
             recent = np.vstack([recent, params[None]])
         self._recent = surfaces.path_on_grid(g, recent)
+        self._follow(self._recent[-1, 0])
         self._recent_steps = np.arange(s.step - len(recent) + 1, s.step + 1, dtype=np.float64)  # the exact last steps
         self._draw_path()
+
+    def _follow(self, alpha: float) -> None:
+        """The point left the curve (a diverging step, or a scrubbed step the curve was not cut for): ask once
+        per curve for a new one, which the worker frames around the whole path (``gdsim.surfaces``)."""
+        g = self._grid
+        if g is None or not np.isfinite(alpha) or g.alphas[0] <= alpha <= g.alphas[-1]:
+            return
+        if self._asked_for is not g:
+            self._asked_for = g
+            self._emit_spec()
 
     def show_paths(self, paths) -> None:
         """Extra labelled paths [(label, colour, (T, 2) as (α, loss) from path_on_grid)], e.g. races."""
