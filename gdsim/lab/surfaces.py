@@ -330,15 +330,17 @@ def _frame(spec: SurfaceSpec, coords, func, center) -> list[tuple[float, float]]
     a_lo, a_hi, b_lo, b_hi = landscape.auto_range(coords, margin=FRAME_MARGIN,
                                                   min_half_width=1e-6 if func is not None else lo_min)
     ranges = [(a_lo, a_hi), (b_lo, b_hi)][:m]
+    # A 1D slice is one cheap curve, and its whole point is the ball on it: it always frames the whole path,
+    # a diverging one too (5b² at η = 1: −5 → 45 → −405 → …). A 2D surface is bounded instead (below), so a
+    # run heading for infinity does not shrink the valley to a dot.
+    k, cap = (math.inf, math.inf) if m == 1 else (FUNCTION_REACH, MAX_HALF * lo_min)
     if func is not None:
         own = [func.default_range[i] for i in spec.indices]
-        # ... but at most FUNCTION_REACH widths of it beyond on each side (a diverging run leaves the view)
+        # ... but (2D) at most FUNCTION_REACH widths of it beyond on each side (a diverging run leaves the view)
         c = [float(center[i]) for i in spec.indices]
-        k = FUNCTION_REACH
         ranges = [(max(min(lo + ci, r_lo), r_lo - k * (r_hi - r_lo)) - ci,
                    min(max(hi + ci, r_hi), r_hi + k * (r_hi - r_lo)) - ci)
                   for (lo, hi), (r_lo, r_hi), ci in zip(ranges, own, c, strict=True)]
-    cap = MAX_HALF * lo_min
     return [(max(lo, -cap), min(hi, cap)) for lo, hi in ranges]
 
 
