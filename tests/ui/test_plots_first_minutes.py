@@ -114,3 +114,55 @@ def test_the_slice_follows_a_diverging_run_and_the_scrubber(qtbot, tmp_path):
         assert all(x0 <= b <= x1 and v0 <= b <= v1 for b in [-5.0, *seen])
     finally:
         w.shutdown()
+
+
+def click_tab(win, title: str) -> None:
+    """Click the dock tab called ``title``, as a person brings a panel forward."""
+    for bar in win.findChildren(QtWidgets.QTabBar):
+        for i in range(bar.count()):
+            if bar.tabText(i) == title and bar.isVisible():
+                QTest.mouseClick(bar, LEFT, pos=bar.tabRect(i).center())
+                return
+    raise AssertionError(f"no tab {title!r}")
+
+
+def lab(rgb) -> np.ndarray:
+    """CIELAB of sRGB bytes (D65), for colour differences as people see them."""
+    c = np.asarray(rgb, dtype=float) / 255
+    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    xyz = c @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    f = np.cbrt(xyz / np.array([0.9505, 1.0, 1.089]))
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def test_gradient_flow_layers_are_told_apart_on_the_vanishing_preset(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, config.load_preset("vanishing_sigmoid"))
+    try:
+        click_tab(w, "Gradient flow")
+        qtbot.waitUntil(lambda: w.gradient_flow.isVisible(), timeout=3000)
+        click(w, "runButton")
+        qtbot.waitUntil(lambda: w.snapshot.step > 100, timeout=20000)
+        click(w, "runButton")
+        qtbot.waitUntil(lambda: not w.worker.running, timeout=5000)
+        qtbot.wait(200)
+        panel = w.gradient_flow
+        curves, labels = panel.curves(), panel.label_items()
+        assert len(curves) == len(labels) == 7
+        colours = [c.opts["pen"].color().getRgb()[:3] for c in curves]
+        assert [lb.color.getRgb()[:3] for lb in labels] == colours  # a label in its curve's colour
+        L = lab(colours)
+        assert np.all(np.diff(L[:, 0]) > 5)  # an ordered ramp: first layer darkest, last lightest
+        assert np.linalg.norm(L[1:] - L[:-1], axis=1).min() > 15  # neighbours clearly differ
+        assert np.ptp(np.degrees(np.arctan2(L[:, 2], L[:, 1]))) > 90  # the hue turns: not seven greens
+        assert [lb.toPlainText() for lb in labels] == [f"L{k}" for k in range(1, 8)]
+        view = panel.getPlotItem().vb.sceneBoundingRect()
+        rects = [lb.sceneBoundingRect() for lb in labels]
+        assert all(lb.isVisible() for lb in labels)
+        assert all(view.intersects(r) for r in rects)
+        for i, a in enumerate(rects):
+            assert not any(a.intersects(b) for b in rects[i + 1:])
+        steps, norms = panel.curve_data()
+        for lb, k in zip(labels, range(7), strict=True):  # at its curve's end
+            assert lb.pos().x() == pytest.approx(steps[-1])
+    finally:
+        w.shutdown()

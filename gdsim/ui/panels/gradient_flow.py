@@ -1,8 +1,10 @@
 """Gradient flow: the norm of ∂L/∂W per layer over the steps, on a log scale, and the dead ReLUs.
 
 Vanishing gradients (a deep sigmoid network) show as the first layers' curves lying decades below the last
-ones; exploding gradients as curves climbing off the top. Layers are coloured along a sequential colormap,
-first layer dark, deepest light, so depth reads as colour. A passive view: ``show_snapshot`` appends one
+ones; exploding gradients as curves climbing off the top. Layers are coloured along a sequential colormap whose
+hue turns as it lightens (navy → purple → magenta → orange → amber), first layer dark, deepest light, so depth
+reads as colour; each curve also carries its name at its end ("L3"), so seven curves are told apart without a
+legend over the data. A passive view: ``show_snapshot`` appends one
 sample per new step to a bounded buffer and calls ``setData`` on curves made once per network shape.
 """
 
@@ -16,8 +18,8 @@ import pyqtgraph as pg
 from gdsim.ui.plotting.items import cache_axes
 
 MAX_SAMPLES = 5000       # kept samples; when full every other one is dropped, so the whole run stays in view
-COLORMAP = "viridis"
-COLOUR_SPAN = (0.0, 0.85)  # viridis' yellow end is unreadable on white
+COLORMAP = "CET-L8"        # perceptual; its hue turns too, where viridis' middle is seven similar greens
+COLOUR_SPAN = (0.05, 0.82)  # the ends: near-black and a yellow unreadable on white
 
 
 def layer_colours(n: int) -> list:
@@ -59,8 +61,9 @@ class GradientFlowPanel(pg.PlotWidget):
         pi.vb.sigRangeChangedManually.connect(self._on_user_range)
         pi.autoBtn.clicked.connect(self._on_auto_button)
         self._user_range = False
-        self._legend = pi.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=(255, 255, 255, 210))
         self._curves: list[pg.PlotDataItem] = []
+        self._labels: list[pg.TextItem] = []  # "L1", "L2", ... at each curve's end, in its colour
+        pi.vb.sigRangeChanged.connect(self._place_labels)
         self._dead = pg.TextItem("", color=(40, 40, 40), anchor=(0, 0), fill=(255, 255, 255, 210))
         self._dead.setParentItem(pi.vb)  # pixel coordinates of the view box: stays in the top-left corner
         self._dead.setPos(6, 4)
@@ -107,16 +110,25 @@ class GradientFlowPanel(pg.PlotWidget):
         self._last_step = None
         for curve in self._curves:
             curve.setData([], [])
+        for label in self._labels:
+            label.hide()
         self._dead.hide()
         self._user_range = False
 
     def _reset(self, n_layers: int) -> None:
         if n_layers != len(self._curves):
-            for curve in self._curves:
-                self.getPlotItem().removeItem(curve)  # also takes it out of the legend
-            self._curves = [self.getPlotItem().plot(name=f"layer {k + 1}", pen=pg.mkPen(c, width=1))
-                            for k, c in enumerate(layer_colours(n_layers))]
-            self._legend.setColumnCount(1 if n_layers <= 4 else 2)
+            pi = self.getPlotItem()
+            for item in self._curves + self._labels:
+                pi.removeItem(item)
+            colours = layer_colours(n_layers)
+            self._curves = [pi.plot(name=f"layer {k + 1}", pen=pg.mkPen(c, width=1)) for k, c in enumerate(colours)]
+            self._labels = [pg.TextItem(f"L{k + 1}", color=c, anchor=(0, 0.5)) for k, c in enumerate(colours)]
+            for label in self._labels:
+                font = label.textItem.font()
+                font.setPointSizeF(8.0)
+                label.setFont(font)
+                label.setToolTip(f"layer {label.toPlainText()[1:]}: ‖∂L/∂W‖")
+                pi.addItem(label, ignoreBounds=True)
             self._norms = np.empty((MAX_SAMPLES, n_layers))
         self.clear()
 
@@ -161,6 +173,38 @@ class GradientFlowPanel(pg.PlotWidget):
         for k, curve in enumerate(self._curves):
             curve.setData(x, y[:, k], connect="finite")
         self._frame(x, y)
+        self._place_labels()
+
+    def label_items(self) -> list[pg.TextItem]:
+        return list(self._labels)
+
+    def _place_labels(self, *_) -> None:
+        """Each layer's name just right of its curve's last finite point, nudged apart vertically (in pixels)
+        where curves end close together; the labels sit in the head room _frame leaves right of the data."""
+        x = self._steps[: self._count]
+        vb = self.getPlotItem().vb
+        ph = vb.viewPixelSize()[1]
+        gap = max((label.boundingRect().height() for label in self._labels), default=0.0) + 1  # pixels
+        ends = []
+        for k, label in enumerate(self._labels):
+            y = self._norms[: self._count, k] if self._count else np.empty(0)
+            with np.errstate(all="ignore"):
+                ok = np.flatnonzero(np.isfinite(y) & (y > 0))
+            if not len(ok) or not ph > 0:
+                label.hide()
+                continue
+            ends.append((math.log10(float(y[ok[-1]])), k, float(x[ok[-1]])))
+        ends.sort()
+        (_, _), (y0, y1) = vb.viewRange()
+        floor, top = y0 + 0.5 * gap * ph, y1 - 0.5 * gap * ph
+        placed: list[float] = []
+        for ly, _, _ in ends:  # from the bottom up: each label clears the one below it
+            placed.append(max(ly, floor) if not placed else max(ly, placed[-1] + gap * ph))
+        shift = min(max(0.0, placed[-1] - top), placed[0] - floor) if placed else 0.0
+        for (_, k, xe), ly in zip(ends, placed, strict=True):  # the stack too high: lower it as a whole
+            label = self._labels[k]
+            label.setPos(xe, ly - shift)
+            label.show()
 
     def _show_dead(self, s) -> None:
         n = relu_units(getattr(s, "sizes", ()), getattr(s, "activations", ()))
