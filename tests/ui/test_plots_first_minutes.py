@@ -9,8 +9,9 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from gdsim import config
+from gdsim.lab import config, snapshot
 from gdsim.ui.main_window import MainWindow
+from gdsim.ui.panels.network_graph import NetworkGraph
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -165,3 +166,39 @@ def test_gradient_flow_layers_are_told_apart_on_the_vanishing_preset(qtbot, tmp_
         assert all(lb.pos().x() == pytest.approx(steps[-1]) for lb in labels)  # at the curves' end
     finally:
         w.shutdown()
+
+
+def test_compare_plot_is_readable_at_1280x800(win, qtbot):
+    click_tab(win, "Compare")
+    qtbot.waitUntil(lambda: win.compare.isVisible(), timeout=3000)
+    QTest.mouseClick(win.compare.run_button, LEFT)  # the default: a few learning rates
+    qtbot.waitUntil(lambda: win.compare.result() is not None, timeout=30000)
+    qtbot.wait(100)
+    plot = win.compare.plot
+    pi = plot.getPlotItem()
+    assert plot.height() >= 230 and pi.vb.height() >= 100
+    legend = pi.legend.sceneBoundingRect()
+    assert len(win.compare.legend_labels()) >= 2 and legend.height() > 5
+    assert not legend.intersects(pi.vb.sceneBoundingRect())  # never over the curves
+    assert plot.sceneRect().contains(legend)
+
+
+def test_graph_hover_label_stays_inside_the_panel(qtbot):
+    """Every parameter hovered in a small graph of a trained XOR net: the readout is wholly inside."""
+    built = config.build(config.load_preset("xor"))
+    built.trainer.run(5)
+    s = snapshot.take(built.trainer, built.data)
+    graph = NetworkGraph()
+    qtbot.addWidget(graph)
+    graph.resize(360, 260)
+    graph.show()
+    qtbot.waitExposed(graph)
+    graph.show_snapshot(s)
+    vb = graph.plot_item.getViewBox()
+    box = vb.sceneBoundingRect()
+    for index, name in enumerate(s.param_names):
+        QTest.mouseMove(graph.view.viewport(), graph.view.mapFromScene(vb.mapViewToScene(graph.position_of(index))))
+        qtbot.waitUntil(lambda: graph.hover_label.isVisible(), timeout=1000)
+        label = graph.hover_label
+        rect = label.mapRectToScene(label.boundingRect())
+        assert box.contains(rect), (name, rect, box)

@@ -162,8 +162,9 @@ class ComparePanel(AnalysisForm):
         self.split = split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(self.plot)
         split.addWidget(self.table)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 4)  # the picture first; the table scrolls
+        split.setStretchFactor(1, 1)
+        self.table.setMinimumHeight(3 * 20 + self.table.horizontalHeader().sizeHint().height())
         split.setChildrenCollapsible(False)
 
         self.note = note_label()

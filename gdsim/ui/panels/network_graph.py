@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.engine.network import layout
 from gdsim.ui.panels.neuron_lens import BIG_MAP, MAP_KEY, MAX_MAP, MIN_MAP, NeuronLens, formula_text
+from gdsim.ui.plotting.items import keep_inside, place_inside
 
 if TYPE_CHECKING:
     from gdsim.lab.snapshot import Snapshot
@@ -468,10 +469,7 @@ class NetworkGraph(QtWidgets.QWidget):
         self._hover_line.set_segments(self.segments[self.edge_params == index] if index is not None else [])
         if index is not None:
             self.hover_label.setText(self.hover_text(index))
-            (x0, x1), (y0, y1) = self._vb.viewRange()
-            right, low = at.x() > (x0 + x1) / 2, at.y() < (y0 + y1) / 2
-            self.hover_label.setAnchor((1.0 if right else 0.0, 1.0 if low else 0.0))  # opens inwards
-            self.hover_label.setPos(at)
+            place_inside(self.hover_label, self._vb, at)  # opens inwards, never cut at the panel's edge
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         if not self._vb.sceneBoundingRect().contains(scene_pos):
@@ -522,6 +520,7 @@ class NetworkGraph(QtWidgets.QWidget):
         self.lens_view.enlarge(k - self._sizes[0], QtCore.QPointF(mx, my), self._pixel)
         self.hover_label.setAnchor((1.0 if right else 0.0, 1.0 if low else 0.0))
         self.hover_label.setPos(mx + (big * pw if right else 0.0), my + big * ph if low else my)
+        keep_inside(self.hover_label, self._vb)  # a long formula is not cut at the panel's edge
 
     def _update_ranges(self) -> None:
         """Each column's colour scale below it (and its dead units); the legend above says how to read it."""

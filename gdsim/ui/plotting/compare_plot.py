@@ -21,9 +21,12 @@ PALETTE = [(220, 30, 35), (255, 130, 0), (215, 45, 175), (0, 165, 235), (120, 70
 DIVERGE_CEILING = 100.0  # a diverged curve is cut two decades above the highest starting loss, ending in ✕
 
 
+MIN_HEIGHT = 230  # px: a plot squeezed to ~60 px by the table under it showed nothing readable
+
+
 def loss_ticks(lo: float, hi: float, pixels: float) -> list:
-    """Log-axis ticks for log10 losses ``lo``..``hi`` on ``pixels`` of height, labelled only over the data (not
-    in the legend's head room): 1, 2, 5 × 10^k when a decade has room, else every k-th decade, ≥ 20 px apart."""
+    """Log-axis ticks for log10 losses ``lo``..``hi`` on ``pixels`` of height, labelled only over the data:
+    1, 2, 5 × 10^k when a decade has room, else every k-th decade, ≥ 20 px apart."""
     per_decade = max(pixels, 1.0) / max(hi - lo, 0.3)
     if per_decade >= 70:
         major, minor = log_ticks(lo, hi)
@@ -53,8 +56,11 @@ class ComparePlot(pg.PlotWidget):
             pi.getAxis(name).enableAutoSIPrefix(False)
             pi.getAxis(name).setTicks([[], []])  # no numbers before there is data
         cache_axes(pi)
-        self._legend = pi.addLegend(offset=(-6, 6), labelTextSize="8pt", brush=(255, 255, 255, 215),
-                                    verSpacing=-6)
+        self.setMinimumHeight(MIN_HEIGHT)
+        # the legend has its own row under the axis: a falling and a diverging loss leave no corner to share
+        self._legend = pg.LegendItem(offset=None, labelTextSize="8pt", verSpacing=-6)
+        pi.layout.addItem(self._legend, 5, 1, alignment=QtCore.Qt.AlignmentFlag.AlignHCenter)
+        pi.legend = self._legend
         self._placeholder = pg.TextItem("Run a comparison to overlay the runs' loss curves", color=(120, 120, 120),
                                         anchor=(0.5, 0.5))
         pi.addItem(self._placeholder, ignoreBounds=True)
@@ -112,21 +118,18 @@ class ComparePlot(pg.PlotWidget):
         self._frame()
 
     def _frame(self, *_) -> None:
-        """Fit the data with head room at the top for the legend, laid out in as many columns as fit, so that
-        the legend never hides a curve (a falling and a diverging loss leave no empty corner to share)."""
+        """Fit the data; lay the legend below the plot out in as many columns as fit its width."""
         if self._bounds is None or self._user_range:
             return
         vb = self.getPlotItem().vb
         n = len(self.curves())
-        cols = max(1, min(math.ceil(n / 2), int(vb.width() // 170) or 1))
+        cols = max(1, min(n, int(self.width() // 190) or 1))
         if self._legend.columnCount != cols:
             self._legend.setColumnCount(cols)
         x0, x1, y0, y1 = self._bounds
         pad = 0.05 * ((y1 - y0) or 1.0)
-        lo, hi = y0 - pad, y1 + pad
-        f = min(0.5, (self._legend.boundingRect().height() + 10) / vb.height()) if vb.height() > 60 else 0.3
-        vb.setRange(xRange=(x0, x1), yRange=(lo, hi + (hi - lo) * f / (1 - f)), padding=0.02, update=True)
-        self.getPlotItem().getAxis("left").setTicks(loss_ticks(y0, y1, vb.height() * (1 - f)))
+        vb.setRange(xRange=(x0, x1), yRange=(y0 - pad, y1 + pad), padding=0.02, update=True)
+        self.getPlotItem().getAxis("left").setTicks(loss_ticks(y0, y1, vb.height()))
 
     def _on_user_range(self, *_) -> None:
         self._user_range = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 
 def cache_axes(plot_item: pg.PlotItem) -> None:
@@ -17,6 +17,34 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
         axis = plot_item.getAxis(name)
         if axis is not None:
             axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def place_inside(label: pg.TextItem, vb: pg.ViewBox, at: QtCore.QPointF, gap: float = 8.0) -> None:
+    """Put a hover label beside ``at`` (view coordinates), opening towards the middle of the view box and shifted
+    so that all of it lies inside: a readout cut at the panel's edge cannot be read."""
+    text = label.textItem.boundingRect()
+    w, h = text.width(), text.height()  # pixels: a TextItem ignores the view's scaling
+    box = vb.sceneBoundingRect()
+    p = vb.mapViewToScene(at)
+    x = p.x() - w - gap if p.x() > box.center().x() else p.x() + gap
+    y = p.y() + gap if p.y() < box.center().y() else p.y() - h - gap  # scene y grows downwards
+    _set_top_left(label, vb, x, y)
+
+
+def keep_inside(label: pg.TextItem, vb: pg.ViewBox) -> None:
+    """Shift a label already placed (any anchor) just enough that all of it lies inside the view box."""
+    text = label.textItem.boundingRect()
+    p = vb.mapViewToScene(label.pos())
+    _set_top_left(label, vb, p.x() - label.anchor[0] * text.width(), p.y() - label.anchor[1] * text.height())
+
+
+def _set_top_left(label: pg.TextItem, vb: pg.ViewBox, x: float, y: float) -> None:
+    text = label.textItem.boundingRect()
+    box = vb.sceneBoundingRect()
+    x = min(max(x, box.left() + 1), box.right() - text.width() - 1)
+    y = min(max(y, box.top() + 1), box.bottom() - text.height() - 1)
+    label.setAnchor((0, 0))
+    label.setPos(vb.mapSceneToView(QtCore.QPointF(x, y)))
 
 
 def replace_export_menu(view, callback) -> None:
