@@ -129,8 +129,8 @@ class InspectorPanel(QtWidgets.QWidget):
         self.text.setFont(self._fixed)
         layout = QtWidgets.QVBoxLayout(tab)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(nav)  # above the title, whose wrapped lines vary by phase: the buttons never move
         layout.addWidget(self.title)
-        layout.addLayout(nav)
         layout.addWidget(self.text, 1)
         return tab
 

@@ -51,8 +51,12 @@ def snapshot_at(s, index: int):
     )
 
 
+MIN_SLIDER_WIDTH = 150  # px: a slider shorter than this cannot be aimed at a step
+
+
 class HistoryScrubber(QtWidgets.QWidget):
-    """[──────●───]  step 120  [Live]"""
+    """[──────────●───]
+    step 120 of 400   [Live]"""
 
     sigScrub = QtCore.Signal(object)  # a Snapshot of the chosen step (see snapshot_at)
     sigLive = QtCore.Signal()         # follow the run again
@@ -76,11 +80,15 @@ class HistoryScrubber(QtWidgets.QWidget):
         self.live.setCheckable(True)
         self.live.setChecked(True)
         self.live.setToolTip("follow the latest step")
-        layout = QtWidgets.QHBoxLayout(self)
+        # the slider gets a row of its own: beside the label and the button it was squeezed to 45 px
+        self.slider.setMinimumWidth(MIN_SLIDER_WIDTH)
+        layout = QtWidgets.QGridLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.label)
-        layout.addWidget(self.live)
+        layout.setVerticalSpacing(0)
+        layout.addWidget(self.slider, 0, 0, 1, 2)
+        layout.addWidget(self.label, 1, 0)
+        layout.addWidget(self.live, 1, 1)
+        layout.setColumnStretch(0, 1)
 
         self.slider.valueChanged.connect(self._on_slider)
         self.live.toggled.connect(self._on_live)
