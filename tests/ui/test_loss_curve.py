@@ -288,3 +288,10 @@ def test_many_lr_changes_share_one_label(shown):
     assert len(markers) == 8  # every change keeps its line
     labels = [m.label.format for m in markers if m.label.isVisible() and m.label.format]
     assert labels == ["η changed 7× → 0.16", "η=0.5"]
+
+
+def test_a_stuck_loss_still_has_y_labels(shown):
+    """0.69 for 400 steps (the vanishing-gradients preset): no 1, 2 or 5 × 10^k in range, yet the axis reads."""
+    shown.show_snapshot(fake_snapshot(400, 10, loss=0.6931 + 1e-4 * np.cos(np.arange(400))))
+    shown.grab()
+    assert len(shown.getPlotItem().getAxis("left").text_rects) >= 2

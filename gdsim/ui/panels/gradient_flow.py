@@ -33,6 +33,27 @@ def relu_units(sizes, activations) -> int:
     return sum(int(n) for n, act in zip(tuple(sizes)[1:], tuple(activations), strict=False) if act == "relu")
 
 
+def spread(wanted: list[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Positions as close as possible to the sorted ``wanted`` ones, at least ``gap`` apart and within [lo, hi]
+    where they fit: overlapping labels are merged into blocks centred on their curves' mean."""
+    blocks: list[list[float]] = []  # [first position, count, sum of wanted]
+    for y in wanted:
+        blocks.append([y, 1, y])
+        while len(blocks) > 1 and blocks[-2][0] + blocks[-2][1] * gap > blocks[-1][0]:
+            last = blocks.pop()
+            b = blocks[-1]
+            b[1] += last[1]
+            b[2] += last[2]
+            b[0] = b[2] / b[1] - (b[1] - 1) * gap / 2
+        b = blocks[-1]
+        b[0] = max(b[0], lo)
+    out: list[float] = []
+    for first, count, _ in blocks:
+        out.extend(first + i * gap for i in range(int(count)))
+    shift = max(0.0, out[-1] - hi) if out else 0.0  # the top one off the view: lower everything, not past lo
+    return [y - min(shift, max(0.0, out[0] - lo)) for y in out]
+
+
 def _nice_ceil(x: float) -> float:
     """The next 1, 1.5, 2, 3, 5 or 7.5 × 10^k at or above x (close enough that little of the plot is empty)."""
     if x <= 0:
@@ -196,14 +217,11 @@ class GradientFlowPanel(pg.PlotWidget):
             ends.append((math.log10(float(y[ok[-1]])), k, float(x[ok[-1]])))
         ends.sort()
         (_, _), (y0, y1) = vb.viewRange()
-        floor, top = y0 + 0.5 * gap * ph, y1 - 0.5 * gap * ph
-        placed: list[float] = []
-        for ly, _, _ in ends:  # from the bottom up: each label clears the one below it
-            placed.append(max(ly, floor) if not placed else max(ly, placed[-1] + gap * ph))
-        shift = min(max(0.0, placed[-1] - top), placed[0] - floor) if placed else 0.0
-        for (_, k, xe), ly in zip(ends, placed, strict=True):  # the stack too high: lower it as a whole
+        step = gap * ph
+        ys = spread([ly for ly, _, _ in ends], step, y0 + step / 2, y1 - step / 2)
+        for (_, k, xe), y in zip(ends, ys, strict=True):
             label = self._labels[k]
-            label.setPos(xe, ly - shift)
+            label.setPos(xe, y)
             label.show()
 
     def _show_dead(self, s) -> None:

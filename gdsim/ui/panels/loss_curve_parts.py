@@ -29,6 +29,8 @@ class TidyAxis(pg.AxisItem):
         keep = np.zeros(len(m), dtype=bool)
         for mantissa in (1, 2, 5, 10):
             keep |= np.isclose(m, mantissa, rtol=0.02)
+        if keep.sum() < 2:  # a narrow range (a stuck loss) has no such ticks: label what there is
+            return strings
         return [s if k else "" for s, k in zip(strings, keep, strict=True)]
 
     def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
