@@ -148,6 +148,7 @@ class GradientFlowPanel(pg.PlotWidget):
                 font = label.textItem.font()
                 font.setPointSizeF(8.0)
                 label.setFont(font)
+                label.textItem.document().setDocumentMargin(0)  # tight: seven labels fit a short panel
                 label.setToolTip(f"layer {label.toPlainText()[1:]}: ‖∂L/∂W‖")
                 pi.addItem(label, ignoreBounds=True)
             self._norms = np.empty((MAX_SAMPLES, n_layers))
