@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from gdsim.ui.panels.loss_curve_parts import TidyAxis, lr_labels, peak_rows
-from gdsim.ui.plotting.items import cache_axes
+from gdsim.ui.plotting.items import LegendRow, cache_axes
 
 # One-pixel pens: Qt strokes wider antialiased lines ~30× slower, and the painter holds Python's GIL, so a
 # thick live curve would starve the training thread. Emphasis comes from colour instead.
@@ -54,9 +54,7 @@ class LossCurve(pg.PlotWidget):
         self._frame_data = (np.empty(0), np.empty(0))
         pi.autoBtn.clicked.connect(self._on_auto_button)
         # the legend gets its own row under the axis, so it never covers the data
-        self._legend = pg.LegendItem(offset=None, labelTextSize="8pt", colCount=3, verSpacing=-6)
-        pi.layout.addItem(self._legend, 5, 1, alignment=QtCore.Qt.AlignmentFlag.AlignHCenter)
-        pi.legend = self._legend  # pi.plot(name=...) adds its entry here
+        self._legend = LegendRow(pi, colCount=3, verSpacing=-6)
         self._steps = pi.plot(name="loss per step", pen=STEP_PEN)
         self._train = pi.plot(name="train loss (epoch)", pen=TRAIN_PEN)
         self._test = pi.plot(name="test loss (epoch)", pen=TEST_PEN)

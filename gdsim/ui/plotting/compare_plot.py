@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from gdsim.cli.sweep import log_ticks
-from gdsim.ui.plotting.items import cache_axes
+from gdsim.ui.plotting.items import LegendRow, cache_axes
 
 # A qualitative palette readable on the white loss plot and on the 2D surface's viridis heatmap (no blues or
 # greens first: viridis is made of them). 1-px pens as in the loss curve; colour carries the emphasis.
@@ -58,9 +58,7 @@ class ComparePlot(pg.PlotWidget):
         cache_axes(pi)
         self.setMinimumHeight(MIN_HEIGHT)
         # the legend has its own row under the axis: a falling and a diverging loss leave no corner to share
-        self._legend = pg.LegendItem(offset=None, labelTextSize="8pt", verSpacing=-6)
-        pi.layout.addItem(self._legend, 5, 1, alignment=QtCore.Qt.AlignmentFlag.AlignHCenter)
-        pi.legend = self._legend
+        self._legend = LegendRow(pi, verSpacing=-6)
         self._placeholder = pg.TextItem("Run a comparison to overlay the runs' loss curves", color=(120, 120, 120),
                                         anchor=(0.5, 0.5))
         pi.addItem(self._placeholder, ignoreBounds=True)

@@ -47,6 +47,29 @@ def _set_top_left(label: pg.TextItem, vb: pg.ViewBox, x: float, y: float) -> Non
     label.setPos(vb.mapSceneToView(QtCore.QPointF(x, y)))
 
 
+class LegendRow(pg.LegendItem):
+    """A legend in its own row of a PlotItem's grid, under the bottom axis, so it never covers the data.
+
+    pyqtgraph's LegendItem sizes itself with ``setGeometry(0, 0, w, h)``, which parks it in the top-left corner
+    until the layout next runs (an exported figure that was never shown would keep it there); here the grid
+    is laid out again at once.
+    """
+
+    def __init__(self, plot_item: pg.PlotItem, **kwargs) -> None:
+        super().__init__(offset=None, labelTextSize="8pt", **kwargs)
+        self._grid = plot_item.layout
+        self._grid.addItem(self, 5, 1, alignment=QtCore.Qt.AlignmentFlag.AlignHCenter)
+        plot_item.legend = self  # plot(name=...) adds its entry here
+
+    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().updateSize()
+        self.updateGeometry()
+        grid = getattr(self, "_grid", None)
+        if grid is not None:
+            grid.invalidate()
+            grid.activate()
+
+
 def replace_export_menu(view, callback) -> None:
     """Give a plot's right-click menu one "Export…" entry that calls ``callback``.
 
