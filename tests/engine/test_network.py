@@ -194,7 +194,8 @@ def test_activation_derivatives_match_finite_differences():
 
 def test_engine_does_not_import_qt():
     code = ("import sys, gdsim.engine.network, gdsim.engine.trainer, gdsim.engine.datasets, gdsim.lab.config, "
-            "gdsim.cli.parser, gdsim.lab.snapshot; bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))];"
+            "gdsim.cli, gdsim.lab.snapshot; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))];"
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
