@@ -1,5 +1,6 @@
 """The app driven the way a user drives it: buttons, η, run/pause, closing mid-run, export."""
 
+import threading
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -338,8 +339,11 @@ def test_surface_requests_are_coalesced(win, qtbot):
     qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=10000)
     grids = []
     win.worker.sigSurface.connect(lambda g: grids.append(g), QtCore.Qt.ConnectionType.DirectConnection)
+    release = threading.Event()  # hold the worker's thread so the four requests arrive together, whatever the load
+    QtCore.QTimer.singleShot(0, win.worker, lambda: release.wait(10))
     for res in (31, 41, 51, 61):
         win.surface2d.res_spin.setValue(res)
+    release.set()
     qtbot.waitUntil(lambda: any(g.spec.resolution == 61 for g in grids), timeout=10000)
     qtbot.wait(200)
     fine = {g.spec.resolution for g in grids if not g.coarse}
