@@ -6,6 +6,7 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
 from gdsim.engine import activations
+from gdsim.ui.widgets.field_guard import guard
 
 MAX_NEURONS = 16
 
@@ -15,6 +16,7 @@ def combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
     box.addItems(list(items))
     box.setCurrentText(current)
     box.setToolTip(tip)
+    guard(box)  # the wheel over a form scrolls it; the combo takes the wheel only when focused
     return box
 
 
@@ -34,7 +36,9 @@ class LayerRow(QtWidgets.QWidget):
         self.act = combo(activations.HIDDEN_NAMES, activation, "Activation of this hidden layer")
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QtWidgets.QLabel(f"Layer {index + 1}"))
+        name = QtWidgets.QLabel(f"Layer {index + 1}")
+        name.setToolTip(f"Hidden layer {index + 1}: how many neurons, and their activation")
+        lay.addWidget(name)
         lay.addWidget(self.minus)
         lay.addWidget(self.count)
         lay.addWidget(self.plus)

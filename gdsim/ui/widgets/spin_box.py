@@ -6,6 +6,8 @@ import math
 
 from PySide6 import QtGui, QtWidgets
 
+from gdsim.ui.widgets.field_guard import guard
+
 
 class SciSpinBox(QtWidgets.QDoubleSpinBox):
     """A spin box that shows numbers the way people write them (0.5, 1e-07) and steps by factors of ten
@@ -19,6 +21,7 @@ class SciSpinBox(QtWidgets.QDoubleSpinBox):
         self._log = log_steps
         self.setValue(value)
         self.setToolTip(tip)
+        guard(self)  # the wheel only when focused; Space, S, R stay shortcuts; Enter hands the focus back
 
     def textFromValue(self, value: float) -> str:
         return f"{value:.4g}"
