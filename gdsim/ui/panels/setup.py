@@ -11,36 +11,15 @@ from gdsim.engine.functions import FUNCTIONS
 from gdsim.lab import config as cfgmod
 from gdsim.ui.plotting.schedule_plot import SchedulePlot
 from gdsim.ui.widgets.data_preview import DataPreview
-from gdsim.ui.widgets.field_guard import guard
 from gdsim.ui.widgets.forms import label_tips
 from gdsim.ui.widgets.hyper_form import HyperForm, ScheduleForm
-from gdsim.ui.widgets.layer_row import LayerRow
+from gdsim.ui.widgets.layer_row import INIT_TIPS, LayerRow
 from gdsim.ui.widgets.layer_row import combo as _combo
 from gdsim.ui.widgets.spin_box import SciSpinBox
+from gdsim.ui.widgets.spin_box import number_box as _spin
 
 MAX_LAYERS = 6
-INIT_TIPS = {
-    "uniform": "U(±1/√n_in): the range PyTorch's nn.Linear draws its weights from. PyTorch draws the biases "
-               "from the same range; here every bias starts at 0",
-    "normal": "N(0, 1/n_in) (LeCun); biases start at 0",
-    "xavier": "U(±√(6/(n_in + n_out))) (Glorot), suits tanh and sigmoid; biases start at 0",
-    "he": "N(0, 2/n_in) (He), suits ReLU; biases start at 0",
-    "zeros": "every weight 0: the neurons of a layer stay identical (symmetry is never broken)",
-}
 CUSTOM = "function:custom…"
-
-
-def _spin(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstractSpinBox:
-    box = QtWidgets.QDoubleSpinBox() if decimals is not None else QtWidgets.QSpinBox()
-    if decimals is not None:
-        box.setDecimals(decimals)
-    box.setRange(lo, hi)
-    box.setValue(value)
-    if step is not None:
-        box.setSingleStep(step)
-    box.setKeyboardTracking(False)
-    box.setToolTip(tip)
-    return guard(box)
 
 
 class SetupPanel(QtWidgets.QWidget):
@@ -152,12 +131,8 @@ class SetupPanel(QtWidgets.QWidget):
         form.addRow("Init", init_row)
         lay.addLayout(form)
         label_tips(form)
-        self.weights_note = QtWidgets.QLabel("")
-        self.weights_note.setObjectName("fixedWeightsNote")
-        self.weights_note.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.weights_note.setStyleSheet("color: #555;")
-        self.weights_note.setWordWrap(True)
-        self.weights_note.setVisible(False)
+        self.weights_note = QtWidgets.QLabel("", objectName="fixedWeightsNote", wordWrap=True, visible=False,
+                                             textFormat=QtCore.Qt.TextFormat.PlainText, styleSheet="color: #555;")
         lay.addWidget(self.weights_note)
         self.add_layer.clicked.connect(lambda: self._set_layers(
             [*self.hidden(), self.rows[-1].neurons if self.rows else 4], [*self.hidden_acts(), "tanh"]))

@@ -1,4 +1,4 @@
-"""One hidden layer's row in the network form, and the combo-box helper the forms share."""
+"""One hidden layer's row in the network form, the init tips, and the combo-box helper the forms share."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ from gdsim.engine import activations
 from gdsim.ui.widgets.field_guard import guard
 
 MAX_NEURONS = 16
+INIT_TIPS = {
+    "uniform": "U(±1/√n_in): the range PyTorch's nn.Linear draws its weights from. PyTorch draws the biases "
+               "from the same range; here every bias starts at 0",
+    "normal": "N(0, 1/n_in) (LeCun); biases start at 0",
+    "xavier": "U(±√(6/(n_in + n_out))) (Glorot), suits tanh and sigmoid; biases start at 0",
+    "he": "N(0, 2/n_in) (He), suits ReLU; biases start at 0",
+    "zeros": "every weight 0: the neurons of a layer stay identical (symmetry is never broken)",
+}
 
 
 def combo(items, current: str, tip: str) -> QtWidgets.QComboBox:

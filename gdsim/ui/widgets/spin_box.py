@@ -10,6 +10,20 @@ from PySide6.QtCore import Signal
 from gdsim.ui.widgets.field_guard import guard
 
 
+def number_box(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstractSpinBox:
+    """A guarded integer spin box, or a decimal one with ``decimals``: the plain fields of a form."""
+    box = QtWidgets.QDoubleSpinBox() if decimals is not None else QtWidgets.QSpinBox()
+    if decimals is not None:
+        box.setDecimals(decimals)
+    box.setRange(lo, hi)
+    box.setValue(value)
+    if step is not None:
+        box.setSingleStep(step)
+    box.setKeyboardTracking(False)
+    box.setToolTip(tip)
+    return guard(box)
+
+
 class SciSpinBox(QtWidgets.QDoubleSpinBox):
     """A spin box that shows numbers the way people write them (0.5, 1e-07) and steps by factors of ten
     on a log scale when ``log_steps`` is set (η, tolerances). ``sigRejected(text)`` when typed text is
