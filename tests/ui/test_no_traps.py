@@ -221,7 +221,7 @@ def test_a_rejected_lr_is_said_not_swallowed(win, qtbot):
     spin = win.findChild(QtWidgets.QDoubleSpinBox, "learningRateSpin")
     hint = win.findChild(QtWidgets.QLabel, "learningRateRangeHint")
     type_into(spin, "-3")
-    assert win.lr_control.value() == 0.5 and "positive" in hint.text()
+    assert win.lr_control.value() == 0.5 and "must be > 0" in hint.text()
     type_into(spin, "0.2")
     assert win.lr_control.value() == 0.2 and not hint.text()
 

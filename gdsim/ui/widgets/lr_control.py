@@ -128,12 +128,14 @@ class LearningRateControl(QtWidgets.QWidget):
     def _say_range(self, text: str = "") -> None:
         """Say when η lies beyond the slider (the slider then rests at its end) or why typed text was refused."""
         if not text and not LR_MIN <= self._value <= LR_MAX:
-            text = f"beyond the slider ({LR_MIN:g}…{LR_MAX:g})"
+            text = "off the slider"
         self.range_hint.setText(text)
+        self.range_hint.setToolTip(f"η = {self._value:g}. The slider covers 1e-5 … {LR_MAX:g}; the box takes any "
+                                   "positive η (type it and press Enter)")
         self.range_hint.setVisible(bool(text))
 
     def _on_rejected(self, text: str) -> None:
-        self._say_range(f"η must be a positive number; kept {self._value:g}")
+        self._say_range(f"η must be > 0; kept {self._value:g}")
 
     def _on_slider(self, tick: int) -> None:
         self._commit(tick_to_lr(tick), from_slider=True)
