@@ -7,6 +7,7 @@ app both go through it, which is why the same configuration and seed give the sa
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import sys
 from collections.abc import Iterator
@@ -320,6 +321,26 @@ def make_network(cfg: Config, data: datasets.Dataset) -> Network:
                              f"{'-'.join(map(str, sizes))} network, got {theta.size}")
         net.set_params(theta)
     return net
+
+
+def fit_fixed_weights(cfg: Config, data: datasets.Dataset | None = None) -> tuple[Config, str]:
+    """``cfg`` without its fixed initial weights (``network.params``) when they no longer fit its network, and a
+    note saying so; ``(cfg, "")`` when they fit or there are none.
+
+    A preset with the notes' hand-worked weights (the 2-2-1 worked example) is a starting point: adding a neuron
+    is a question a student may ask next, not a mistake, so the form's set-up draws new weights instead of
+    refusing. A config file with the wrong number of weights is still an error (``make_network``).
+    """
+    params = cfg.network.params
+    if params is None or cfg.problem.function is not None:
+        return cfg, ""
+    data = data or make_data(cfg)
+    sizes = [data.n_features, *cfg.network.hidden, n_outputs(data, cfg.training.loss or default_loss(data))]
+    if sum((a + 1) * b for a, b in itertools.pairwise(sizes)) == len(params):
+        return cfg, ""
+    note = (f"The preset's fixed weights fit a {len(params)}-parameter network; this "
+            f"{'-'.join(map(str, sizes))} network starts from new {cfg.network.init} weights")
+    return cfg.with_changes(network={"params": None}), note
 
 
 def make_trainer(cfg: Config, data: datasets.Dataset, net: Network, mask=None) -> Trainer:

@@ -17,6 +17,7 @@ from gdsim.engine import analysis, optimizers
 from gdsim.lab import compare
 from gdsim.ui.plotting.compare_plot import PALETTE, ComparePlot
 from gdsim.ui.plotting.items import note_label, replace_export_menu
+from gdsim.ui.widgets.field_guard import guard
 from gdsim.ui.widgets.forms import AnalysisForm, hint_label, progress_bar
 
 MODES = (("Compare η", "lr"), ("Compare optimizers", "optimizer"), ("Race start points", "start"))
@@ -110,7 +111,7 @@ class ComparePanel(AnalysisForm):
         self._shown_mode = MODES[0][1]
         self._busy = False
 
-        self.mode = QtWidgets.QComboBox()
+        self.mode = guard(QtWidgets.QComboBox())
         for text, key in MODES:
             self.mode.addItem(text, key)
         self.values = QtWidgets.QLineEdit(self._texts["lr"])
@@ -118,7 +119,7 @@ class ComparePanel(AnalysisForm):
         self.usual_lr.setToolTip("give each optimizer its usual η (SGD 0.1, Adam 0.001, …) instead of the "
                                  "set-up's η for all (a like-for-like step size)")
         self.usual_lr.hide()
-        self.epochs = QtWidgets.QSpinBox()
+        self.epochs = guard(QtWidgets.QSpinBox())
         self.epochs.setRange(1, 1_000_000)
         self.epochs.setValue(100)
         self.epochs.setToolTip("epochs per run (a run stops early when it converges or diverges)")

@@ -11,34 +11,15 @@ from gdsim.engine.functions import FUNCTIONS
 from gdsim.lab import config as cfgmod
 from gdsim.ui.plotting.schedule_plot import SchedulePlot
 from gdsim.ui.widgets.data_preview import DataPreview
+from gdsim.ui.widgets.forms import label_tips
 from gdsim.ui.widgets.hyper_form import HyperForm, ScheduleForm
-from gdsim.ui.widgets.layer_row import LayerRow
+from gdsim.ui.widgets.layer_row import INIT_TIPS, LayerRow
 from gdsim.ui.widgets.layer_row import combo as _combo
 from gdsim.ui.widgets.spin_box import SciSpinBox
+from gdsim.ui.widgets.spin_box import number_box as _spin
 
 MAX_LAYERS = 6
-INIT_TIPS = {
-    "uniform": "U(±1/√n_in): the range PyTorch's nn.Linear draws its weights from. PyTorch draws the biases "
-               "from the same range; here every bias starts at 0",
-    "normal": "N(0, 1/n_in) (LeCun); biases start at 0",
-    "xavier": "U(±√(6/(n_in + n_out))) (Glorot), suits tanh and sigmoid; biases start at 0",
-    "he": "N(0, 2/n_in) (He), suits ReLU; biases start at 0",
-    "zeros": "every weight 0: the neurons of a layer stay identical (symmetry is never broken)",
-}
 CUSTOM = "function:custom…"
-
-
-def _spin(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstractSpinBox:
-    box = QtWidgets.QDoubleSpinBox() if decimals is not None else QtWidgets.QSpinBox()
-    if decimals is not None:
-        box.setDecimals(decimals)
-    box.setRange(lo, hi)
-    box.setValue(value)
-    if step is not None:
-        box.setSingleStep(step)
-    box.setKeyboardTracking(False)
-    box.setToolTip(tip)
-    return box
 
 
 class SetupPanel(QtWidgets.QWidget):
@@ -51,6 +32,7 @@ class SetupPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("setupPanel")
         self._quiet = False
+        self.note = ""  # why the set-up differs from what was asked (fixed weights dropped), for the status bar
         self.lr_typed = False  # the user set η: switching optimizer keeps it
         self._weight_offset = 0  # Re-initialise draws new weights without changing the data
         self.rows: list[LayerRow] = []
@@ -108,12 +90,13 @@ class SetupPanel(QtWidgets.QWidget):
         self.preview = DataPreview()
         self.preview.setToolTip("The training data (colour: class)")
         form.addRow(self.preview)
-        self.dataset.currentTextChanged.connect(lambda *_: (self._sync_mode(), self._emit("problem")))
-        for w in (self.expression, self.start):
-            w.editingFinished.connect(lambda: self._emit("problem"))
+        self.dataset.currentTextChanged.connect(self._on_dataset)
+        self.expression.editingFinished.connect(self._on_expression)
+        self.start.editingFinished.connect(lambda: self._emit("problem"))
         for w in (self.samples, self.noise, self.test_fraction, self.data_seed):
             w.valueChanged.connect(lambda *_: self._emit("problem"))
         self.regenerate.clicked.connect(lambda: self.data_seed.setValue(self.data_seed.value() + 1))
+        label_tips(form)
         return box
 
     def _network_box(self) -> QtWidgets.QGroupBox:
@@ -125,6 +108,7 @@ class SetupPanel(QtWidgets.QWidget):
         self.remove_layer.setToolTip("Remove the last hidden layer")
         self.add_layer.setToolTip("Add a hidden layer")
         self.layer_count = QtWidgets.QLabel()
+        self.layer_count.setToolTip("Hidden layers between the inputs and the output (at most 6)")
         head.addWidget(self.remove_layer)
         head.addWidget(self.layer_count, 1)
         head.addWidget(self.add_layer)
@@ -146,6 +130,10 @@ class SetupPanel(QtWidgets.QWidget):
         form.addRow("Output", self.output)
         form.addRow("Init", init_row)
         lay.addLayout(form)
+        label_tips(form)
+        self.weights_note = QtWidgets.QLabel("", objectName="fixedWeightsNote", wordWrap=True, visible=False,
+                                             textFormat=QtCore.Qt.TextFormat.PlainText, styleSheet="color: #555;")
+        lay.addWidget(self.weights_note)
         self.add_layer.clicked.connect(lambda: self._set_layers(
             [*self.hidden(), self.rows[-1].neurons if self.rows else 4], [*self.hidden_acts(), "tanh"]))
         self.remove_layer.clicked.connect(lambda: self._set_layers(self.hidden()[:-1], self.hidden_acts()[:-1]))
@@ -199,13 +187,13 @@ class SetupPanel(QtWidgets.QWidget):
         form.addRow(self.schedule_plot)
         form.addRow("Max epochs", self.max_epochs)
         form.addRow("Tolerance", self.tol)
-        self.optimizer.currentTextChanged.connect(self._propose_lr)
+        self.optimizer.currentTextChanged.connect(self._on_optimizer)
         self.schedule.currentTextChanged.connect(lambda name: self.schedule_form.show_schedule(name, {}))
-        for w in (self.loss, self.optimizer, self.batch, self.schedule):
+        for w in (self.loss, self.batch, self.schedule):
             w.currentTextChanged.connect(lambda *_: self._emit("training"))
         for w in (self.batch_size, self.max_epochs, self.tol, self.weight_decay, self.clip):
             w.valueChanged.connect(lambda *_: self._emit("training"))
-        self.optimizer.currentTextChanged.connect(lambda name: self.hyper_box.show_optimizer(name, {}))
+        label_tips(form)
         self.batch.currentTextChanged.connect(lambda *_: self._sync_batch())
         return box
 
@@ -282,6 +270,31 @@ class SetupPanel(QtWidgets.QWidget):
         self.lr_typed = True
         self.lr_hint.setVisible(False)
 
+    def _on_optimizer(self, name: str) -> None:
+        """The new optimizer's own fields first, then its η, then the change: a set-up never carries one
+        optimizer's hyperparameters into another (momentum's μ into Adam was an error and a stale run)."""
+        self.hyper_box.show_optimizer(name, {})
+        self._propose_lr(name)
+        self._emit("training")
+
+    def _on_dataset(self, _name: str) -> None:
+        """A start point belongs to the function it was typed for: another function starts from its own."""
+        if not self._quiet:
+            self.start.clear()
+        self._sync_mode()
+        self._emit("problem")
+
+    def _on_expression(self) -> None:
+        """A typed start that no longer fits (x, y → x only) is dropped rather than refused."""
+        try:
+            dim = make_function(self.expression.text().strip()).dim
+            fits = len(self.start.text().replace(";", ",").split(",")) == dim
+        except ValueError:
+            fits = True  # the hint names the problem with the expression
+        if self.start.text().strip() and not fits:
+            self.start.clear()
+        self._emit("problem")
+
     def _propose_lr(self, name: str) -> None:
         """A new optimizer brings its default η (PyTorch's where it has one) unless the user chose η."""
         if self._quiet:
@@ -351,8 +364,7 @@ class SetupPanel(QtWidgets.QWidget):
         mode = self.batch.currentText()
         batch = None if mode == "full batch" else 1 if mode == "one random row" else self.batch_size.value()
         seed = self.data_seed.value()
-        base = self._base
-        return base.with_changes(
+        cfg = self._base.with_changes(
             problem={**self._problem_fields(), "samples": self.samples.value(),
                      "noise": self.noise.value(), "test_fraction": self.test_fraction.value(), "seed": seed},
             network={"hidden": tuple(self.hidden()), "activations": tuple(self.hidden_acts()) or ("tanh",),
@@ -365,6 +377,13 @@ class SetupPanel(QtWidgets.QWidget):
                       "tol": self.tol.value(), "seed": seed, "optimizer_kwargs": self.hyper_box.values(),
                       "weight_decay": self.weight_decay.value(), "clip_norm": self.clip.value() or None},
         )
+        try:
+            cfg, self.note = cfgmod.fit_fixed_weights(cfg)
+        except (ValueError, OSError):
+            self.note = ""  # data that cannot be made: building the set-up reports it
+        self.weights_note.setText(self.note)
+        self.weights_note.setVisible(bool(self.note))
+        return cfg
 
 
 def scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 from gdsim.cli.sweep import log_ticks, sweep_plot
 from gdsim.lab import compare
 from gdsim.ui.plotting.items import cache_axes, note_label, replace_export_menu
+from gdsim.ui.widgets.field_guard import guard
 from gdsim.ui.widgets.forms import AnalysisForm, hint_label, progress_bar
 
 DEFAULT_RANGE = ("1e-5", "10", 20)
@@ -63,14 +64,14 @@ class SweepPanel(AnalysisForm):
         self.lr_to = QtWidgets.QLineEdit(DEFAULT_RANGE[1])
         for w in (self.lr_from, self.lr_to):
             w.setMaximumWidth(64)
-        self.count = QtWidgets.QSpinBox()
+        self.count = guard(QtWidgets.QSpinBox())
         self.count.setRange(2, compare.MAX_SWEEP)
         self.count.setValue(DEFAULT_RANGE[2])
         self.count.setToolTip("how many log-spaced learning rates, both ends included")
         self.lr_list = QtWidgets.QLineEdit()
         self.lr_list.setPlaceholderText("or a list: 0.01, 0.1, 1")
         self.lr_list.setToolTip("learning rates to try instead of the range: 0.01, 0.1, 1 or START:STOP:COUNT")
-        self.epochs = QtWidgets.QSpinBox()
+        self.epochs = guard(QtWidgets.QSpinBox())
         self.epochs.setRange(1, 1_000_000)
         self.epochs.setValue(100)
         self.epochs.setToolTip("epochs per run (a run stops early when it converges or diverges)")

@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim import worker_registry
 from gdsim.engine import csv_table, datasets
 from gdsim.engine.cancel import Cancelled
+from gdsim.ui.widgets.field_guard import guard
 
 PREVIEW_ROWS = 20
 PREVIEW_BYTES = 64 * 2**10  # the preview never reads more than this, whatever the file's size
@@ -83,7 +84,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.preview.setObjectName("csvPreview")
         self.preview.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.verticalHeader().setDefaultSectionSize(20)
-        self.target = QtWidgets.QComboBox()
+        self.target = guard(QtWidgets.QComboBox())
         self.target.setObjectName("csvTarget")
         self.target.setToolTip("the column the network learns to predict")
         self.features = QtWidgets.QListWidget()
@@ -92,7 +93,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.features.setMaximumHeight(110)
         self.task = QtWidgets.QLabel()
         self.task.setObjectName("csvTask")
-        self.task_choice = QtWidgets.QComboBox()
+        self.task_choice = guard(QtWidgets.QComboBox())
         self.task_choice.setObjectName("csvTaskChoice")
         self.task_choice.addItems(["auto", "classification", "regression"])
         self.task_choice.setToolTip("auto: an integer target with few values is classification, else regression")

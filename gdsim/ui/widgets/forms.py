@@ -17,6 +17,18 @@ def hint_label() -> QtWidgets.QLabel:
     return label
 
 
+def label_tips(form: QtWidgets.QFormLayout) -> None:
+    """Give each row's label its field's tooltip: people hover the word "Noise" as often as the box."""
+    role = QtWidgets.QFormLayout.ItemRole
+    for row in range(form.rowCount()):
+        label, field = form.itemAt(row, role.LabelRole), form.itemAt(row, role.FieldRole)
+        if label is None or field is None or label.widget() is None:
+            continue
+        widget = field.widget() or (field.layout().itemAt(0).widget() if field.layout() else None)
+        if widget is not None and widget.toolTip():
+            label.widget().setToolTip(widget.toolTip())
+
+
 def progress_bar() -> QtWidgets.QProgressBar:
     bar = QtWidgets.QProgressBar()
     bar.setRange(0, 1)

@@ -7,6 +7,8 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
 from gdsim.engine import optimizers, schedules
+from gdsim.ui.widgets.field_guard import guard
+from gdsim.ui.widgets.forms import label_tips
 from gdsim.ui.widgets.spin_box import SciSpinBox
 
 HYPER_LABELS = {"momentum": "Momentum μ", "dampening": "Dampening", "lr_decay": "η decay",
@@ -53,6 +55,7 @@ class HyperForm(QtWidgets.QWidget):
                 w.valueChanged.connect(lambda *_: self.sigChanged.emit())
             self.fields[key] = w
             self.form.addRow(HYPER_LABELS.get(key, key), w)
+        label_tips(self.form)
         self.setVisible(bool(self.fields))
 
     def values(self) -> dict:
@@ -90,7 +93,7 @@ class ScheduleForm(QtWidgets.QWidget):
             label, tip, auto = SCHEDULE_FIELDS[key]
             value = values.get(key, default)
             if key in ("step_size", "t_max"):
-                w = QtWidgets.QSpinBox()
+                w = guard(QtWidgets.QSpinBox())
                 w.setRange(0, 10_000_000)  # 0: auto
                 w.setKeyboardTracking(False)
             elif key == "gamma":
@@ -106,6 +109,7 @@ class ScheduleForm(QtWidgets.QWidget):
             w.valueChanged.connect(lambda *_: self.sigChanged.emit())
             self.fields[key] = w
             self.form.addRow(label, w)
+        label_tips(self.form)
         self.setVisible(bool(self.fields))
 
     def values(self) -> dict:

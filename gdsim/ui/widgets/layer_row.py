@@ -1,4 +1,4 @@
-"""One hidden layer's row in the network form, and the combo-box helper the forms share."""
+"""One hidden layer's row in the network form, the init tips, and the combo-box helper the forms share."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
 from gdsim.engine import activations
+from gdsim.ui.widgets.field_guard import guard
 
 MAX_NEURONS = 16
+INIT_TIPS = {
+    "uniform": "U(±1/√n_in): the range PyTorch's nn.Linear draws its weights from. PyTorch draws the biases "
+               "from the same range; here every bias starts at 0",
+    "normal": "N(0, 1/n_in) (LeCun); biases start at 0",
+    "xavier": "U(±√(6/(n_in + n_out))) (Glorot), suits tanh and sigmoid; biases start at 0",
+    "he": "N(0, 2/n_in) (He), suits ReLU; biases start at 0",
+    "zeros": "every weight 0: the neurons of a layer stay identical (symmetry is never broken)",
+}
 
 
 def combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
@@ -15,6 +24,7 @@ def combo(items, current: str, tip: str) -> QtWidgets.QComboBox:
     box.addItems(list(items))
     box.setCurrentText(current)
     box.setToolTip(tip)
+    guard(box)  # the wheel over a form scrolls it; the combo takes the wheel only when focused
     return box
 
 
@@ -34,7 +44,9 @@ class LayerRow(QtWidgets.QWidget):
         self.act = combo(activations.HIDDEN_NAMES, activation, "Activation of this hidden layer")
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QtWidgets.QLabel(f"Layer {index + 1}"))
+        name = QtWidgets.QLabel(f"Layer {index + 1}")
+        name.setToolTip(f"Hidden layer {index + 1}: how many neurons, and their activation")
+        lay.addWidget(name)
         lay.addWidget(self.minus)
         lay.addWidget(self.count)
         lay.addWidget(self.plus)

@@ -1,4 +1,5 @@
-"""η: a logarithmic slider and a spin box that stay in step, 1e-5 … 10."""
+"""η: a logarithmic slider (1e-5 … 100) and a spin box that stay in step; the spin box takes any positive η and
+says when it lies beyond the slider."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from PySide6.QtCore import Signal
 
 from gdsim.ui.widgets.spin_box import SciSpinBox
 
-LR_MIN, LR_MAX = 1e-5, 10.0
+LR_MIN, LR_MAX = 1e-5, 100.0  # 100: on XOR 2/λmax reaches 13–19, and divergence must be reachable
+SPIN_MIN, SPIN_MAX = 1e-12, 1e9  # "any positive η": the spin box shows 12 decimals
 LIMIT_TIP = ("λmax = {lam:.4g} is the largest curvature of the loss here (top eigenvalue of its Hessian).\n"
              "On a quadratic, gradient descent oscillates when η > 1/λmax and diverges when η > 2/λmax = {limit:.4g}.\n"
              "η is {side} that edge now (red tick on the slider). It moves as training moves.")
-TICKS = 600  # slider resolution: 100 per decade
+TICKS = 700  # slider resolution: 100 per decade
 
 
 def lr_to_tick(lr: float) -> int:
@@ -67,26 +69,35 @@ class LearningRateControl(QtWidgets.QWidget):
         self.slider.setRange(0, TICKS)
         self.slider.setMinimumWidth(140)
         self.slider.setMaximumWidth(260)
-        self.slider.setToolTip("Learning rate η on a logarithmic scale (1e-5 … 10). "
+        self.slider.setToolTip(f"Learning rate η on a logarithmic scale ({LR_MIN:g} … {LR_MAX:g}). "
                                "Changing it while running takes effect at the next step.")
-        self.spin = SciSpinBox(LR_MIN, LR_MAX, lr, self.slider.toolTip())
+        self.spin = SciSpinBox(SPIN_MIN, SPIN_MAX, lr, "Learning rate η: type any positive number (the slider "
+                               f"covers {LR_MIN:g} … {LR_MAX:g}); Enter applies it at the next step.")
         self.spin.setObjectName("learningRateSpin")
         self.spin.setMinimumWidth(80)
         self.hint = QtWidgets.QLabel("")
         self.hint.setObjectName("learningRateHint")
         self.hint.setStyleSheet("color: #666;")
+        self.hint.setMinimumWidth(self.hint.fontMetrics().horizontalAdvance("2/λmax = 0.000e-00"))  # no jumping
+        self.range_hint = QtWidgets.QLabel("")
+        self.range_hint.setObjectName("learningRateRangeHint")
+        self.range_hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.range_hint.setStyleSheet("color: #b9770e;")
+        self.range_hint.setVisible(False)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Fixed)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.label)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.spin)
+        lay.addWidget(self.range_hint)
         lay.addWidget(self.hint)
         self._value = lr
         self.limit: float | None = None
         self.set_value(lr)
         self.slider.valueChanged.connect(self._on_slider)
         self.spin.valueChanged.connect(self._on_spin)
+        self.spin.sigRejected.connect(self._on_rejected)
 
     def value(self) -> float:
         return self._value
@@ -112,6 +123,19 @@ class LearningRateControl(QtWidgets.QWidget):
             w.blockSignals(True)
             w.setValue(v)
             w.blockSignals(False)
+        self._say_range()
+
+    def _say_range(self, text: str = "") -> None:
+        """Say when η lies beyond the slider (the slider then rests at its end) or why typed text was refused."""
+        if not text and not LR_MIN <= self._value <= LR_MAX:
+            text = "off the slider"
+        self.range_hint.setText(text)
+        self.range_hint.setToolTip(f"η = {self._value:g}. The slider covers 1e-5 … {LR_MAX:g}; the box takes any "
+                                   "positive η (type it and press Enter)")
+        self.range_hint.setVisible(bool(text))
+
+    def _on_rejected(self, text: str) -> None:
+        self._say_range(f"η must be > 0; kept {self._value:g}")
 
     def _on_slider(self, tick: int) -> None:
         self._commit(tick_to_lr(tick), from_slider=True)
@@ -127,4 +151,5 @@ class LearningRateControl(QtWidgets.QWidget):
         other.blockSignals(True)
         other.setValue(lr if from_slider else lr_to_tick(lr))
         other.blockSignals(False)
+        self._say_range()
         self.sigChanged.emit(lr)

@@ -5,11 +5,31 @@ from __future__ import annotations
 import math
 
 from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import Signal
+
+from gdsim.ui.widgets.field_guard import guard
+
+
+def number_box(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstractSpinBox:
+    """A guarded integer spin box, or a decimal one with ``decimals``: the plain fields of a form."""
+    box = QtWidgets.QDoubleSpinBox() if decimals is not None else QtWidgets.QSpinBox()
+    if decimals is not None:
+        box.setDecimals(decimals)
+    box.setRange(lo, hi)
+    box.setValue(value)
+    if step is not None:
+        box.setSingleStep(step)
+    box.setKeyboardTracking(False)
+    box.setToolTip(tip)
+    return guard(box)
 
 
 class SciSpinBox(QtWidgets.QDoubleSpinBox):
     """A spin box that shows numbers the way people write them (0.5, 1e-07) and steps by factors of ten
-    on a log scale when ``log_steps`` is set (η, tolerances)."""
+    on a log scale when ``log_steps`` is set (η, tolerances). ``sigRejected(text)`` when typed text is
+    dropped (not a number, or out of range) so a form can say so instead of silently keeping the old value."""
+
+    sigRejected = Signal(str)
 
     def __init__(self, lo: float, hi: float, value: float, tip: str = "", log_steps: bool = True, parent=None):
         super().__init__(parent)
@@ -19,6 +39,7 @@ class SciSpinBox(QtWidgets.QDoubleSpinBox):
         self._log = log_steps
         self.setValue(value)
         self.setToolTip(tip)
+        guard(self)  # the wheel only when focused; Space, S, R stay shortcuts; Enter hands the focus back
 
     def textFromValue(self, value: float) -> str:
         return f"{value:.4g}"
@@ -28,6 +49,12 @@ class SciSpinBox(QtWidgets.QDoubleSpinBox):
             return float(text.replace(",", "."))
         except ValueError:
             return self.value()
+
+    def fixup(self, text: str) -> str:
+        """Called only for text that is not an acceptable value when it is committed (Enter, focus out)."""
+        if text.strip():
+            self.sigRejected.emit(text.strip())
+        return text
 
     def validate(self, text: str, pos: int):
         s = text.strip().replace(",", ".")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.ui.widgets.field_guard import guard
+
 RATES = [("as fast as possible", 0.0), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0),
          ("30 steps/s", 30.0), ("10 steps/s", 10.0), ("3 steps/s", 3.0), ("1 step/s", 1.0)]
 
@@ -28,7 +30,7 @@ class TrainingToolbar(QtWidgets.QToolBar):
         self.addSeparator()
         self.addWidget(lr_control)
         self.addSeparator()
-        self.epochs = QtWidgets.QSpinBox()
+        self.epochs = guard(QtWidgets.QSpinBox())
         self.epochs.setObjectName("runEpochsSpin")
         self.epochs.setRange(1, 1_000_000)
         self.epochs.setValue(100)
@@ -40,7 +42,7 @@ class TrainingToolbar(QtWidgets.QToolBar):
         self.addWidget(self.epochs)
         self.addWidget(self.run_n)
         self.addSeparator()
-        self.rate = QtWidgets.QComboBox()
+        self.rate = guard(QtWidgets.QComboBox())
         self.rate.setObjectName("speedCombo")
         self.rate.addItems([label for label, _ in RATES])
         self.rate.setToolTip("Training speed: flat out, or slow enough to follow each step")
