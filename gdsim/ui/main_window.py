@@ -201,11 +201,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def frames_drawn(self) -> int:
         return self.state.frames_drawn
 
-    @property
-    def worker_thread(self) -> WorkerClient:
-        """The client owns the worker's thread (``win.worker_thread.thread``)."""
-        return self.client
-
     # ---------------------------------------------------------------- commands (menus, CLI, tests)
 
     def open_preset(self, name: str) -> None:

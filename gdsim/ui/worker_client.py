@@ -49,11 +49,11 @@ class WorkerClient(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.thread = QtCore.QThread()
-        self.thread.setObjectName("gdsim-training")
+        self.qthread = QtCore.QThread()
+        self.qthread.setObjectName("gdsim-training")
         self.worker = w = TrainingWorker()  # parentless, so it can move to its thread
-        w.moveToThread(self.thread)
-        worker_registry.register(self.thread)
+        w.moveToThread(self.qthread)
+        worker_registry.register(self.qthread)
         for command, slot in ((self._sigLoad, w._on_load), (self._sigStep, w._on_step), (self._sigEpoch, w._on_epoch),
                               (self._sigRun, w._on_run), (self._sigSetLr, w._on_set_lr),
                               (self._sigSetRate, w._on_set_rate), (self._sigSetSurface, w._on_set_surface),
@@ -63,7 +63,7 @@ class WorkerClient(QObject):
         for name in ("sigSnapshot", "sigRunning", "sigProgress", "sigError", "sigSurface", "sigSurfaceMessage",
                      "sigSaved", "sigCurvature", "sigAnalysis", "sigAnalysisProgress"):
             getattr(w, name).connect(getattr(self, name), QUEUED)
-        self.thread.start()
+        self.qthread.start()
 
     # ---------------------------------------------------------------- commands
 
@@ -135,7 +135,7 @@ class WorkerClient(QObject):
         as a QThread destroyed while it runs aborts the process. Long computations check the closing flag between
         chunks (a few grid points, one Hessian-vector product, one step): the wait is one chunk at most.
         Idempotent."""
-        if self.thread.isRunning():
+        if self.qthread.isRunning():
             self.worker.shutdown()
-            self.thread.quit()
-            self.thread.wait()
+            self.qthread.quit()
+            self.qthread.wait()

@@ -7,6 +7,7 @@ dialog, and sessions are read off the GUI thread. The worker owns the trainer, s
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -139,7 +140,7 @@ class FileController:
         menu.clear()
         files = _strings(QtCore.QSettings().value("recent/sessions", []))
         for f in files:
-            act = menu.addAction(Path(f).name, lambda f=f: self.file_dialog_safely(self.open_session, f))
+            act = menu.addAction(Path(f).name, partial(self.file_dialog_safely, self.open_session, f))
             act.setToolTip(QtGui.Qt.convertFromPlainText(f))  # a tooltip would render markup in the path
         menu.setEnabled(bool(files))
 
