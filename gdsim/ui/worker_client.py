@@ -4,13 +4,13 @@ It starts the worker in its own QThread and stops it. Each command method emits 
 signals, connected *queued* to the worker's slot, so the command runs in the worker's thread, in order, and the
 one-thread rule holds. pause / cancel / seen set flags and take effect at once (a long run or comparison checks
 them between steps). The worker's own signals are relayed (queued) through the client's ``sig...`` signals, so
-everything connected to the client runs in the GUI thread.
+everything connected to the client runs in the GUI thread. After ``stop`` commands are dropped.
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from gdsim import worker_registry
 from gdsim.lab.config import Built
@@ -63,52 +63,59 @@ class WorkerClient(QObject):
         for name in ("sigSnapshot", "sigRunning", "sigProgress", "sigError", "sigSurface", "sigSurfaceMessage",
                      "sigSaved", "sigCurvature", "sigAnalysis", "sigAnalysisProgress"):
             getattr(w, name).connect(getattr(self, name), QUEUED)
+        self._stopped = False
         self.qthread.start()
+
+    def _send(self, command: SignalInstance, *args) -> None:
+        """Queue a command for the worker; after ``stop`` there is no worker to hear it (the window's docks
+        still report hiding while it is torn down), so nothing is sent."""
+        if not self._stopped:
+            command.emit(*args)
 
     # ---------------------------------------------------------------- commands
 
     def load(self, built: Built) -> None:
         """A new set-up (or a session's trainer) replaces the current one; the worker owns it from now on."""
-        self._sigLoad.emit(built)
+        self._send(self._sigLoad, built)
 
     def step(self) -> None:
-        self._sigStep.emit()
+        self._send(self._sigStep)
 
     def epoch(self) -> None:
-        self._sigEpoch.emit()
+        self._send(self._sigEpoch)
 
     def run(self, epochs: int = 0) -> None:
         """Run ``epochs`` more epochs, or (0) until the run converges, diverges or is paused."""
-        self._sigRun.emit(int(epochs))
+        self._send(self._sigRun, int(epochs))
 
     def pause(self) -> None:
         """Takes effect between two steps, even in the middle of a long run."""
         self.worker.pause()
 
     def set_lr(self, lr: float) -> None:
-        self._sigSetLr.emit(float(lr))
+        self._send(self._sigSetLr, float(lr))
 
     def set_rate(self, steps_per_second: float) -> None:
         """0 = as fast as possible."""
-        self._sigSetRate.emit(float(steps_per_second))
+        self._send(self._sigSetRate, float(steps_per_second))
 
     def set_surface(self, spec: SurfaceSpec) -> None:
         """Compute this surface now, and again as the parameters move."""
-        self._sigSetSurface.emit(spec)
+        self._send(self._sigSetSurface, spec)
 
     def hide_surface(self, kind: str) -> None:
         """Stop computing the ``kind`` ("1d" | "2d") surface: no panel shows it."""
-        self._sigSetSurface.emit((kind, None))
+        self._send(self._sigSetSurface, (kind, None))
 
     def save_session(self, path: str) -> None:
         """The worker owns the trainer, so it writes the file; ``sigSaved`` or ``sigError`` follows."""
-        self._sigSaveSession.emit(str(path))
+        self._send(self._sigSaveSession, str(path))
 
     def analyse(self, request: AnalysisRequest) -> None:
         """Run a comparison or a sweep (training pauses); ``sigAnalysis`` brings the result."""
         self.worker.pause()
         self.worker.arm_analysis()  # before the request is queued: a Cancel pressed meanwhile still counts
-        self._sigAnalyse.emit(request)
+        self._send(self._sigAnalyse, request)
 
     def cancel_analysis(self) -> None:
         """Stop a comparison or sweep between two steps (at once: not queued behind it)."""
@@ -116,11 +123,11 @@ class WorkerClient(QObject):
 
     def want_xray(self, who: str, on: bool) -> None:
         """Snapshots carry the optimizer X-ray while at least one panel (``who``) on screen wants it."""
-        self._sigWantXray.emit(who, bool(on))
+        self._send(self._sigWantXray, who, bool(on))
 
     def set_lens(self, on: bool) -> None:
         """Snapshots carry the neuron lens while the network graph is on screen."""
-        self._sigSetLens.emit(bool(on))
+        self._send(self._sigSetLens, bool(on))
 
     def seen(self, cost: float) -> None:
         """The GUI drew the last snapshot in ``cost`` seconds of its thread's time (paces the next one)."""
@@ -135,6 +142,7 @@ class WorkerClient(QObject):
         as a QThread destroyed while it runs aborts the process. Long computations check the closing flag between
         chunks (a few grid points, one Hessian-vector product, one step): the wait is one chunk at most.
         Idempotent."""
+        self._stopped = True
         if self.qthread.isRunning():
             self.worker.shutdown()
             self.qthread.quit()
