@@ -63,7 +63,7 @@ def app_run(seconds: float) -> tuple[float, np.ndarray]:
     def start():
         steps["t0"] = time.perf_counter()
         steps["f0"] = win.frames_drawn
-        win._start_run(0)
+        win.start_run(0)
         timer.start(5)
         deadline.start()
 

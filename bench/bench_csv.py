@@ -101,7 +101,7 @@ def window_stalls(path: str) -> tuple[float, float, float, float]:
     dialog.accept()  # then what MainWindow.import_csv_dialog does once exec() returns
     cfg = win.current_config().with_changes(problem=dialog.result_problem())
     win.setup.set_config(cfg)
-    win._load(cfg)
+    win.load(cfg)
     spin(lambda: win.data is not None and len(win.data.X_train) > 1000 and win.snapshot is not None
          and win.snapshot.sizes[0] == 4)
     spin(lambda: False, 0.5)

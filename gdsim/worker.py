@@ -1,8 +1,8 @@
 """The one long-lived worker: a parentless QObject living in a QThread that owns the Trainer.
 
-Commands arrive as queued signals. A run is done in short chunks (≈10 ms of steps each) that re-queue
-themselves, so between chunks the worker's event loop handles new commands (η changes, pause, quit) and the
-GUI thread gets the interpreter. Only immutable snapshots leave, at most ``MAX_FPS`` times a second.
+Commands arrive as queued signals (sent by ``gdsim.ui.worker_client``). A run is done in ≈10 ms chunks that
+re-queue themselves, so between chunks the worker's event loop handles new commands (η changes, pause, quit)
+and the GUI thread gets the interpreter. Only immutable snapshots leave, at most ``MAX_FPS`` times a second.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gdsim import worker_registry
 from gdsim.engine.cancel import Cancelled
 from gdsim.lab import snapshot, xray
 from gdsim.lab.config import Built
+from gdsim.lab.requests import AnalysisRequest
 
 MAX_FPS = 30
 # Qt's painter holds Python's GIL, so every frame the GUI draws is time the training thread cannot run.
@@ -90,41 +90,20 @@ class TrainingWorker(QObject):
         self._curvature()
 
     @Slot(object)
-    def _on_analysis(self, request: dict) -> None:
+    def _on_analysis(self, request: AnalysisRequest) -> None:
         """Compare η or optimizers, or sweep η, from the same initial weights. Runs here, off the GUI thread;
         ``cancel()`` stops it between two steps, and the runs finished so far are still shown."""
-        from gdsim.lab import compare
-
         self._stop_run()
-        kind, cfg, epochs = request["kind"], request["config"], int(request["epochs"])
-
-        def progress(done: int, total: int) -> None:
-            self.sigAnalysisProgress.emit(kind, int(done), int(total))
-
+        result = None
         try:
             with np.errstate(all="ignore"):
-                if kind == "sweep":
-                    result = compare.run_sweep(cfg, request["values"], epochs, progress, self._cancel.is_set)
-                elif request.get("mode") == "start":
-                    variants = [compare.Variant(f"start ({', '.join(f'{v:g}' for v in p)})", {"start": tuple(p)})
-                                for p in request["values"]]
-                    result = compare.run_comparison(cfg, variants, epochs, progress, self._cancel.is_set,
-                                                    target=request.get("target"))
-                elif request.get("mode") == "optimizer":
-                    result = compare.compare_optimizers(cfg, request["values"], epochs,
-                                                        default_lr=bool(request.get("default_lr")),
-                                                        progress=progress, cancel=self._cancel.is_set,
-                                                        target=request.get("target"))
-                else:
-                    result = compare.compare_lrs(cfg, request["values"], epochs, progress=progress,
-                                                 cancel=self._cancel.is_set, target=request.get("target"))
+                result = request.run(lambda d, t: self.sigAnalysisProgress.emit(request.kind, int(d), int(t)),
+                                     self._cancel.is_set)
         except ValueError as e:
             self.sigError.emit(f"Cannot compare: {e}")
-            result = None
         except Exception:  # noqa: BLE001
             self._report(traceback.format_exc())
-            result = None
-        self.sigAnalysis.emit(kind, result)
+        self.sigAnalysis.emit(request.kind, result)
 
     def cancel_analysis(self) -> None:
         """Thread-safe."""
@@ -417,22 +396,3 @@ class TrainingWorker(QObject):
             return s
         return snapshot.with_xray(s, x, self._xray.add(trainer.step_count, xray.vectors(x), s.trajectory_steps))
 
-
-class WorkerThread:
-    """Starts the worker in its own QThread and stops it cleanly."""
-
-    def __init__(self):
-        self.thread = QtCore.QThread()
-        self.thread.setObjectName("gdsim-training")
-        self.worker = TrainingWorker()
-        self.worker.moveToThread(self.thread)
-        worker_registry.register(self.thread)
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Make the worker drop what it is doing, end its event loop and wait for the thread: without a deadline,
-        as a QThread destroyed while it runs aborts the process. Long computations check the closing flag between
-        chunks (a few grid points, one Hessian-vector product, one step): the wait is one chunk at most."""
-        self.worker.shutdown()
-        self.thread.quit()
-        self.thread.wait()

@@ -1,13 +1,25 @@
-"""The menu bar. Every entry calls a method of the window; no logic lives here."""
+"""The menu bar. Every entry calls a public method of the window (or of a panel); no logic lives here.
+
+``build_menus`` returns the few actions the window keeps a hand on, instead of setting them on the window.
+"""
 
 from __future__ import annotations
 
-from PySide6 import QtGui
+from dataclasses import dataclass
+
+from PySide6 import QtGui, QtWidgets
 
 from gdsim.lab import config as cfgmod
 
 
-def build_menus(win) -> None:
+@dataclass(frozen=True)
+class MenuActions:
+    log_action: QtGui.QAction  # View → Logarithmic loss axis
+    gradient_action: QtGui.QAction  # View → Colour edges by gradient (follows the graph's own toggle)
+
+
+def build_menus(win) -> MenuActions:
+    """``win``: the MainWindow, for its public commands, its docks, toolbar and panels."""
     bar = win.menuBar()
     file = bar.addMenu("&File")
     presets = file.addMenu("Open &preset")
@@ -25,8 +37,7 @@ def build_menus(win) -> None:
     file.addSeparator()
     _action(file, "&Open session…", QtGui.QKeySequence.StandardKey.Open,
             lambda: win.file_dialog("session", ("gdsim",), lambda p, _w: win.open_session(p), save=False))
-    win.recent_menu = file.addMenu("Recent sessions")
-    win.refresh_recent_menu()
+    file.addMenu(win.recent_menu)
     _action(file, "&Save session…", QtGui.QKeySequence.StandardKey.Save,
             lambda: win.file_dialog("session", ("gdsim",), lambda p, _w: win.save_session(p)))
     file.addSeparator()
@@ -50,23 +61,25 @@ def build_menus(win) -> None:
     for dock in win.docks.values():
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
-    win.log_action = view.addAction("Logarithmic loss axis")
-    win.log_action.setCheckable(True)
-    win.log_action.setChecked(True)
-    win.log_action.toggled.connect(win.loss_curve.set_log_y)
-    win.loss_curve.sigLogChanged.connect(win.log_action.setChecked)  # it goes linear by itself for values ≤ 0
-    win.gradient_action = view.addAction("Colour edges by gradient")
-    win.gradient_action.setCheckable(True)
-    win.gradient_action.toggled.connect(lambda on: win.graph.set_color_mode("gradient" if on else "weight"))
+    log_axis = view.addAction("Logarithmic loss axis")
+    log_axis.setCheckable(True)
+    log_axis.setChecked(True)
+    log_axis.toggled.connect(win.loss_curve.set_log_y)
+    win.loss_curve.sigLogChanged.connect(log_axis.setChecked)  # it goes linear by itself for values ≤ 0
+    gradient = view.addAction("Colour edges by gradient")
+    gradient.setCheckable(True)
+    gradient.toggled.connect(lambda on: win.graph.set_color_mode("gradient" if on else "weight"))
+    win.graph.sigColorModeChanged.connect(lambda mode: gradient.setChecked(mode == "gradient"))
     view.addSeparator()
     view.addAction("Reset layout", win.reset_layout)
 
     help_ = bar.addMenu("&Help")
     help_.addAction("Keyboard shortcuts", win.show_shortcuts)
     help_.addAction("About gdsim", win.about)
+    return MenuActions(log_axis, gradient)
 
 
-def _action(menu, text, key, slot):
+def _action(menu: QtWidgets.QMenu, text: str, key, slot) -> QtGui.QAction:
     act = menu.addAction(text)
     if key is not None:
         act.setShortcut(QtGui.QKeySequence(key))

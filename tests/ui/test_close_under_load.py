@@ -72,7 +72,7 @@ def test_quitting_while_a_surface_is_computed_stops_it(qtbot, big_csv, monkeypat
     fine = 25 * 25 + 101 * 101  # the quick pass, then the full grid
     qtbot.waitUntil(lambda: sum(evaluated) > 25 * 25 + 200, timeout=30_000)  # well into the full grid
     quit_from_the_menu(win)
-    assert not win.isVisible() and win.worker_thread.thread.isFinished()
+    assert not win.isVisible() and win.client.qthread.isFinished()
     done = sum(evaluated)
     assert done < fine, "the surface ran to its end instead of stopping"
     assert all(g.coarse for g in grids)  # the full grid was never finished, so never sent
@@ -94,7 +94,7 @@ def test_quitting_while_curvature_is_estimated_stops_it(qtbot, big_csv, monkeypa
     qtbot.waitUntil(lambda: win.snapshot.step == 1, timeout=30_000)
     qtbot.waitUntil(lambda: len(products) >= 2, timeout=30_000)  # the estimate after the step has begun
     quit_from_the_menu(win)
-    assert win.worker_thread.thread.isFinished()
+    assert win.client.qthread.isFinished()
     assert len(products) < whole
 
 
@@ -112,7 +112,7 @@ def test_quitting_while_a_comparison_runs_stops_it(qtbot, big_csv):
     qtbot.mouseClick(win.compare.run_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(progress) > 0, timeout=30_000)
     quit_from_the_menu(win)
-    assert win.worker_thread.thread.isFinished()
+    assert win.client.qthread.isFinished()
     assert results and (results[0] is None or results[0].cancelled)
 
 

@@ -126,7 +126,7 @@ def test_worker_exception_reaches_the_user(win, qtbot, monkeypatch):
     button(win, "stepButton").click()
     qtbot.waitUntil(lambda: bool(win.errors), timeout=5000)
     assert "kaboom" in win.errors[-1]
-    assert win.worker_thread.thread.isRunning()
+    assert win.client.qthread.isRunning()
 
 
 def test_closing_mid_run_stops_the_thread(qtbot, tmp_path):
@@ -139,7 +139,7 @@ def test_closing_mid_run_stops_the_thread(qtbot, tmp_path):
     timer = QtCore.QElapsedTimer()
     timer.start()
     w.close()
-    assert not w.worker_thread.thread.isRunning()
+    assert not w.client.qthread.isRunning()
     assert timer.elapsed() < 1000
 
 
@@ -211,7 +211,7 @@ def test_custom_function_and_a_refused_one(win, qtbot):
     win.setup.expression.setText("__import__('os')")
     win.setup.expression.editingFinished.emit()
     assert "refused" in win.setup.function_hint.text() or "refused" in win.errors[-1]
-    assert win.worker_thread.thread.isRunning()
+    assert win.client.qthread.isRunning()
 
 
 def test_surfaces_are_computed_for_visible_docks(win, qtbot):

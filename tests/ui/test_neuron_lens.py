@@ -14,14 +14,7 @@ from gdsim.engine.trainer import Trainer
 from gdsim.lab import config, snapshot
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.neuron_lens import MIN_MAP, colourise, histogram_image
-from gdsim.worker import WorkerThread
-
-
-class Commands(QtCore.QObject):
-    """What the main window sends the worker, as queued signals."""
-
-    sigLoad = QtCore.Signal(object)
-    sigStep = QtCore.Signal()
+from gdsim.ui.worker_client import WorkerClient
 
 
 def built(preset: str = "xor", **network):
@@ -67,18 +60,15 @@ def test_snapshot_lens_equals_the_engine_lens_on_the_same_trainer():
 
 def test_worker_adds_the_lens_only_while_asked(qtbot):
     """The graph's sigLensWanted drives the worker: snapshots carry the lens only while the graph is shown."""
-    wt = WorkerThread()
+    client = WorkerClient()
     try:
         got: list = []
-        wt.worker.sigSnapshot.connect(got.append, QtCore.Qt.ConnectionType.QueuedConnection)
+        client.sigSnapshot.connect(got.append)
         g = NetworkGraph()
         qtbot.addWidget(g)
-        g.sigLensWanted.connect(wt.worker._on_set_lens, QtCore.Qt.ConnectionType.QueuedConnection)
+        g.sigLensWanted.connect(client.set_lens)
         b = built()
-        commands = Commands()
-        commands.sigLoad.connect(wt.worker._on_load, QtCore.Qt.ConnectionType.QueuedConnection)
-        commands.sigStep.connect(wt.worker._on_step, QtCore.Qt.ConnectionType.QueuedConnection)
-        commands.sigLoad.emit(b)
+        client.load(b)
         qtbot.waitUntil(lambda: len(got) >= 1)
         assert got[-1].lens is None  # the graph is not on screen yet
         g.show()
@@ -89,11 +79,11 @@ def test_worker_adds_the_lens_only_while_asked(qtbot):
                                                          fresh.trainer).lens.layers[0].maps)
         g.hide()
         n = len(got)
-        commands.sigStep.emit()
+        client.step()
         qtbot.waitUntil(lambda: len(got) > n)
         assert got[-1].step == 1 and got[-1].lens is None
     finally:
-        wt.stop()
+        client.stop()
 
 
 def test_graph_draws_the_snapshots_maps_as_image_items(graph):

@@ -122,7 +122,7 @@ def test_user_text_in_labels_and_tooltips_is_plain(win, qtbot, tmp_path):
     rows = "\n".join(f"{i % 3},{(i * 7) % 5},{i % 2}" for i in range(40))
     csv.write_text(f"{HOSTILE},<i>b</i>,class\n{rows}\n")
     cfg = config.Config().with_changes(problem={"dataset": f"csv:{csv}", "test_fraction": 0.0})
-    assert win._load(cfg)
+    assert win.load(cfg)
     bottom = win.output_view.getPlotItem().getAxis("bottom").labelText
     assert "&lt;b&gt;x&lt;/b&gt;" in bottom and "<img" not in bottom
     assert win.setup.function_hint.textFormat() == QtCore.Qt.TextFormat.PlainText

@@ -94,7 +94,7 @@ def test_file_menu_exports_the_surface_as_svg_that_renders(win, qtbot, monkeypat
 
 
 def test_surface_csv_holds_the_grid_and_the_path(win, qtbot, monkeypatch, tmp_path):
-    win.sigEpoch.emit()  # a path with a few steps on it
+    win.findChild(QtWidgets.QAbstractButton, "epochButton").click()  # a path with a few steps on it
     qtbot.waitUntil(lambda: win.snapshot.step > 0, timeout=10000)
     grid = wait_for_grid(win, qtbot, "Loss surface", win.surface2d)
     answer_dialogs(monkeypatch, tmp_path / "surface.csv")

@@ -1,4 +1,4 @@
-"""The learning aids' wiring: backprop inspector, gradient flow and the history scrubber (a MainWindow mixin).
+"""The learning aids: backprop inspector, gradient flow and the history scrubber.
 
 The inspector recomputes only when asked (opened, Refresh, training paused), never on every live frame.
 While the user scrubs back through history, the graph and the surfaces show that step; the run goes on
@@ -7,58 +7,67 @@ and the loss curve and status bar stay live.
 
 from __future__ import annotations
 
-from PySide6 import QtCore
+from collections.abc import Callable
+
+from PySide6 import QtWidgets
 
 from gdsim.lab.config import default_loss
+from gdsim.lab.snapshot import Snapshot
+from gdsim.lab.state import AppState
 from gdsim.ui.panels.gradient_flow import GradientFlowPanel
 from gdsim.ui.panels.inspector import InspectorPanel
+from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.widgets.scrubber import HistoryScrubber
+from gdsim.ui.worker_client import WorkerClient
 
 
-class AidLinks:
-    def _make_aids(self) -> None:
-        self.inspector = InspectorPanel()
-        self.gradient_flow = GradientFlowPanel()
-        self.scrubber = HistoryScrubber()
-        self.scrubbing = False
+class AidController:
+    def __init__(self, client: WorkerClient, state: AppState, graph: NetworkGraph, inspector: InspectorPanel,
+                 gradient_flow: GradientFlowPanel, scrubber: HistoryScrubber, backprop_dock: QtWidgets.QDockWidget,
+                 on_screen: Callable[[str], bool], show_on_surfaces: Callable[[Snapshot], None]):
+        self.client, self.state, self.graph = client, state, graph
+        self.inspector, self.gradient_flow, self.scrubber = inspector, gradient_flow, scrubber
+        self.on_screen, self.show_on_surfaces = on_screen, show_on_surfaces
+        inspector.sigHighlight.connect(graph.highlight)
+        inspector.sigRefreshRequested.connect(self.refresh_inspector)
+        backprop_dock.visibilityChanged.connect(self._backprop_shown)
+        scrubber.sigScrub.connect(self.scrub)
+        scrubber.sigLive.connect(self.live)
 
-    def _link_aids(self) -> None:
-        self.inspector.sigHighlight.connect(self.graph.highlight)
-        self.inspector.sigRefreshRequested.connect(self.refresh_inspector)
-        self.docks["Backprop"].visibilityChanged.connect(lambda visible: visible and self.refresh_inspector())
-        self.docks["Backprop"].visibilityChanged.connect(lambda visible: self.want_xray("inspector", visible))
-        self.scrubber.sigScrub.connect(self._on_scrub)
-        self.scrubber.sigLive.connect(self._on_live)
+    def _backprop_shown(self, visible: bool) -> None:
+        if visible:
+            self.refresh_inspector()
+        self.client.want_xray("inspector", visible)
 
     def refresh_inspector(self) -> None:
-        s = self.snapshot
-        if s is None or not self.on_screen("Backprop"):
+        s, cfg, data = self.state.snapshot, self.state.config, self.state.data
+        if s is None or cfg is None or not self.on_screen("Backprop"):
             return
-        loss = self.cfg.training.loss or (default_loss(self.data) if self.data is not None else "mse")
-        self.inspector.set_context(s, self.data, loss, s.current_lr)
+        loss = cfg.training.loss or (default_loss(data) if data is not None else "mse")
+        self.inspector.set_context(s, data, loss, s.current_lr)
 
-    def want_xray(self, who: str, on: bool) -> None:
-        """Ask the worker to put the optimizer X-ray into snapshots while ``who`` (a panel) is on screen."""
-        if not getattr(self, "closing", False):
-            QtCore.QMetaObject.invokeMethod(self.worker, "_on_want_xray", QtCore.Qt.ConnectionType.QueuedConnection,
-                                            QtCore.Q_ARG(str, who), QtCore.Q_ARG(bool, bool(on)))
+    def clear(self) -> None:
+        """A new set-up: no history to look back on."""
+        self.gradient_flow.clear()
+        self.scrubber.clear()
+        self.state.scrubbing = False
 
-    def _on_scrub(self, s) -> None:
-        self.scrubbing = True
+    def scrub(self, s: Snapshot) -> None:
+        self.state.scrubbing = True
         if s.sizes:
             self.graph.show_snapshot(s)
-        self._show_snapshot_on_surfaces(s)
+        self.show_on_surfaces(s)
 
-    def _on_live(self) -> None:
-        self.scrubbing = False
-        if self.snapshot is not None:
-            self._show_live(self.snapshot)
+    def live(self) -> None:
+        self.state.scrubbing = False
+        if self.state.snapshot is not None:
+            self.show_live(self.state.snapshot)
 
-    def _show_live(self, s) -> None:
+    def show_live(self, s: Snapshot) -> None:
         """What follows the run unless the user is looking back in history."""
-        if not self.scrubbing:
+        if not self.state.scrubbing:
             if s.sizes:
                 self.graph.show_snapshot(s)
-            self._show_snapshot_on_surfaces(s)
+            self.show_on_surfaces(s)
         self.gradient_flow.show_snapshot(s)
         self.scrubber.show_snapshot(s)

@@ -1,78 +1,81 @@
-"""The learning-rate lab's wiring: compare η or optimizers, sweep η, the schedule plot (a MainWindow mixin).
+"""The learning-rate lab: compare η or optimizers, sweep η, and export what they show.
 
 Comparisons and sweeps run in the worker thread (training pauses meanwhile); the window stays responsive,
-shows progress and can cancel. The runs' paths are drawn on the loss surface in the comparison's colours.
+shows progress and can cancel. Each result is filed in the app state under the problem it was computed for;
+a comparison's runs are drawn on the loss surfaces in the comparison plot's colours.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from PySide6 import QtCore
+from PySide6 import QtWidgets
 
 from gdsim.lab import surfaces
+from gdsim.lab.config import Config
+from gdsim.lab.requests import CompareRequest, SweepRequest
+from gdsim.lab.state import AppState
 from gdsim.ui.panels.compare_panel import ComparePanel
 from gdsim.ui.panels.sweep_panel import SweepPanel
+from gdsim.ui.worker_client import WorkerClient
+
+FileDialog = Callable[..., None]  # FileController.file_dialog(title, exts, write)
 
 
-class LabLinks:
-    def _make_lab(self) -> None:
-        self.compare = ComparePanel()
-        self.sweep = SweepPanel()
-
-    def _link_lab(self) -> None:
-        queued = QtCore.Qt.ConnectionType.QueuedConnection
-        self.worker.sigAnalysis.connect(self._on_analysis, queued)
-        self.worker.sigAnalysisProgress.connect(self._on_analysis_progress, queued)
-        self.compare.sigRun.connect(lambda req: self._analyse("compare", req))
-        self.sweep.sigRun.connect(lambda req: self._analyse("sweep", {**req, "values": req["lrs"]}))
-        for panel in (self.compare, self.sweep):
+class LabController:
+    def __init__(self, client: WorkerClient, state: AppState, compare: ComparePanel, sweep: SweepPanel,
+                 docks: dict[str, QtWidgets.QDockWidget], config: Callable[[], Config],
+                 show_paths: Callable[[Callable[[surfaces.SurfaceGrid], list]], None],
+                 use_lr: Callable[[float], None], file_dialog: FileDialog):
+        self.client, self.state, self.compare, self.sweep = client, state, compare, sweep
+        self.docks, self.config, self.show_paths, self.file_dialog = docks, config, show_paths, file_dialog
+        client.sigAnalysis.connect(self.show_result)
+        client.sigAnalysisProgress.connect(self.show_progress)
+        compare.sigRun.connect(lambda d: self.analyse(CompareRequest.from_panel(d, self.config(), state.problem)))
+        sweep.sigRun.connect(lambda d: self.analyse(SweepRequest.from_panel(d, self.config(), state.problem)))
+        for panel in (compare, sweep):
             # a lambda runs here, at once; the worker's own slot would wait in its busy event queue
-            panel.sigCancel.connect(lambda: self.worker.cancel_analysis())
-            panel.sigExportRequested.connect(lambda what, p=panel: self._export_lab(p, what))
-        self.sweep.sigUseLr.connect(self._use_lr)
+            panel.sigCancel.connect(lambda: client.cancel_analysis())
+            panel.sigExportRequested.connect(lambda what, p=panel: self.export(p, what))
+        sweep.sigUseLr.connect(use_lr)
+        self._asked: CompareRequest | SweepRequest | None = None  # the request being computed
 
-    def _analyse(self, kind: str, request: dict) -> None:
-        self.worker.pause()
-        panel = self.compare if kind == "compare" else self.sweep
-        panel.set_busy(True)
-        self.worker.arm_analysis()
-        self.sigAnalyse.emit({**request, "kind": kind, "config": self.current_config()})
+    def _panel(self, kind: str) -> ComparePanel | SweepPanel:
+        return self.compare if kind == "compare" else self.sweep
 
-    def _on_analysis_progress(self, kind: str, done: int, total: int) -> None:
-        (self.compare if kind == "compare" else self.sweep).show_progress(done, total)
+    def analyse(self, request: CompareRequest | SweepRequest) -> None:
+        self._panel(request.kind).set_busy(True)
+        self._asked = request
+        self.client.analyse(request)
 
-    def _on_analysis(self, kind: str, result) -> None:
-        panel = self.compare if kind == "compare" else self.sweep
+    def show_progress(self, kind: str, done: int, total: int) -> None:
+        self._panel(kind).show_progress(done, total)
+
+    def show_result(self, kind: str, result) -> None:
+        panel = self._panel(kind)
         if result is None:
             panel.set_busy(False)
             return
+        asked = self._asked if self._asked is not None and self._asked.kind == kind else None
+        self.state.add_result(kind, result, asked.problem if asked is not None else None)
         panel.show_result(result)
         if kind == "compare":
-            self._draw_race(result)
+            self.show_paths(lambda grid: self._race_paths(grid, result))
         self.docks["Compare" if kind == "compare" else "η sweep"].raise_()
 
-    def _draw_race(self, result) -> None:
-        """Each run's path on the loss surface and on the 1D slice, in the comparison plot's colours."""
-        for panel in (self.surface2d, self.surface1d):
-            grid = panel.grid()
-            if grid is None:
-                continue
-            paths = []
-            for run, colour in zip(result.runs, self.compare.colours(), strict=False):
-                traj = np.asarray(run.trajectory[1])  # (steps, parameters)
-                if traj.ndim == 2 and traj.shape[1] == grid.center.size and len(traj):
-                    paths.append((run.label, colour, surfaces.path_on_grid(grid, traj)))
-            panel.show_paths(paths)
+    def _race_paths(self, grid: surfaces.SurfaceGrid, result) -> list:
+        """Each run's path mapped onto ``grid``, in the comparison plot's colours."""
+        paths = []
+        for run, colour in zip(result.runs, self.compare.colours(), strict=False):
+            traj = np.asarray(run.trajectory[1])  # (steps, parameters)
+            if traj.ndim == 2 and traj.shape[1] == grid.center.size and len(traj):
+                paths.append((run.label, colour, surfaces.path_on_grid(grid, traj)))
+        return paths
 
-    def _use_lr(self, lr: float) -> None:
-        self.lr_control.set_value(lr)
-        self.sigSetLr.emit(lr)
-        self.statusBar().showMessage(f"η = {lr:g} (the sweep's best)", 5000)
-
-    def _export_lab(self, panel, what: str) -> None:
+    def export(self, panel: ComparePanel | SweepPanel, what: str) -> None:
+        name = "comparison" if panel is self.compare else "sweep"
         if what == "table":
-            self.file_dialog(f"{'comparison' if panel is self.compare else 'sweep'} table", ("csv",),
-                             lambda path, _w: panel.export_table(path))
+            self.file_dialog(f"{name} table", ("csv",), lambda path, _w: panel.export_table(path))
         else:
-            self.file_dialog(f"{'comparison' if panel is self.compare else 'sweep'} plot", ("png", "svg"),
-                             lambda path, width: panel.export_plot(path, width))
+            self.file_dialog(f"{name} plot", ("png", "svg"), lambda path, width: panel.export_plot(path, width))

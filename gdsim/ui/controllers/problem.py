@@ -1,0 +1,150 @@
+"""The problem being trained: build a set-up from the form (or a preset, a CSV, a session) and hand it over.
+
+Building checks the set-up first: a bad one is a message and changes nothing. A good one goes to the worker
+(which owns it from then on), the state learns its problem key, and the views forget the old run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtWidgets
+
+from gdsim.lab import config as cfgmod
+from gdsim.lab.state import AppState
+from gdsim.ui.controllers.aids import AidController
+from gdsim.ui.controllers.folders import data_folder
+from gdsim.ui.controllers.messages import Messages
+from gdsim.ui.controllers.surfaces import SurfaceController
+from gdsim.ui.panels.function_info import FunctionInfo
+from gdsim.ui.panels.loss_curve import LossCurve
+from gdsim.ui.panels.network_graph import NetworkGraph
+from gdsim.ui.panels.output_view import OutputView
+from gdsim.ui.panels.setup import SetupPanel
+from gdsim.ui.plotting import figures
+from gdsim.ui.widgets.lr_control import LearningRateControl
+from gdsim.ui.worker_client import WorkerClient
+
+
+class ProblemController:
+    def __init__(self, parent: QtWidgets.QWidget, client: WorkerClient, state: AppState, messages: Messages,
+                 setup: SetupPanel, lr_control: LearningRateControl, graph: NetworkGraph,
+                 function_info: FunctionInfo, centre: QtWidgets.QStackedWidget, loss_curve: LossCurve,
+                 output_view: OutputView, docks: dict[str, QtWidgets.QDockWidget], surfaces: SurfaceController,
+                 aids: AidController):
+        self.parent, self.client, self.state, self.messages = parent, client, state, messages
+        self.setup, self.lr_control = setup, lr_control
+        self.graph, self.function_info, self.centre = graph, function_info, centre
+        self.loss_curve, self.output_view, self.docks = loss_curve, output_view, docks
+        self.surfaces, self.aids = surfaces, aids
+        setup.sigChanged.connect(lambda _section: self.load(self.current_config()))
+        output_view.sigPointAdded.connect(self.add_point)
+
+    def current_config(self) -> cfgmod.Config:
+        """The set-up the form and the η control describe now."""
+        return self.setup.config(self.lr_control.value())
+
+    def open_preset(self, name: str) -> None:
+        try:
+            cfg = cfgmod.load_preset(name)
+        except ValueError as e:
+            self.messages.show_open_error(f"Could not open preset {name}: {e}")
+            return
+        self.setup.set_config(cfg)
+        self.lr_control.set_value(cfg.training.eta)
+        self.load(cfg)
+
+    def reset(self) -> None:
+        """Back to the initial weights of the current set-up (same seed), history cleared."""
+        self.reload()
+
+    def reload(self) -> None:
+        """The current set-up again, keeping exact mode and a start point chosen on a surface."""
+        self.load(self.current_config(), keep_surfaces=True)
+
+    def import_csv_dialog(self) -> None:
+        from gdsim.ui.widgets.csv_import import CsvImportDialog
+
+        dialog = CsvImportDialog(self.parent)
+        if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            problem = dialog.result_problem()
+            problem = {**problem, "features": tuple(problem["features"]) if problem.get("features") else None}
+            cfg = self.current_config().with_changes(problem=problem)
+            self.setup.set_config(cfg)
+            self.load(cfg, report=self.messages.show_open_error)
+
+    def load(self, cfg: cfgmod.Config, keep_surfaces: bool = False,
+             report: Callable[[str], object] | None = None) -> bool:
+        """Build the set-up and hand it to the worker; a bad set-up is a message (``report``) and changes
+        nothing."""
+        self.client.pause()
+        state = self.state
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                probe = cfgmod.build(cfg)
+                mask = None
+                if state.exact_indices and keep_surfaces:
+                    mask = np.zeros(probe.net.n_params, bool)
+                    mask[[i for i in state.exact_indices if i < probe.net.n_params]] = True
+                start = state.start_override if keep_surfaces else None
+                built = cfgmod.build(cfg, mask=mask, start=start) if (mask is not None or start) else probe
+        except (ValueError, OSError) as e:
+            (report or self.messages.show_error)(f"Cannot use this set-up: {e}")
+            return False
+        self.setup.show_schedule(cfg, cfg.training.eta)
+        self.surfaces.new_model(built.net.param_names, keep_surfaces)
+        hint = "; ".join(str(w.message) for w in caught)
+        self.show_built(built, hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)")
+        return True
+
+    def open_built(self, path: str, built: cfgmod.Built) -> None:
+        """A session read from ``path``: its set-up in the form, its trainer to the worker."""
+        self.setup.set_config(built.config)
+        self.lr_control.set_value(built.trainer.lr)
+        self.show_built(built, f"Opened {Path(path).name}: step {built.trainer.step_count}, "
+                               f"epoch {built.trainer.epoch}")
+
+    def show_built(self, built: cfgmod.Built, message: str) -> None:
+        self.state.set_problem(built.config, built.data)
+        function = getattr(built.net, "function", None)
+        if function is not None:
+            self.function_info.show_function(function)
+        self.centre.setCurrentWidget(self.function_info if function is not None else self.graph)
+        self.loss_curve.clear()
+        self.aids.clear()
+        if built.data is not None:
+            self.output_view.set_data(built.data)
+            self.graph.set_input_names(built.data.feature_names)
+        else:
+            self.output_view.forget()
+        self.setup.preview.set_data(built.data)
+        if function is not None and not self.docks["Loss surface"].isVisible():
+            self.docks["Loss surface"].show()
+        if function is not None:
+            self.docks["Loss surface" if function.dim == 2 else "Loss slice"].raise_()
+        self.client.load(built)
+        self.surfaces.request()
+        self.messages.say(message, 8000)
+
+    def add_point(self, x: float, y: float, label: int) -> None:
+        """Add a drawn point to the training data: the points go to a CSV in the app's data folder, in the
+        coordinates shown (no re-standardising, so nothing moves), and training restarts on them."""
+        data = self.state.data
+        if data is None or data.n_features != 2 or data.task != "classification":
+            return
+        X = np.vstack([data.X_train, data.X_test, [[x, y]]])
+        labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_test), [label]]).astype(int)
+        try:
+            path = data_folder() / "drawn_points.csv"
+            figures.write_csv(path, ["x1", "x2", "class"], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
+        except OSError as e:
+            self.messages.show_error(f"Could not add the point: {e}")
+            return
+        cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "test_fraction": 0.0,
+                                                          "standardize": False, "target": None})
+        self.setup.set_config(cfg)
+        self.load(cfg)

@@ -1,0 +1,86 @@
+"""The status bar's numbers: epoch, step, loss, ‖∇‖, status, the stability edge 2/λmax, speed, and run progress.
+
+A passive view: ``show_snapshot`` and ``show_curvature`` only set text. Each label has a fixed width and paints
+its own background, so a new number repaints that label, never the whole window under it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtWidgets
+
+from gdsim.engine import analysis
+from gdsim.engine.trainer import STATUS_TEXT
+from gdsim.lab.snapshot import Snapshot
+
+# every status in words, the divergence rule's thresholds among them (the status label's tooltip)
+STATUS_TIP = "\n".join(STATUS_TEXT.values())
+TIPS = {"epoch": "Passes over the training data", "step": "Parameter updates so far",
+        "loss": "Training loss of the last step's batch", "grad": "Norm of the last gradient ‖∇L‖",
+        "status": STATUS_TIP, "limit": "The edge of stability 2/λmax", "speed": "Training steps per second"}
+WIDEST = {"epoch": "epoch 0000000", "step": "step 00000000", "loss": "value -0.0000e-00", "grad": "‖∇‖ 0.0000e-00",
+          "status": "max_epochs", "limit": "2/λmax 0.000e-00 · saddle", "speed": "000,000 steps/s"}
+COLOURS = {"diverged": "#c0392b", "converged": "#1e8449", "stalled": "#b9770e"}
+
+
+class StatusLine:
+    def __init__(self, bar: QtWidgets.QStatusBar):
+        self.bar = bar
+        bar.setAutoFillBackground(True)
+        self.labels: dict[str, QtWidgets.QLabel] = {}
+        for key, tip in TIPS.items():
+            label = QtWidgets.QLabel()
+            label.setObjectName(f"status_{key}")
+            label.setToolTip(tip)
+            label.setFixedWidth(label.fontMetrics().horizontalAdvance(WIDEST[key]) + 12)
+            label.setAutoFillBackground(True)
+            bar.addPermanentWidget(label)
+            self.labels[key] = label
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setObjectName("runProgress")
+        self.progress.setMaximumWidth(160)
+        self.progress.setVisible(False)
+        bar.addWidget(self.progress)
+
+    def show_snapshot(self, s: Snapshot, running: bool) -> None:
+        lab = self.labels
+        lab["epoch"].setText(f"epoch {s.epoch}")
+        lab["step"].setText(f"step {s.step}")
+        lab["loss"].setText(f"{'value' if s.task == 'function' else 'loss'} {fmt(s.loss)}")
+        lab["grad"].setText(f"‖∇‖ {fmt(s.grad_norm)}")
+        status = s.status
+        if status == "running":  # the trainer's word for "not finished": say what the user sees
+            status = "ready" if s.step == 0 else "running" if running else "paused"
+        lab["status"].setText(f"<b style='color:{COLOURS.get(s.status, '#333')}'>{status}</b>")
+        lab["status"].setToolTip((s.message + "\n\n" if s.message else "") + STATUS_TIP)
+        lab["speed"].setText(f"{s.steps_per_second:,.0f} steps/s" if s.steps_per_second else "")
+        if s.message and s.status != "running":
+            self.bar.showMessage(s.message, 15000)
+
+    def show_curvature(self, lam: float, lam_min: float, limit_tip: str) -> None:
+        """2/λmax (and a saddle when λmin < 0); ``limit_tip`` is the η control's own explanation of the edge."""
+        label = self.labels["limit"]
+        saddle = analysis.Curvature(lam, lam_min).saddle
+        label.setText((f"2/λmax {2 / lam:.3g}" if lam > 0 else "λmax ≤ 0") + (" · saddle" if saddle else ""))
+        tip = limit_tip if lam > 0 else "λmax ≤ 0: no direction limits η here."
+        if saddle:
+            tip += (f"\nλmin = {lam_min:.4g} < 0: negative curvature, a saddle. Along that direction the loss "
+                    "falls away quadratically; it sets no limit on η.")
+        label.setToolTip(tip)
+
+    def start_progress(self, epochs: int) -> None:
+        """A bar for a run of ``epochs`` epochs; none for an open-ended run (0)."""
+        self.progress.setVisible(epochs > 0)
+        self.progress.setRange(0, max(1, epochs))
+        self.progress.setValue(0)
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+
+
+def fmt(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "—" if x is None or math.isnan(x) else "∞"
+    return f"{x:.4g}"
