@@ -19,13 +19,16 @@ from gdsim.lab.snapshot import Snapshot
 from gdsim.ui.controllers.aids import AidLinks
 from gdsim.ui.controllers.files import FileActions
 from gdsim.ui.controllers.lab import LabLinks
+from gdsim.ui.controllers.lessons import LessonController
 from gdsim.ui.controllers.surfaces import SurfaceLinks
 from gdsim.ui.menus import build_menus
 from gdsim.ui.panels.function_info import FunctionInfo
+from gdsim.ui.panels.lesson_panel import LessonPanel
 from gdsim.ui.panels.loss_curve import LossCurve
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.output_view import OutputView
 from gdsim.ui.panels.setup import SetupPanel, scrolling
+from gdsim.ui.panels.sharpness import SharpnessPanel
 from gdsim.ui.plotting.items import replace_export_menu
 from gdsim.ui.widgets.lr_control import LearningRateControl
 from gdsim.ui.widgets.toolbar import TrainingToolbar
@@ -55,6 +58,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
     sigSetSurface = Signal(object)
     sigSaveSession = Signal(str)
     sigAnalyse = Signal(object)
+    sigLesson = Signal(str)
 
     def __init__(self, cfg: cfgmod.Config | None = None, restore_layout: bool = True):
         super().__init__()
@@ -84,6 +88,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.loss_curve = LossCurve()
         self.output_view = OutputView()
         self._make_surfaces()
+        self.lesson_panel = LessonPanel()
+        self.sharpness = SharpnessPanel()
         self.setup = SetupPanel(cfg)
         self.lr_control = LearningRateControl(cfg.training.eta)
         self.toolbar = TrainingToolbar(self.lr_control, self)
@@ -91,6 +97,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.setCentralWidget(middle)
         self._arrange_docks()
         self._status_bar()
+        self._link_lessons()
         build_menus(self)
         self._connect()
         self._link_surfaces()
@@ -111,7 +118,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
                           (self.sigSetLr, worker._on_set_lr), (self.sigSetRate, worker._on_set_rate),
                           (self.sigSetSurface, worker._on_set_surface),
                           (self.sigSaveSession, worker._on_save_session),
-                          (self.sigAnalyse, worker._on_analysis)):
+                          (self.sigAnalyse, worker._on_analysis), (self.sigLesson, worker._on_lesson)):
             sig.connect(slot, queued)
         worker.sigSnapshot.connect(self._on_snapshot, queued)
         worker.sigRunning.connect(self._on_running, queued)
@@ -130,10 +137,12 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self._dock("Setup", scrolling(self.setup), LEFT)
         self._dock("Backprop", self.inspector, LEFT)
         self.tabifyDockWidget(self.docks["Setup"], self.docks["Backprop"])
+        self._dock("Lesson", self.lesson_panel, LEFT)
+        self.tabifyDockWidget(self.docks["Setup"], self.docks["Lesson"])
         self._dock("Loss", self.loss_curve, RIGHT)
         self._dock("Output", self.output_view, RIGHT)
         self.splitDockWidget(self.docks["Loss"], self.docks["Output"], QtCore.Qt.Orientation.Vertical)
-        groups = {"Loss": (("Compare", self.compare), ("η sweep", self.sweep)),
+        groups = {"Loss": (("Compare", self.compare), ("η sweep", self.sweep), ("Sharpness", self.sharpness)),
                   "Output": (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
                              ("3D surface", self.surface3d), ("Gradient flow", self.gradient_flow))}
         for first, others in groups.items():
@@ -215,6 +224,41 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.lr_control.sigChanged.connect(self.setup.note_lr_typed)
         self.output_view.sigPointAdded.connect(self.add_point)
 
+    def _link_lessons(self) -> None:
+        """The lesson walker and the edge-of-stability monitor: the worker answers both."""
+        from gdsim.lab.progress import Progress
+
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        self.lessons = LessonController(self.lesson_panel, self.apply_config, self.current_config,
+                                        self._press, self.sigLesson.emit, Progress())
+        self.worker.sigSignals.connect(self.lessons.on_reading, queued)
+        self.sharpness.sigWanted.connect(self.worker._on_set_sharpness, queued)
+
+    def open_lesson(self, name: str) -> bool:
+        """Open a shipped lesson by name (or a lesson file) in the lesson dock."""
+        try:
+            self.lessons.open(name)
+        except ValueError as e:
+            self.show_open_error(f"Could not open the lesson: {e}")
+            return False
+        self.docks["Lesson"].show()
+        self.docks["Lesson"].raise_()
+        return True
+
+    def apply_config(self, cfg: cfgmod.Config) -> bool:
+        """Use a whole set-up (a lesson step's), as File → Open preset does."""
+        self.setup.set_config(cfg)
+        self.lr_control.set_value(cfg.training.eta)
+        return self._load(cfg)
+
+    def _press(self, kind: str, count: int) -> None:
+        """Step / Epoch ``count`` times, or Run ``count`` epochs: what the toolbar's buttons do."""
+        if kind == "run":
+            self._start_run(count)
+            return
+        for _ in range(count):
+            (self.sigStep if kind == "step" else self.sigEpoch).emit()
+
     # ---------------------------------------------------------------- commands
 
     def open_preset(self, name: str) -> None:
@@ -279,6 +323,7 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.centre.setCurrentWidget(self.function_info if function is not None else self.graph)
         self.loss_curve.clear()
         self.gradient_flow.clear()
+        self.sharpness.clear()
         self.scrubber.clear()
         self.scrubbing = False
         if built.data is not None:
@@ -320,6 +365,8 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.loss_curve.show_snapshot(s)
         self.output_view.show_snapshot(s)
         self._show_live(s)
+        if self.on_screen("Sharpness"):
+            self.sharpness.show_snapshot(s)
         self._show_status(s)
         if self.setup.schedule_plot.isVisible():
             self.setup.schedule_plot.show_epoch(s.epoch)
