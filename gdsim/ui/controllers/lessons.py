@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from PySide6 import QtCore
+
 from gdsim.lab import config as cfgmod
 from gdsim.lab.lessons import Action, Lesson, Step, evaluate, load_lesson
 from gdsim.lab.progress import Progress
@@ -43,10 +45,14 @@ def parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-class LessonController:
+class LessonController(QtCore.QObject):
+    """A QObject only so that the worker's readings, connected queued, arrive in the GUI thread (a queued
+    connection to a plain Python callable runs it in the worker's thread)."""
+
     def __init__(self, panel: LessonPanel, apply_config: Callable[[cfgmod.Config], bool],
                  current_config: Callable[[], cfgmod.Config], press: Callable[[str, int], None],
                  request: Callable[[str], None], progress: Progress):
+        super().__init__(panel)
         self.panel = panel
         self._apply_config = apply_config
         self._current_config = current_config
@@ -162,6 +168,7 @@ class LessonController:
 
     # ---------------------------------------------------------------- the worker's answers
 
+    @QtCore.Slot(object)
     def on_reading(self, reading: Signals | None) -> None:
         """One answer to one "read"; only the answer to the latest request counts."""
         self._answered += 1
