@@ -203,9 +203,16 @@ class LessonController(QtCore.QObject):
             self.lesson.title, self.index, len(self.lesson.steps), self.progress.completed(self.lesson.name),
             step.text, question=pred.question if pred else "", choices=pred.choices if pred else (),
             numeric=pred is not None and not pred.choices,
-            hint=step.action.text if step.action else ("Press Check to see what the app measures."
-                                                       if step.observe else ""),
+            hint=self._hint(step),
             button=button_text(step), last=self.index + 1 == len(self.lesson.steps))
+
+    @staticmethod
+    def _hint(step: Step) -> str:
+        hint = step.action.text if step.action else "Press Check to see what the app measures." \
+            if step.observe else ""
+        if step.predict is not None and hint:
+            hint = "Answer the question above first. Then: " + hint[0].lower() + hint[1:]
+        return hint
 
     def config_for(self, index: int) -> cfgmod.Config:
         """The configuration step ``index``'s set-up makes: its set-up applied over those before it."""

@@ -63,16 +63,11 @@ class LessonPanel(QtWidgets.QWidget):
         self.title = plain_label("lessonTitle", bold=True)
         self.progress = plain_label("lessonProgress")
         self.progress.setStyleSheet("color:#555;")
-        self.text = QtWidgets.QPlainTextEdit()
-        self.text.setObjectName("lessonText")
-        self.text.setReadOnly(True)
+        self.text = plain_label("lessonText")  # a label keeps the spaces that line formulas up
         self.text.setFont(reading_font(1.0))
-        self.text.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.text.setMinimumHeight(140)
-        self.text.viewport().setAutoFillBackground(False)
-        for w in (self.title, self.progress):
+        self.text.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        for w in (self.title, self.progress, self.text):
             col.addWidget(w)
-        col.addWidget(self.text, 1)
 
         self.predict_box = QtWidgets.QGroupBox("Predict first")
         self.predict_box.setObjectName("lessonPredict")
@@ -129,6 +124,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.reset_progress.setFlat(True)
         self.reset_progress.clicked.connect(self.sigResetProgress)
         col.addWidget(self.reset_progress, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        col.addStretch(1)
         self._choices: tuple[str, ...] = ()
         self._index = 0
         self.show_empty()
@@ -138,7 +134,7 @@ class LessonPanel(QtWidgets.QWidget):
     def show_empty(self) -> None:
         self.title.setText("No lesson open")
         self.progress.setText("Choose one from the Lessons menu.")
-        self.text.setPlainText("")
+        self.text.setText("")
         for w in (self.predict_box, self.hint, self.action, self.result, self.back, self.retry, self.next,
                   self.reset_progress):
             w.hide()
@@ -149,7 +145,7 @@ class LessonPanel(QtWidgets.QWidget):
         """A fresh step: its text, its prediction (if any, with the action held back until it is answered)."""
         self.title.setText(title)
         self.show_progress(index, total, done)
-        self.text.setPlainText(text.strip())
+        self.text.setText(text.strip())
         self.predict_box.setVisible(bool(question))
         self.question.setText(question)
         for b in self.choice_group.buttons():
