@@ -232,7 +232,9 @@ class MainWindow(FileActions, SurfaceLinks, AidLinks, LabLinks, QtWidgets.QMainW
         self.lessons = LessonController(self.lesson_panel, self.apply_config, self.current_config,
                                         self._press, self.sigLesson.emit, Progress())
         self.worker.sigSignals.connect(self.lessons.on_reading, queued)
-        self.sharpness.sigWanted.connect(self.worker._on_set_sharpness, queued)
+        # λmax along the run costs up to ~10 % of training: only while its dock is in front (a tab behind
+        # another is "visible" to Qt, so the dock's visibilityChanged decides, not the panel's show events)
+        self.docks["Sharpness"].visibilityChanged.connect(self.worker._on_set_sharpness, queued)
 
     def open_lesson(self, name: str) -> bool:
         """Open a shipped lesson by name (or a lesson file) in the lesson dock."""

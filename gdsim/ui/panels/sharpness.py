@@ -3,7 +3,7 @@
 Plain gradient descent on a quadratic diverges once λmax > 2/η. Cohen et al. (2021) saw full-batch GD on networks
 drive λmax up ("progressive sharpening") until it meets 2/η, then hover there ("the edge of stability"); this
 panel shows both curves live. The readings come from the worker (``Snapshot.sharpness``), which tracks λmax only
-while this panel is on screen: ``sigWanted`` says when. A passive view: items are made once, then ``setData``.
+while this panel's dock is on screen (the window tells it). A passive view: items are made once, then ``setData``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.ui.plotting.items import cache_axes
 
@@ -20,9 +20,24 @@ LAM_PEN = pg.mkPen((31, 119, 180), width=2)
 EDGE_PEN = pg.mkPen((200, 40, 40), width=2, style=QtCore.Qt.PenStyle.DashLine)
 
 
-class SharpnessPanel(QtWidgets.QWidget):
-    sigWanted = QtCore.Signal(bool)  # on screen (True) or not: the worker should (not) track λmax
+def edge_line(history: np.ndarray, step: int, lr: float) -> tuple[np.ndarray, np.ndarray]:
+    """The 2/η line as the few points where η changed (a step curve), not one point per step: drawing it stays
+    cheap however long the run. ``history``: the snapshot's (step, loss, ‖g‖, η) rows."""
+    if not len(history):
+        return np.array([0.0, max(float(step), 1.0)]), np.full(2, 2.0 / lr if lr > 0 else np.nan)
+    lrs = history[:, 3]
+    change = np.flatnonzero(np.diff(lrs)) + 1  # first row with a new η
+    starts = np.concatenate([[0.0], history[change, 0] - 1])  # η changes between the previous step and this one
+    values = np.concatenate([lrs[:1], lrs[change]])
+    xs = np.repeat(starts, 2)[1:]
+    ys = np.repeat(values, 2)[:-1]
+    xs = np.append(xs, max(float(step), float(history[-1, 0])))
+    ys = np.append(ys, values[-1])
+    with np.errstate(divide="ignore"):
+        return xs, 2.0 / ys
 
+
+class SharpnessPanel(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("sharpnessPanel")
@@ -65,23 +80,17 @@ class SharpnessPanel(QtWidgets.QWidget):
         self.readout.setText("λmax appears once training has a reading")
 
     def show_snapshot(self, s) -> None:
-        """λmax readings (step, λmax) and 2/η per step (the η each step used, so schedules and changes show)."""
+        """λmax readings (step, λmax) and 2/η per step (the η each step used, so schedules and changes show).
+        Only what changed is redrawn: a new reading, or η; otherwise the 2/η line's end moves to this step."""
         series = np.asarray(getattr(s, "sharpness", np.empty((0, 2))), dtype=np.float64).reshape(-1, 2)
-        self._series = series
-        if len(series):
-            self.lam.setData(series[:, 0], self._positive(series[:, 1]))
-        else:
-            self.lam.setData([], [])
-        history = np.asarray(s.step_history, dtype=np.float64).reshape(-1, 4)
-        last_step = max(float(s.step), float(series[-1, 0]) if len(series) else 0.0, 1.0)
-        if len(history):
-            steps = np.concatenate([[0.0], history[:, 0]])
-            lrs = np.concatenate([[history[0, 3]], history[:, 3]])
-        else:
-            steps, lrs = np.array([0.0, last_step]), np.array([s.current_lr, s.current_lr])
-        with np.errstate(divide="ignore"):
-            self.edge.setData(steps, 2.0 / lrs)
-        self.readout.setText(self._readout(series, s.current_lr))
+        if series.shape != self._series.shape or not np.array_equal(series, self._series):
+            self._series = series
+            self.lam.setData(series[:, 0], self._positive(series[:, 1])) if len(series) else self.lam.setData([], [])
+        steps, edges = edge_line(np.asarray(s.step_history, dtype=np.float64).reshape(-1, 4), s.step, s.current_lr)
+        self.edge.setData(steps, edges)
+        text = self._readout(series, s.current_lr)
+        if text != self.readout.text():
+            self.readout.setText(text)
 
     def series(self) -> np.ndarray:
         """The (step, λmax) readings drawn now (tests compare them with a direct computation)."""
@@ -111,11 +120,3 @@ class SharpnessPanel(QtWidgets.QWidget):
             return f"2/η = {edge:.4g}; λmax: no reading yet"
         step, lam = series[-1]
         return f"step {int(step)}: λmax = {lam:.4g}, 2/η = {edge:.4g}, η·λmax/2 = {lr * lam / 2:.3g}"
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        self.sigWanted.emit(True)
-
-    def hideEvent(self, event: QtGui.QHideEvent) -> None:  # noqa: N802 (Qt's name)
-        super().hideEvent(event)
-        self.sigWanted.emit(False)
