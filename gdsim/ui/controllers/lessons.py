@@ -141,6 +141,9 @@ class LessonController(QtCore.QObject):
             shown = str(pred.answer)
         verdict = "Right." if right else f"Not quite: the answer is {shown}."
         self.panel.show_prediction_feedback(right, f"{verdict} {pred.explanation}\nNow try it.")
+        step = self._step()
+        if step is not None and step.action is not None:
+            self.panel.set_action_hint(step.action.text)
 
     def act(self) -> None:
         """Do the step's action (or only look, for a step without one), then grade the reading that follows."""

@@ -186,6 +186,10 @@ class LessonPanel(QtWidgets.QWidget):
         self.submit.setEnabled(False)
         self.action.setEnabled(True)
 
+    def set_action_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+
     def show_hint(self, text: str) -> None:
         """An inline note on the prediction (e.g. "type a number"), not a verdict."""
         self.predict_feedback.setText(text)
