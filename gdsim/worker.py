@@ -44,6 +44,7 @@ class TrainingWorker(QObject):
     sigCurvature = Signal(float, float)  # λmax, λmin of the Hessian here (2/λmax: stability edge; λmin < 0: saddle)
     sigAnalysis = Signal(str, object)  # "compare" | "sweep", and its result
     sigAnalysisProgress = Signal(str, int, int)
+    sigSignals = Signal(object)        # a lesson's reading (gdsim.lab.signals.Signals), one per "read"
 
     def __init__(self):
         super().__init__()
@@ -71,6 +72,10 @@ class TrainingWorker(QObject):
         self._xray_for: set[str] = set()   # panels on screen that show the optimizer X-ray
         self._xray = xray.History()
         self._lens_on = False              # the network graph is on screen: snapshots carry the neuron lens
+        self._sharpness_on = False         # the sharpness panel is on screen: the trainer tracks λmax
+        self._sharpness = None             # that monitor, kept while hidden so its series survives
+        self._reading = 0                  # lesson readings asked for during a run: answered when it ends
+        self._lesson_start = None          # θ when the lesson's current step began ("mark")
 
     # ---------------------------------------------------------------- commands (queued slots)
 
@@ -85,6 +90,9 @@ class TrainingWorker(QObject):
         self._start_params = built.net.params.copy()
         self._grids = {}
         self._xray.clear()
+        self._sharpness = None
+        self._lesson_start = None
+        self._track_sharpness()
         self._emit(force=True)
         self._surfaces(coarse=False)
         self._curvature()
@@ -305,6 +313,7 @@ class TrainingWorker(QObject):
             self._running = False
             self._pause.clear()
             self.sigRunning.emit(0)
+            self._answer_reading()
 
     # ---------------------------------------------------------------- helpers
 
@@ -384,6 +393,8 @@ class TrainingWorker(QObject):
             s = self._with_xray(s, trainer)
         if self._lens_on:
             s = snapshot.with_lens(s, trainer)
+        if self._sharpness_on and self._sharpness is not None:
+            s = snapshot.with_sharpness(s, self._sharpness.series)
         self.sigSnapshot.emit(s)
 
     def _with_xray(self, s, trainer):
@@ -395,4 +406,63 @@ class TrainingWorker(QObject):
             self._xray_for.clear()
             return s
         return snapshot.with_xray(s, x, self._xray.add(trainer.step_count, xray.vectors(x), s.trajectory_steps))
+
+    # ---------------------------------------------------------------- lessons and the sharpness monitor
+
+    @Slot(str)
+    def _on_lesson(self, request: str) -> None:
+        """A lesson's requests, queued after the commands before them: "mark" remembers θ as its step begins;
+        "read" sends what the app sees now (``sigSignals``). Asked during a run, the reading comes when the run
+        ends, so a lesson grades the run it asked for."""
+        if self.built is None:
+            return
+        if request == "mark":
+            self._lesson_start = self.built.trainer.net.params.copy()
+        elif request == "read":
+            self._reading += 1
+            if not self._running:
+                self._answer_reading()
+
+    def _answer_reading(self) -> None:
+        if not self._reading or self.built is None or self._closing.is_set():
+            return
+        from gdsim.lab.signals import signals_from
+
+        try:
+            with np.errstate(all="ignore"):
+                reading = signals_from(self.built.trainer, start=self._lesson_start)
+        except Exception:  # noqa: BLE001
+            self._report(traceback.format_exc())
+            reading = None
+        for _ in range(self._reading):  # one answer per request: the lesson counts them
+            self.sigSignals.emit(reading)
+        self._reading = 0
+
+    @Slot(bool)
+    def _on_set_sharpness(self, on: bool) -> None:
+        """The sharpness panel came on screen (or left): the trainer reads λmax along the run only meanwhile.
+        The series is kept while hidden (with a gap), and starts afresh with a new set-up."""
+        self._sharpness_on = bool(on)
+        if not on and self.built is not None:
+            self.built.trainer.sharpness = None
+            return
+        self._track_sharpness()
+        if not self._running:
+            self._emit(force=True)
+
+    def _track_sharpness(self) -> None:
+        if not self._sharpness_on or self.built is None:
+            return
+        trainer = self.built.trainer
+        try:
+            with np.errstate(all="ignore"):
+                if self._sharpness is None:
+                    trainer.track_sharpness()
+                    self._sharpness = trainer.sharpness
+                else:
+                    trainer.sharpness = self._sharpness
+                    if not self._sharpness.series or self._sharpness.series[-1][0] != trainer.step_count:
+                        self._sharpness.measure(trainer)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            trainer.sharpness = None
 

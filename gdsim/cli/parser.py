@@ -273,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", metavar="PNG", help="save a picture of the window")
     gui.add_argument("--export-loss", metavar="PATH", help="save the loss curve as .png, .svg or .csv")
     gui.add_argument("--quit", action="store_true", help="exit after training and saving")
+    gui.add_argument("--lesson", metavar="NAME", help="open a lesson (`gdsim lessons` lists them) or a lesson file")
     gui.add_argument("--show", action="append", default=[], metavar="PANEL",
                      help="bring a panel to the front, e.g. 'Loss surface' (repeatable)")
     gui.set_defaults(func=cmd_gui)

@@ -64,6 +64,8 @@ class Snapshot:
     xray_history: tuple = ()
     lens: lensmod.Lens | None = None             # neuron lens (maps / histograms, δ, dead units); see with_lens()
     lens_seconds: float = 0.0                    # what computing that lens cost the worker
+    # edge-of-stability monitor, only while the sharpness panel is on screen: (K, 2) rows of (step, λmax)
+    sharpness: np.ndarray = field(default_factory=lambda: frozen(np.empty((0, 2))))
 
     @property
     def diverged(self) -> bool:
@@ -157,3 +159,9 @@ def with_lens(s: Snapshot, trainer: Trainer) -> Snapshot:
     with np.errstate(all="ignore"):
         lens = lensmod.trainer_lens(trainer, extent)
     return dataclasses.replace(s, lens=lens, lens_seconds=time.perf_counter() - began)
+
+
+def with_sharpness(s: Snapshot, series) -> Snapshot:
+    """The snapshot with the λmax readings so far, [(step, λmax), ...], as a read-only (K, 2) array."""
+    rows = np.asarray(series, dtype=np.float64).reshape(-1, 2)
+    return dataclasses.replace(s, sharpness=frozen(rows))

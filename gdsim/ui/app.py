@@ -61,6 +61,10 @@ def main(args=None) -> int:
         for path, allowed in ((args.screenshot, ("png",)), (args.export_loss, ("png", "svg", "csv"))):
             if path:
                 export.check_path(path, allowed)
+        if getattr(args, "lesson", None):
+            from gdsim.lab.lessons import load_lesson
+
+            load_lesson(args.lesson)  # an unknown name or a broken file: one line, exit 2
     try:
         app = application(headless=args is not None and args.quit)
     except OSError as e:
@@ -76,6 +80,8 @@ def main(args=None) -> int:
             return 2
         win.docks[name].show()
         win.docks[name].raise_()
+    if getattr(args, "lesson", None):
+        win.open_lesson(args.lesson)
     win.show()
     if args is not None and (args.epochs or args.screenshot or args.export_loss):
         scripted = Scripted(win, args)

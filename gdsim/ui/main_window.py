@@ -11,11 +11,13 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.lab import config as cfgmod
+from gdsim.lab.progress import Progress
 from gdsim.lab.snapshot import Snapshot
 from gdsim.lab.state import AppState
 from gdsim.ui.controllers.aids import AidController
 from gdsim.ui.controllers.files import FileController
 from gdsim.ui.controllers.lab import LabController
+from gdsim.ui.controllers.lessons import LessonController
 from gdsim.ui.controllers.messages import Messages
 from gdsim.ui.controllers.problem import ProblemController
 from gdsim.ui.controllers.surfaces import SurfaceController
@@ -25,10 +27,12 @@ from gdsim.ui.panels.compare_panel import ComparePanel
 from gdsim.ui.panels.function_info import FunctionInfo
 from gdsim.ui.panels.gradient_flow import GradientFlowPanel
 from gdsim.ui.panels.inspector import InspectorPanel
+from gdsim.ui.panels.lesson_panel import LessonPanel
 from gdsim.ui.panels.loss_curve import LossCurve
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.output_view import OutputView
 from gdsim.ui.panels.setup import SetupPanel, scrolling
+from gdsim.ui.panels.sharpness import SharpnessPanel
 from gdsim.ui.panels.surface_1d import Surface1D
 from gdsim.ui.panels.surface_2d import Surface2D
 from gdsim.ui.panels.surface_3d import Surface3D
@@ -86,6 +90,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.centre.addWidget(self.function_info)
         self.inspector, self.gradient_flow, self.scrubber = InspectorPanel(), GradientFlowPanel(), HistoryScrubber()
         self.compare, self.sweep = ComparePanel(), SweepPanel()
+        self.lesson_panel, self.sharpness = LessonPanel(), SharpnessPanel()
         middle = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(middle)
         column.setContentsMargins(0, 0, 0, 0)
@@ -114,6 +119,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = self.files.recent_menu
         self.lab = LabController(client, state, self.compare, self.sweep, docks, self.problem.current_config,
                                  self.surfaces.show_paths, self.training.use_lr, self.files.file_dialog)
+        self.lessons = LessonController(self.lesson_panel, self.apply_config, self.current_config, self._press,
+                                        client.lesson, Progress())
+        client.sigSignals.connect(self.lessons.on_reading)
+        # λmax along the run costs up to ~10 % of training: only while its dock is in front (a tab behind
+        # another is "visible" to Qt, so the dock's visibilityChanged decides, not the panel's show events)
+        docks["Sharpness"].visibilityChanged.connect(client.set_sharpness)
+        client.sigSnapshot.connect(lambda s: self.on_screen("Sharpness") and self.sharpness.show_snapshot(s))
+        client.sigLoaded.connect(self.sharpness.clear)
         self.toolbar.reset.triggered.connect(self.reset)
         self.graph.sigLensWanted.connect(client.set_lens)
         self.graph.sigParameterClicked.connect(self.surfaces.show_parameter)
@@ -136,11 +149,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dock_shown: dict[str, bool] = {}
         self._dock("Setup", scrolling(self.setup), LEFT)
         self._dock("Backprop", self.inspector, LEFT)
+        self._dock("Lesson", self.lesson_panel, LEFT)
         self.tabifyDockWidget(self.docks["Setup"], self.docks["Backprop"])
+        self.tabifyDockWidget(self.docks["Setup"], self.docks["Lesson"])
         self._dock("Loss", self.loss_curve, RIGHT)
         self._dock("Output", self.output_view, RIGHT)
         self.splitDockWidget(self.docks["Loss"], self.docks["Output"], QtCore.Qt.Orientation.Vertical)
-        groups = {"Loss": (("Compare", self.compare), ("η sweep", self.sweep)),
+        groups = {"Loss": (("Compare", self.compare), ("η sweep", self.sweep), ("Sharpness", self.sharpness)),
                   "Output": (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
                              ("3D surface", self.surface3d), ("Gradient flow", self.gradient_flow))}
         for first, others in groups.items():
@@ -215,6 +230,31 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def reset(self) -> None:
         self.problem.reset()
+
+    def open_lesson(self, name: str) -> bool:
+        """Open a shipped lesson by name (or a lesson file) in the lesson dock."""
+        try:
+            self.lessons.open(name)
+        except ValueError as e:
+            self.show_open_error(f"Could not open the lesson: {e}")
+            return False
+        self.docks["Lesson"].show()
+        self.docks["Lesson"].raise_()
+        return True
+
+    def apply_config(self, cfg: cfgmod.Config) -> bool:
+        """Use a whole set-up (a lesson step's), as File → Open preset does."""
+        self.setup.set_config(cfg)
+        self.lr_control.set_value(cfg.training.eta)
+        return self.load(cfg)
+
+    def _press(self, kind: str, count: int) -> None:
+        """Step / Epoch ``count`` times, or Run ``count`` epochs: what the toolbar's buttons do."""
+        if kind == "run":
+            self.start_run(count)
+            return
+        for _ in range(count):
+            (self.client.step if kind == "step" else self.client.epoch)()
 
     def start_run(self, epochs: int = 0) -> None:
         self.training.start_run(epochs)

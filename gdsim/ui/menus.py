@@ -73,10 +73,32 @@ def build_menus(win) -> MenuActions:
     view.addSeparator()
     view.addAction("Reset layout", win.reset_layout)
 
+    lessons_menu(win, bar.addMenu("&Lessons"))
+
     help_ = bar.addMenu("&Help")
     help_.addAction("Keyboard shortcuts", win.show_shortcuts)
     help_.addAction("About gdsim", win.about)
     return MenuActions(log_axis, gradient)
+
+
+def lessons_menu(win, menu) -> None:
+    """The shipped lessons by title, with how far the student got (rebuilt each time the menu opens)."""
+    from gdsim.lab import lessons
+
+    def fill() -> None:
+        menu.clear()
+        for name in lessons.lesson_names():
+            lesson = lessons.load_lesson(name)
+            done = len(win.lessons.progress.completed(name))
+            mark = f"   ({done}/{len(lesson.steps)}{' ✓' if done == len(lesson.steps) else ''})" if done else ""
+            act = menu.addAction(lesson.title.replace("&", "&&") + mark)
+            act.setStatusTip(lesson.summary)
+            act.triggered.connect(lambda _=False, n=name: win.open_lesson(n))
+        menu.addSeparator()
+        menu.addAction("Reset progress", lambda: win.lessons.reset_progress(everything=True))
+
+    fill()
+    menu.aboutToShow.connect(fill)
 
 
 def _action(menu: QtWidgets.QMenu, text: str, key, slot) -> QtGui.QAction:

@@ -33,6 +33,8 @@ class WorkerClient(QObject):
     sigCurvature = Signal(float, float)  # λmax, λmin
     sigAnalysis = Signal(str, object)    # "compare" | "sweep", its result (None: failed or cancelled early)
     sigAnalysisProgress = Signal(str, int, int)
+    sigSignals = Signal(object)          # a lesson's reading (gdsim.lab.signals.Signals)
+    sigLoaded = Signal()                 # a new set-up was handed to the worker
 
     # commands, queued to the worker's thread
     _sigLoad = Signal(object)
@@ -46,6 +48,8 @@ class WorkerClient(QObject):
     _sigAnalyse = Signal(object)
     _sigWantXray = Signal(str, bool)
     _sigSetLens = Signal(bool)
+    _sigLesson = Signal(str)
+    _sigSetSharpness = Signal(bool)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -58,10 +62,11 @@ class WorkerClient(QObject):
                               (self._sigRun, w._on_run), (self._sigSetLr, w._on_set_lr),
                               (self._sigSetRate, w._on_set_rate), (self._sigSetSurface, w._on_set_surface),
                               (self._sigSaveSession, w._on_save_session), (self._sigAnalyse, w._on_analysis),
-                              (self._sigWantXray, w._on_want_xray), (self._sigSetLens, w._on_set_lens)):
+                              (self._sigWantXray, w._on_want_xray), (self._sigSetLens, w._on_set_lens),
+                              (self._sigLesson, w._on_lesson), (self._sigSetSharpness, w._on_set_sharpness)):
             command.connect(slot, QUEUED)
         for name in ("sigSnapshot", "sigRunning", "sigProgress", "sigError", "sigSurface", "sigSurfaceMessage",
-                     "sigSaved", "sigCurvature", "sigAnalysis", "sigAnalysisProgress"):
+                     "sigSaved", "sigCurvature", "sigAnalysis", "sigAnalysisProgress", "sigSignals"):
             getattr(w, name).connect(getattr(self, name), QUEUED)
         self._stopped = False
         self.qthread.start()
@@ -77,6 +82,7 @@ class WorkerClient(QObject):
     def load(self, built: Built) -> None:
         """A new set-up (or a session's trainer) replaces the current one; the worker owns it from now on."""
         self._send(self._sigLoad, built)
+        self.sigLoaded.emit()
 
     def step(self) -> None:
         self._send(self._sigStep)
@@ -128,6 +134,14 @@ class WorkerClient(QObject):
     def set_lens(self, on: bool) -> None:
         """Snapshots carry the neuron lens while the network graph is on screen."""
         self._send(self._sigSetLens, bool(on))
+
+    def lesson(self, request: str) -> None:
+        """A lesson's "mark" (its step begins here) or "read" (``sigSignals`` answers, after a run ends)."""
+        self._send(self._sigLesson, request)
+
+    def set_sharpness(self, on: bool) -> None:
+        """Track λmax along the run while the sharpness panel is on screen."""
+        self._send(self._sigSetSharpness, bool(on))
 
     def seen(self, cost: float) -> None:
         """The GUI drew the last snapshot in ``cost`` seconds of its thread's time (paces the next one)."""
