@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtWidgets
 
+from gdsim.engine import optimizers, schedules
 from gdsim.lab import config as cfgmod
 from gdsim.lab.state import AppState
 from gdsim.ui.controllers.aids import AidController
@@ -40,8 +41,35 @@ class ProblemController:
         self.graph, self.function_info, self.centre = graph, function_info, centre
         self.loss_curve, self.output_view, self.docks = loss_curve, output_view, docks
         self.surfaces, self.aids = surfaces, aids
-        setup.sigChanged.connect(lambda _section: self.load(self.current_config()))
+        setup.sigChanged.connect(self.setup_changed)
         output_view.sigPointAdded.connect(self.add_point)
+
+    def setup_changed(self, section: str) -> None:
+        """Settings that can change between steps go to the running trainer (like η); the architecture, the
+        data, the loss or the initial weights start the run again, and the status says so."""
+        cfg, old = self.current_config(), self.state.config
+        if old is not None and live_only(old, cfg):
+            self.change_training(cfg)
+            return
+        if self.load(cfg) and old is not None:
+            what = {"problem": "data", "network": "network"}.get(section, "set-up")
+            self.messages.say(f"{what} changed: training restarts from new weights", 8000)
+
+    def change_training(self, cfg: cfgmod.Config) -> None:
+        """Send the new training settings to the worker, after checking them here: a bad one is a message
+        and the run carries on as it was."""
+        t = cfg.training
+        try:
+            optimizers.make_optimizer(t.optimizer, 1, weight_decay=t.weight_decay, clip_norm=t.clip_norm,
+                                      **t.optimizer_kwargs)
+            schedules.resolve(t.schedule, t.epochs or None, **t.schedule_kwargs)
+        except (ValueError, TypeError) as e:
+            self.messages.show_error(f"Cannot use this setting: {e}")
+            return
+        self.state.set_problem(cfg, self.state.data)  # weight decay is part of the landscape
+        self.setup.show_schedule(cfg, cfg.training.eta)
+        self.client.set_training(cfg)
+        self.messages.say("training settings changed: the run goes on from here (marked on the loss curve)", 6000)
 
     def current_config(self) -> cfgmod.Config:
         """The set-up the form and the η control describe now."""
@@ -148,3 +176,16 @@ class ProblemController:
                                                           "standardize": False, "target": None})
         self.setup.set_config(cfg)
         self.load(cfg)
+
+
+# training settings a running trainer can take between two steps (Trainer.set_training); the rest resets
+LIVE_FIELDS = ("optimizer", "lr", "optimizer_kwargs", "weight_decay", "clip_norm", "batch_size", "schedule",
+               "schedule_kwargs", "epochs", "tol", "patience")
+
+
+def live_only(old: cfgmod.Config, new: cfgmod.Config) -> bool:
+    """True when ``new`` differs from ``old`` only in settings that can change between steps."""
+    from dataclasses import replace
+
+    keep = {name: getattr(old.training, name) for name in LIVE_FIELDS}
+    return replace(new, training=replace(new.training, **keep), name=old.name, description=old.description) == old
