@@ -56,7 +56,8 @@ class WorkerClient(QObject):
         w.moveToThread(self.qthread)
         worker_registry.register(self.qthread)
         for command, slot in ((self._sigLoad, w._on_load), (self._sigStep, w._on_step), (self._sigEpoch, w._on_epoch),
-                              (self._sigRun, w._on_run), (self._sigSetLr, w._on_set_lr), (self._sigSetTraining, w._on_set_training),
+                              (self._sigRun, w._on_run), (self._sigSetLr, w._on_set_lr),
+                              (self._sigSetTraining, w._on_set_training),
                               (self._sigSetRate, w._on_set_rate), (self._sigSetSurface, w._on_set_surface),
                               (self._sigSaveSession, w._on_save_session), (self._sigAnalyse, w._on_analysis),
                               (self._sigWantXray, w._on_want_xray), (self._sigSetLens, w._on_set_lens)):
