@@ -114,6 +114,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = self.files.recent_menu
         self.lab = LabController(client, state, self.compare, self.sweep, docks, self.problem.current_config,
                                  self.surfaces.show_paths, self.training.use_lr, self.files.file_dialog)
+        self.problem.new_problem_hooks.append(self.lab.problem_changed)
         self.toolbar.reset.triggered.connect(self.reset)
         self.graph.sigLensWanted.connect(client.set_lens)
         self.graph.sigParameterClicked.connect(self.surfaces.show_parameter)

@@ -41,6 +41,7 @@ class ProblemController:
         self.graph, self.function_info, self.centre = graph, function_info, centre
         self.loss_curve, self.output_view, self.docks = loss_curve, output_view, docks
         self.surfaces, self.aids = surfaces, aids
+        self.new_problem_hooks: list[Callable[[], object]] = []  # called when the problem key changes
         setup.sigChanged.connect(self.setup_changed)
         output_view.sigPointAdded.connect(self.add_point)
 
@@ -66,7 +67,8 @@ class ProblemController:
         except (ValueError, TypeError) as e:
             self.messages.show_error(f"Cannot use this setting: {e}")
             return
-        self.state.set_problem(cfg, self.state.data)  # weight decay is part of the landscape
+        if self.state.set_problem(cfg, self.state.data):  # weight decay is part of the landscape
+            self._new_problem()
         self.setup.show_schedule(cfg, cfg.training.eta)
         self.client.set_training(cfg)
         self.messages.say("training settings changed: the run goes on from here (marked on the loss curve)", 6000)
@@ -136,8 +138,13 @@ class ProblemController:
         self.show_built(built, f"Opened {Path(path).name}: step {built.trainer.step_count}, "
                                f"epoch {built.trainer.epoch}")
 
+    def _new_problem(self) -> None:
+        for hook in self.new_problem_hooks:
+            hook()
+
     def show_built(self, built: cfgmod.Built, message: str) -> None:
-        self.state.set_problem(built.config, built.data)
+        if self.state.set_problem(built.config, built.data):
+            self._new_problem()
         function = getattr(built.net, "function", None)
         if function is not None:
             self.function_info.show_function(function)

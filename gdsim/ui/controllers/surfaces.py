@@ -115,5 +115,4 @@ class SurfaceController:
         """Draw other runs' paths (a comparison's) on the 2D surface and the 1D slice, mapped onto each grid."""
         for panel in (self.surface2d, self.surface1d):
             grid = panel.grid()
-            if grid is not None:
-                panel.show_paths(paths_for(grid))
+            panel.show_paths(paths_for(grid) if grid is not None else [])

@@ -1,0 +1,71 @@
+"""A comparison, race or sweep belongs to the problem it ran on: when the problem changes its paths leave the
+surfaces and its panel says it is another problem's."""
+
+import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from gdsim.lab import config
+from gdsim.ui.controllers.lab import STALE
+from gdsim.ui.main_window import MainWindow
+from gdsim.ui.panels.setup import CUSTOM
+
+pytestmark = pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing the keyboard",
+                                       extend=True)
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+    w = MainWindow(config.load_preset("rosenbrock"), restore_layout=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    yield w
+    w.shutdown()
+
+
+def race_paths(win) -> list:
+    return list(win.surface2d._extra._items) + list(win.surface1d._extra._items)
+
+
+def run_race(qtbot, win) -> None:
+    win.docks["Compare"].raise_()
+    win.compare.mode.setCurrentIndex(win.compare.mode.findData("optimizer"))
+    win.compare.epochs.setValue(20)
+    QTest.mouseClick(win.compare.run_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.compare.result() is not None, timeout=30000)
+
+
+def test_a_race_leaves_the_surface_of_another_problem(qtbot, win):
+    win.docks["Loss surface"].raise_()
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=20000)
+    run_race(qtbot, win)
+    assert race_paths(win)  # drawn on the problem it ran on
+    ran_on = win.state.problem
+
+    win.open_preset("package")
+    qtbot.waitUntil(lambda: win.state.problem != ran_on, timeout=10000)
+    assert race_paths(win) == []
+    assert win.compare.note.text() == STALE
+    assert win.state.results_for_current("compare") == []
+
+
+def test_a_typed_function_is_another_problem_too(qtbot, win):
+    win.docks["Loss surface"].raise_()
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=20000)
+    run_race(qtbot, win)
+    ran_on = win.state.problem
+    win.setup.dataset.setCurrentIndex(win.setup.dataset.findText(CUSTOM))
+    field = win.setup.expression
+    field.setFocus()
+    QTest.keyClick(field, QtCore.Qt.Key.Key_A, QtCore.Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(field, "x**2 + 2*y**2")
+    QTest.keyClick(field, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.state.problem != ran_on, timeout=10000)
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=20000)
+    assert race_paths(win) == []
+    assert win.compare.note.text() == STALE
