@@ -101,7 +101,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _make_controllers(self) -> None:
         client, state, docks = self.client, self.state, self.docks
         self.surfaces = SurfaceController(client, state, self.surface2d, self.surface1d, self.surface3d, docks,
-                                          self.on_screen, reload=lambda: self.problem.reload())
+                                          self.on_screen, reload=lambda: self.problem.reload(),
+                                          start_function=lambda x, y: self.problem.start_function_at(x, y))
         self.aids = AidController(client, state, self.graph, self.inspector, self.gradient_flow, self.scrubber,
                                   docks["Backprop"], self.on_screen, self.surfaces.show_snapshot)
         self.problem = ProblemController(self, client, state, self.messages, self.setup, self.lr_control,

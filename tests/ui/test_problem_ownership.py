@@ -69,3 +69,29 @@ def test_a_typed_function_is_another_problem_too(qtbot, win):
     qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=20000)
     assert race_paths(win) == []
     assert win.compare.note.text() == STALE
+
+
+def click_surface_at(win, x: float, y: float) -> None:
+    """A real left click on the 2D surface at data position (x, y)."""
+    s2d = win.surface2d
+    vb = s2d.plot.getPlotItem().vb
+    pos = s2d.plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, y)))
+    QTest.mouseClick(s2d.plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_click_to_start_on_a_function_surface_without_exact(qtbot, win):
+    win.docks["Loss surface"].raise_()
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=20000)
+    assert not win.surface2d.exact_check.isChecked()
+    g = win.surface2d.grid()
+    x = float(g.alphas[len(g.alphas) // 3] + g.offsets[0])
+    y = float(g.betas[len(g.betas) // 3] + g.offsets[1])
+    click_surface_at(win, x, y)
+    qtbot.waitUntil(lambda: win.setup.start.text() != "", timeout=5000)
+    sx, sy = (float(v) for v in win.setup.start.text().split(","))
+    qtbot.waitUntil(lambda: win.snapshot.step == 0 and abs(win.snapshot.params[0] - sx) < 1e-9, timeout=5000)
+    assert abs(sx - x) < 0.1 * abs(g.alphas[-1] - g.alphas[0]) and abs(sy - y) < 0.1 * abs(g.betas[-1] - g.betas[0])
+    assert abs(win.snapshot.params[1] - sy) < 1e-9
+
+    win.setup.dataset.setCurrentIndex(win.setup.dataset.findText(CUSTOM))  # another function: its own start
+    assert win.setup.start.text() == ""

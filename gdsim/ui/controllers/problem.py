@@ -131,6 +131,11 @@ class ProblemController:
         self.show_built(built, hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)")
         return True
 
+    def start_function_at(self, x: float, y: float) -> None:
+        """A point clicked on a function's surface: it goes into the Start field and training starts there."""
+        self.setup.start.setText(f"{x:.4g}, {y:.4g}")
+        self.load(self.current_config())
+
     def open_built(self, path: str, built: cfgmod.Built) -> None:
         """A session read from ``path``: its set-up in the form, its trainer to the worker."""
         self.setup.set_config(built.config)
@@ -146,6 +151,7 @@ class ProblemController:
         if self.state.set_problem(built.config, built.data):
             self._new_problem()
         function = getattr(built.net, "function", None)
+        self.surfaces.surface2d.function_start = function is not None and function.dim == 2
         if function is not None:
             self.function_info.show_function(function)
         self.centre.setCurrentWidget(self.function_info if function is not None else self.graph)
