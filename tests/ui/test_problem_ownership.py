@@ -95,3 +95,33 @@ def test_click_to_start_on_a_function_surface_without_exact(qtbot, win):
 
     win.setup.dataset.setCurrentIndex(win.setup.dataset.findText(CUSTOM))  # another function: its own start
     assert win.setup.start.text() == ""
+
+
+def test_drawing_a_point_keeps_the_test_split_and_the_feature_names(qtbot, tmp_path):
+    QtCore.QStandardPaths.setTestModeEnabled(True)  # the drawn points' CSV goes to a test folder
+    cfg = config.load_preset("xor").with_changes(training={"epochs": 0})
+    win = MainWindow(cfg, restore_layout=False)
+    qtbot.addWidget(win)
+    win.resize(1280, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        qtbot.waitUntil(lambda: win.snapshot is not None)
+        data = win.state.data
+        n_before, names = len(data.X_train) + len(data.X_test), data.feature_names
+        fraction = win.current_config().problem.test_fraction
+        assert fraction > 0 and len(data.X_test)
+        win.docks["Output"].raise_()
+        view = win.output_view
+        view.set_drawing(True)
+        vb = view.getPlotItem().vb
+        pos = view.mapFromScene(vb.mapViewToScene(QtCore.QPointF(0.1, 0.2)))
+        QTest.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+        qtbot.waitUntil(lambda: win.state.data is not data, timeout=10000)
+        new = win.state.data
+        assert len(new.X_train) + len(new.X_test) == n_before + 1
+        assert win.current_config().problem.test_fraction == fraction and len(new.X_test) > 0
+        assert new.feature_names == names
+    finally:
+        win.shutdown()
+        QtCore.QStandardPaths.setTestModeEnabled(False)

@@ -173,20 +173,24 @@ class ProblemController:
 
     def add_point(self, x: float, y: float, label: int) -> None:
         """Add a drawn point to the training data: the points go to a CSV in the app's data folder, in the
-        coordinates shown (no re-standardising, so nothing moves), and training restarts on them."""
+        coordinates shown (no re-standardising, so nothing moves), and training restarts on them. The test
+        fraction and the feature names stay what they were."""
         data = self.state.data
         if data is None or data.n_features != 2 or data.task != "classification":
             return
         X = np.vstack([data.X_train, data.X_test, [[x, y]]])
         labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_test), [label]]).astype(int)
+        features = tuple(data.feature_names) if len(data.feature_names) == 2 else ("x1", "x2")
+        target = next((n for n in (*data.target_names[:1], "class", "label") if n not in features), "class_")
         try:
             path = data_folder() / "drawn_points.csv"
-            figures.write_csv(path, ["x1", "x2", "class"], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
+            figures.write_csv(path, [*features, target], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
         except OSError as e:
             self.messages.show_error(f"Could not add the point: {e}")
             return
-        cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "test_fraction": 0.0,
-                                                          "standardize": False, "target": None})
+        cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "standardize": False,
+                                                          "target": target, "features": features,
+                                                          "task": "classification"})
         self.setup.set_config(cfg)
         self.load(cfg)
 
