@@ -7,6 +7,7 @@ and the GUI thread gets the interpreter. Only immutable snapshots leave, at most
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import traceback
@@ -17,7 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from gdsim.engine.cancel import Cancelled
 from gdsim.lab import snapshot, xray
-from gdsim.lab.config import Built
+from gdsim.lab.config import Built, Config
 from gdsim.lab.requests import AnalysisRequest
 
 MAX_FPS = 30
@@ -226,6 +227,24 @@ class TrainingWorker(QObject):
                 self.sigError.emit(str(e))
             if not self._running:
                 self._emit(force=True)
+
+    @Slot(object)
+    def _on_set_training(self, cfg: Config) -> None:
+        """The set-up's training settings changed (optimizer, its hyperparameters, weight decay, clipping,
+        batch size, schedule): applied between two steps, so a run goes on, and marked in the history."""
+        if self.built is None or self._closing.is_set():
+            return
+        t = cfg.training
+        try:
+            self.built.trainer.set_training(t.optimizer, t.optimizer_kwargs, t.weight_decay, t.clip_norm,
+                                            t.batch_size, t.schedule, t.schedule_kwargs, t.epochs or None,
+                                            t.tol, t.patience)
+        except ValueError as e:
+            self.sigError.emit(f"Cannot use this setting: {e}")
+            return
+        self.built = dataclasses.replace(self.built, config=cfg)  # a saved session carries the new settings
+        if not self._running:
+            self._emit(force=True)
 
     @Slot(str)
     def _on_save_session(self, path: str) -> None:

@@ -121,6 +121,7 @@ class Trainer:
         self.layer_history = Series(1 + len(self._layer_w), cap=4096) if self._layer_w else None
         self.trajectory.append(0, net.params)
         self.lr_changes: list[tuple[int, float]] = []
+        self.setting_changes: list[tuple[int, str]] = []  # (step, what changed) for live settings other than η
         self.sharpness: sharpness.SharpnessMonitor | None = None  # λmax along the run, when tracked
 
     # ---------------------------------------------------------------- properties
@@ -153,6 +154,48 @@ class Trainer:
     @property
     def done(self) -> bool:
         return self.status != RUNNING
+
+    def set_training(self, optimizer: str, optimizer_kwargs: dict | None = None, weight_decay: float = 0.0,
+                     clip_norm: float | None = None, batch_size: int | None = None, schedule: str = "constant",
+                     schedule_kwargs: dict | None = None, max_epochs: int | None = None, tol: float | None = None,
+                     patience: int | None = None) -> str:
+        """Change the training settings between two steps, keeping the weights and the history, as η can be.
+        The same optimizer keeps its state (momentum buffers...) under its new hyperparameters; another one
+        starts with fresh state. Returns what changed (also kept in ``setting_changes``), "" if nothing did.
+        A bad value raises ValueError and changes nothing."""
+        kwargs = dict(optimizer_kwargs or {})
+        old = self.optimizer
+        changed = []
+        new = optimizers.make_optimizer(optimizer, self.net.n_params, weight_decay=weight_decay,
+                                        clip_norm=clip_norm, mask=old.mask, **kwargs)
+        if optimizer != self.optimizer_name:
+            changed.append(f"optimizer {optimizer}")
+        else:
+            new.t, new.state = old.t, dict(old.state)
+            changed += [f"{k} {v:g}" for k, v in new.hyper.items() if old.hyper.get(k) != v]
+        if new.weight_decay != old.weight_decay:
+            changed.append(f"weight decay {new.weight_decay:g}")
+        if new.clip_norm != old.clip_norm:
+            changed.append("no clipping" if new.clip_norm is None else f"clip {new.clip_norm:g}")
+        n = self.X.shape[0]
+        if batch_size is not None and not 1 <= int(batch_size):
+            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        batch = None if batch_size is None or int(batch_size) >= n else int(batch_size)
+        resolved = schedules.resolve(schedule, max_epochs, **(schedule_kwargs or {}))
+        if schedule != self.schedule or resolved != self.schedule_kwargs:
+            changed.append(f"schedule {schedule}")
+        self.optimizer, self.optimizer_name = new, optimizer
+        if batch != self.batch_size:
+            changed.append("full batch" if batch is None else f"batch {batch}")
+            self.batch_size, self._pos = batch, 0  # the next step starts a fresh pass over the data
+        self.schedule, self.schedule_kwargs = schedule, resolved
+        self.max_epochs = max_epochs
+        self.tol = self.tol if tol is None else tol
+        self.patience = self.patience if patience is None else patience
+        text = ", ".join(changed)
+        if text:
+            self.setting_changes.append((self.step_count, text))
+        return text
 
     # ---------------------------------------------------------------- training
 

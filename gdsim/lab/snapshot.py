@@ -58,6 +58,7 @@ class Snapshot:
     layer_grad_norms: np.ndarray = field(default_factory=lambda: frozen([]))  # ‖∂L/∂W_l‖ per layer, last step
     layer_grad_history: np.ndarray = field(default_factory=lambda: frozen(np.empty((0, 0))))  # (N, 1+L): step, norms
     dead_relus: int = 0                          # ReLU units silent on every training sample
+    setting_changes: tuple = ()                  # ((step, what changed), ...): live settings other than η
     # optimizer X-ray (gdsim.lab.xray), only while a panel that shows it is on screen: the next update's parts now,
     # and ((step, (3, P) arrows: −η·g, velocity, Δθ), ...) for the recorded steps the scrubber can reach
     xray: dict = field(default_factory=dict)
@@ -126,7 +127,7 @@ def take(trainer: Trainer, data: Dataset | None = None, steps_per_second: float 
         recent=trainer.trajectory.last_steps(), sizes=tuple(net.sizes), activations=tuple(net.activations),
         param_names=tuple(net.param_names), task=trainer.task, metric_name=trainer.metric_name,
         steps_per_second=steps_per_second, output=output_view(trainer, data) if data is not None else {},
-        **_gradient_flow(trainer, data),
+        setting_changes=tuple(getattr(trainer, "setting_changes", ())), **_gradient_flow(trainer, data),
     )
 
 

@@ -106,7 +106,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _make_controllers(self) -> None:
         client, state, docks = self.client, self.state, self.docks
         self.surfaces = SurfaceController(client, state, self.surface2d, self.surface1d, self.surface3d, docks,
-                                          self.on_screen, reload=lambda: self.problem.reload())
+                                          self.on_screen, reload=lambda: self.problem.reload(),
+                                          start_function=lambda x, y: self.problem.start_function_at(x, y))
         self.aids = AidController(client, state, self.graph, self.inspector, self.gradient_flow, self.scrubber,
                                   docks["Backprop"], self.on_screen, self.surfaces.show_snapshot)
         self.problem = ProblemController(self, client, state, self.messages, self.setup, self.lr_control,
@@ -119,6 +120,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = self.files.recent_menu
         self.lab = LabController(client, state, self.compare, self.sweep, docks, self.problem.current_config,
                                  self.surfaces.show_paths, self.training.use_lr, self.files.file_dialog)
+        self.problem.new_problem_hooks.append(self.lab.problem_changed)
         self.lessons = LessonController(self.lesson_panel, self.apply_config, self.current_config, self._press,
                                         client.lesson, Progress())
         client.sigSignals.connect(self.lessons.on_reading)

@@ -13,7 +13,7 @@ from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from gdsim import worker_registry
-from gdsim.lab.config import Built
+from gdsim.lab.config import Built, Config
 from gdsim.lab.requests import AnalysisRequest
 from gdsim.lab.surfaces import SurfaceSpec
 from gdsim.worker import TrainingWorker
@@ -42,6 +42,7 @@ class WorkerClient(QObject):
     _sigEpoch = Signal()
     _sigRun = Signal(int)
     _sigSetLr = Signal(float)
+    _sigSetTraining = Signal(object)
     _sigSetRate = Signal(float)
     _sigSetSurface = Signal(object)
     _sigSaveSession = Signal(str)
@@ -60,6 +61,7 @@ class WorkerClient(QObject):
         worker_registry.register(self.qthread)
         for command, slot in ((self._sigLoad, w._on_load), (self._sigStep, w._on_step), (self._sigEpoch, w._on_epoch),
                               (self._sigRun, w._on_run), (self._sigSetLr, w._on_set_lr),
+                              (self._sigSetTraining, w._on_set_training),
                               (self._sigSetRate, w._on_set_rate), (self._sigSetSurface, w._on_set_surface),
                               (self._sigSaveSession, w._on_save_session), (self._sigAnalyse, w._on_analysis),
                               (self._sigWantXray, w._on_want_xray), (self._sigSetLens, w._on_set_lens),
@@ -100,6 +102,10 @@ class WorkerClient(QObject):
 
     def set_lr(self, lr: float) -> None:
         self._send(self._sigSetLr, float(lr))
+
+    def set_training(self, cfg: Config) -> None:
+        """Use ``cfg``'s training settings from the next step on (weights and history kept)."""
+        self._send(self._sigSetTraining, cfg)
 
     def set_rate(self, steps_per_second: float) -> None:
         """0 = as fast as possible."""

@@ -44,11 +44,11 @@ def test_step_adds_one_point_epoch_adds_one_pass(win, qtbot):
     button(win, "stepButton").click()
     wait_step(qtbot, win, 1)
     assert win.snapshot.step_history.shape[0] == 1
-    win.setup.batch.setCurrentText("mini-batch")  # 160 rows / 16 = 10 steps an epoch (resets)
-    wait_step(qtbot, win, 0)
+    win.setup.batch.setCurrentText("mini-batch")  # 160 rows / 16 = 10 steps an epoch (live: no reset)
+    qtbot.waitUntil(lambda: win.worker.built.trainer.batch_size == 16, timeout=5000)
     button(win, "epochButton").click()
-    wait_step(qtbot, win, 10)
-    assert win.snapshot.epoch == 1
+    wait_step(qtbot, win, 11)
+    assert win.snapshot.epoch == 2
 
 
 def test_run_then_pause_stops_adding_points(win, qtbot):
@@ -316,8 +316,8 @@ def test_drawing_a_point_adds_it_to_the_training_data(win, qtbot):
     n = len(win.data.X_train) + len(win.data.X_test)
     win.output_view.set_drawing(True)
     win.output_view.sigPointAdded.emit(0.25, -0.5, 1)
-    assert len(win.data.X_train) == n + 1 and len(win.data.X_test) == 0
-    assert [0.25, -0.5] in win.data.X_train.tolist()
+    assert len(win.data.X_train) + len(win.data.X_test) == n + 1 and len(win.data.X_test) > 0  # split kept
+    assert [0.25, -0.5] in win.data.X_train.tolist() + win.data.X_test.tolist()
     assert win.current_config().problem.dataset.startswith("csv:")
 
 

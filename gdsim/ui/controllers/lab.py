@@ -20,6 +20,7 @@ from gdsim.ui.panels.compare_panel import ComparePanel
 from gdsim.ui.panels.sweep_panel import SweepPanel
 from gdsim.ui.worker_client import WorkerClient
 
+STALE = "This result belongs to another problem (the set-up it ran on has changed): run it again for this one"
 FileDialog = Callable[..., None]  # FileController.file_dialog(title, exts, write)
 
 
@@ -58,11 +59,23 @@ class LabController:
             panel.set_busy(False)
             return
         asked = self._asked if self._asked is not None and self._asked.kind == kind else None
-        self.state.add_result(kind, result, asked.problem if asked is not None else None)
+        filed = self.state.add_result(kind, result, asked.problem if asked is not None else None)
         panel.show_result(result)
-        if kind == "compare":
+        if filed.problem != self.state.problem:  # the problem changed while it ran
+            self.problem_changed()
+        elif kind == "compare":
             self.show_paths(lambda grid: self._race_paths(grid, result))
         self.docks["Compare" if kind == "compare" else "η sweep"].raise_()
+
+    def problem_changed(self) -> None:
+        """The results shown belong to another problem now: their paths leave the surfaces (they were
+        computed on another landscape) and the panels say whose they are."""
+        self.show_paths(lambda _grid: [])
+        if self.compare.result() is not None:
+            self.compare.note.setText(STALE)
+        if self.sweep.rows():
+            self.sweep.note.setText(STALE)
+            self.sweep.use_best.setEnabled(False)
 
     def _race_paths(self, grid: surfaces.SurfaceGrid, result) -> list:
         """Each run's path mapped onto ``grid``, in the comparison plot's colours."""

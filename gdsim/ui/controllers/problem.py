@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtWidgets
 
+from gdsim.engine import optimizers, schedules
 from gdsim.lab import config as cfgmod
 from gdsim.lab.state import AppState
 from gdsim.ui.controllers.aids import AidController
@@ -40,8 +41,37 @@ class ProblemController:
         self.graph, self.function_info, self.centre = graph, function_info, centre
         self.loss_curve, self.output_view, self.docks = loss_curve, output_view, docks
         self.surfaces, self.aids = surfaces, aids
-        setup.sigChanged.connect(lambda _section: self.load(self.current_config()))
+        self.new_problem_hooks: list[Callable[[], object]] = []  # called when the problem key changes
+        setup.sigChanged.connect(self.setup_changed)
         output_view.sigPointAdded.connect(self.add_point)
+
+    def setup_changed(self, section: str) -> None:
+        """Settings that can change between steps go to the running trainer (like η); the architecture, the
+        data, the loss or the initial weights start the run again, and the status says so."""
+        cfg, old = self.current_config(), self.state.config
+        if old is not None and live_only(old, cfg):
+            self.change_training(cfg)
+            return
+        if self.load(cfg) and old is not None:
+            what = {"problem": "data", "network": "network"}.get(section, "set-up")
+            self.messages.say(f"{what} changed: training restarts from new weights", 8000)
+
+    def change_training(self, cfg: cfgmod.Config) -> None:
+        """Send the new training settings to the worker, after checking them here: a bad one is a message
+        and the run carries on as it was."""
+        t = cfg.training
+        try:
+            optimizers.make_optimizer(t.optimizer, 1, weight_decay=t.weight_decay, clip_norm=t.clip_norm,
+                                      **t.optimizer_kwargs)
+            schedules.resolve(t.schedule, t.epochs or None, **t.schedule_kwargs)
+        except (ValueError, TypeError) as e:
+            self.messages.show_error(f"Cannot use this setting: {e}")
+            return
+        if self.state.set_problem(cfg, self.state.data):  # weight decay is part of the landscape
+            self._new_problem()
+        self.setup.show_schedule(cfg, cfg.training.eta)
+        self.client.set_training(cfg)
+        self.messages.say("training settings changed: the run goes on from here (marked on the loss curve)", 6000)
 
     def current_config(self) -> cfgmod.Config:
         """The set-up the form and the η control describe now."""
@@ -101,6 +131,11 @@ class ProblemController:
         self.show_built(built, hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)")
         return True
 
+    def start_function_at(self, x: float, y: float) -> None:
+        """A point clicked on a function's surface: it goes into the Start field and training starts there."""
+        self.setup.start.setText(f"{x:.4g}, {y:.4g}")
+        self.load(self.current_config())
+
     def open_built(self, path: str, built: cfgmod.Built) -> None:
         """A session read from ``path``: its set-up in the form, its trainer to the worker."""
         self.setup.set_config(built.config)
@@ -108,9 +143,15 @@ class ProblemController:
         self.show_built(built, f"Opened {Path(path).name}: step {built.trainer.step_count}, "
                                f"epoch {built.trainer.epoch}")
 
+    def _new_problem(self) -> None:
+        for hook in self.new_problem_hooks:
+            hook()
+
     def show_built(self, built: cfgmod.Built, message: str) -> None:
-        self.state.set_problem(built.config, built.data)
+        if self.state.set_problem(built.config, built.data):
+            self._new_problem()
         function = getattr(built.net, "function", None)
+        self.surfaces.surface2d.function_start = function is not None and function.dim == 2
         if function is not None:
             self.function_info.show_function(function)
         self.centre.setCurrentWidget(self.function_info if function is not None else self.graph)
@@ -132,19 +173,36 @@ class ProblemController:
 
     def add_point(self, x: float, y: float, label: int) -> None:
         """Add a drawn point to the training data: the points go to a CSV in the app's data folder, in the
-        coordinates shown (no re-standardising, so nothing moves), and training restarts on them."""
+        coordinates shown (no re-standardising, so nothing moves), and training restarts on them. The test
+        fraction and the feature names stay what they were."""
         data = self.state.data
         if data is None or data.n_features != 2 or data.task != "classification":
             return
         X = np.vstack([data.X_train, data.X_test, [[x, y]]])
         labels = np.concatenate([np.ravel(data.y_train), np.ravel(data.y_test), [label]]).astype(int)
+        features = tuple(data.feature_names) if len(data.feature_names) == 2 else ("x1", "x2")
+        target = next((n for n in (*data.target_names[:1], "class", "label") if n not in features), "class_")
         try:
             path = data_folder() / "drawn_points.csv"
-            figures.write_csv(path, ["x1", "x2", "class"], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
+            figures.write_csv(path, [*features, target], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
         except OSError as e:
             self.messages.show_error(f"Could not add the point: {e}")
             return
-        cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "test_fraction": 0.0,
-                                                          "standardize": False, "target": None})
+        cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "standardize": False,
+                                                          "target": target, "features": features,
+                                                          "task": "classification"})
         self.setup.set_config(cfg)
         self.load(cfg)
+
+
+# training settings a running trainer can take between two steps (Trainer.set_training); the rest resets
+LIVE_FIELDS = ("optimizer", "lr", "optimizer_kwargs", "weight_decay", "clip_norm", "batch_size", "schedule",
+               "schedule_kwargs", "epochs", "tol", "patience")
+
+
+def live_only(old: cfgmod.Config, new: cfgmod.Config) -> bool:
+    """True when ``new`` differs from ``old`` only in settings that can change between steps."""
+    from dataclasses import replace
+
+    keep = {name: getattr(old.training, name) for name in LIVE_FIELDS}
+    return replace(new, training=replace(new.training, **keep), name=old.name, description=old.description) == old

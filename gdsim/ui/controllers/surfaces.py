@@ -26,10 +26,11 @@ SURFACE_DOCKS = ("Loss surface", "Loss slice", "3D surface")
 class SurfaceController:
     def __init__(self, client: WorkerClient, state: AppState, surface2d: Surface2D, surface1d: Surface1D,
                  surface3d: Surface3D, docks: dict[str, QtWidgets.QDockWidget], on_screen: Callable[[str], bool],
-                 reload: Callable[[], object]):
+                 reload: Callable[[], object], start_function: Callable[[float, float], object]):
         self.client, self.state = client, state
         self.surface2d, self.surface1d, self.surface3d = surface2d, surface1d, surface3d
         self.docks, self.on_screen, self.reload = docks, on_screen, reload
+        self.start_function = start_function  # a start picked on a function's own surface goes to the form
         self._pending: Snapshot | None = None  # the newest snapshot, for a surface brought forward later
         client.sigSurface.connect(self.show_surface)
         client.sigSurfaceMessage.connect(self.show_message)
@@ -72,6 +73,9 @@ class SurfaceController:
         self.request()
 
     def start_from(self, x: float, y: float) -> None:
+        if self.surface2d.function_start and not self.surface2d.spec().exact:
+            self.start_function(x, y)
+            return
         i, j = self.surface2d.spec().indices[:2]
         self.state.start_override = {i: x, j: y}
         self.reload()
@@ -115,5 +119,4 @@ class SurfaceController:
         """Draw other runs' paths (a comparison's) on the 2D surface and the 1D slice, mapped onto each grid."""
         for panel in (self.surface2d, self.surface1d):
             grid = panel.grid()
-            if grid is not None:
-                panel.show_paths(paths_for(grid))
+            panel.show_paths(paths_for(grid) if grid is not None else [])

@@ -23,6 +23,7 @@ LR_PEN = pg.mkPen((90, 90, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
 # the ★ is for convergence only: a stalled run (stuck at chance level, dead units, η decayed) gets an amber ○
 STATUS_COLOURS = {"converged": (30, 140, 60), "stalled": (200, 130, 0), "diverged": (200, 30, 30)}
 STATUS_SYMBOLS = {"converged": "star", "stalled": "o", "diverged": "x"}
+SETTING_PEN = pg.mkPen((200, 110, 0), width=1, style=QtCore.Qt.PenStyle.DotLine)
 MAX_LR_MARKERS = 100   # a dragged slider can change η hundreds of times; only the last ones are drawn
 LR_LABEL_GAP = 110     # pixels: η changes closer than this share one label ("η changed 7× → 0.05")
 HOVER_RADIUS = 24      # pixels: how close the mouse must be to a point for the readout
@@ -71,6 +72,7 @@ class LossCurve(pg.PlotWidget):
                                   symbolPen=pg.mkPen((20, 20, 20), width=1.5))
         self._lr_lines: list[pg.InfiniteLine] = []
         self._lr_changes: list = []
+        self.setting_lines: list[pg.InfiniteLine] = []  # one per live change of the training settings
         pi.vb.sigXRangeChanged.connect(self._label_lr_changes)  # zooming in splits a merged label again
         # the readout lives in the title row, so it never hides data
         pi.setTitle("\u00a0", size="9pt")
@@ -161,6 +163,7 @@ class LossCurve(pg.PlotWidget):
                        "train_loss": np.where(k_train, train, np.nan)[rows],
                        "test_loss": np.where(k_test, test, np.nan)[rows]}
         self._draw_lr_changes(() if s is None else s.lr_changes)
+        self._draw_setting_changes(() if s is None else getattr(s, "setting_changes", ()))
         self._draw_status(s, sh, keep)
         self._frame(np.concatenate([step_x, ex[k_train], ex[k_test]]),
                     np.concatenate([step_y, train[k_train], test[k_test]]), force=switched)
@@ -224,6 +227,21 @@ class LossCurve(pg.PlotWidget):
         self._lr_changes = changes
         self._label_lr_changes()
         for line in self._lr_lines[len(changes):]:
+            line.hide()
+
+    def _draw_setting_changes(self, changes) -> None:
+        """A dotted line, labelled with what changed, where a training setting other than η changed."""
+        changes = list(changes)[-MAX_LR_MARKERS:]
+        while len(self.setting_lines) < len(changes):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=SETTING_PEN, label="", labelOpts={
+                "position": 0.78, "anchors": [(0, 0.5), (0, 0.5)], "color": (120, 60, 0)})
+            self.getPlotItem().addItem(line, ignoreBounds=True)
+            self.setting_lines.append(line)
+        for line, (step, text) in zip(self.setting_lines, changes, strict=False):
+            line.show()  # before setFormat: a hidden label ignores new text
+            line.setValue(float(step))
+            line.label.setFormat(text)
+        for line in self.setting_lines[len(changes):]:
             line.hide()
 
     def _label_lr_changes(self, *_) -> None:

@@ -46,6 +46,7 @@ class Surface2D(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.function_start = False  # a two-parameter function is shown: its surface is exact without the box
         self._grid: SurfaceGrid | None = None
         self._names: tuple[str, ...] = ()
         self._indices = (0, 1)
@@ -183,9 +184,14 @@ class Surface2D(QtWidgets.QWidget):
         if rect != self._shown_rect and not self._user_range:
             pi.vb.setRange(xRange=rect[:2], yRange=rect[2:], padding=0)
         self._shown_rect = rect
-        exact = grid.spec.exact
+        exact = self._start_clickable()
         self.plot.setCursor(QtCore.Qt.CursorShape.CrossCursor if exact else QtCore.Qt.CursorShape.ArrowCursor)
         self.plot.setToolTip("click to start training from here" if exact else "")
+
+    def _start_clickable(self) -> bool:
+        """A click picks the start in exact mode, and on a two-parameter function's own axes (always exact)."""
+        spec = None if self._grid is None else self._grid.spec
+        return spec is not None and (spec.exact or (self.function_start and spec.plane == "axes"))
 
     def show_snapshot(self, s) -> None:
         """Redraw the path up to this snapshot on the grid there is (cheap: a projection)."""
@@ -336,7 +342,7 @@ class Surface2D(QtWidgets.QWidget):
         return (x, y) if r.contains(QtCore.QPointF(x, y)) else None
 
     def _on_scene_clicked(self, ev) -> None:
-        if ev.button() != QtCore.Qt.MouseButton.LeftButton or self._grid is None or not self._grid.spec.exact:
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or not self._start_clickable():
             return
         point = self._view_point(ev.scenePos())
         if point is not None:
