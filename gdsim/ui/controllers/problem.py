@@ -71,6 +71,7 @@ class ProblemController:
             self._new_problem()
         self.setup.show_schedule(cfg, cfg.training.eta)
         self.client.set_training(cfg)
+        self.client.set_lr(cfg.training.eta)  # a new optimizer may come with its own default η
         self.messages.say("training settings changed: the run goes on from here (marked on the loss curve)", 6000)
 
     def current_config(self) -> cfgmod.Config:
