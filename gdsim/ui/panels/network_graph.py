@@ -1,128 +1,39 @@
 """The network diagram, TensorFlow Playground style: neurons in columns, edges coloured by sign, width by |w|.
 
 A passive view: ``show_snapshot`` restyles, and rebuilds the geometry only when the layer sizes change.
-Each edge falls into one of a few width × sign buckets with a fixed pen; one ``SegmentItem`` draws them all,
-in device pixels, because Qt strokes wide antialiased pens ~20× slower under the ViewBox's non-uniform scale.
+Pens, the segment item and the pure geometry live in ``gdsim.ui.plotting.graph_items``.
 """
 
 from __future__ import annotations
 
-import html
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.engine.network import layout
-from gdsim.ui.panels.neuron_lens import BIG_MAP, MAP_KEY, MAX_MAP, MIN_MAP, NeuronLens, formula_text
+from gdsim.ui.panels.graph_layout import fit_columns, graph_geometry, nearest_edge
+from gdsim.ui.panels.neuron_lens import BIG_MAP, NeuronLens, formula_text, lens_legend, range_text
+from gdsim.ui.plotting.graph_items import (
+    BUCKETS,
+    MAX_WIDTH,
+    NEGATIVE,
+    POSITIVE,
+    SegmentItem,
+    bucket_codes,
+    code_color,
+    edge_pen,
+    graph_bar,
+    magnitude_scale,
+    param_text,
+    still_plot,
+)
 from gdsim.ui.plotting.items import keep_inside, place_inside
 
 if TYPE_CHECKING:
     from gdsim.lab.snapshot import Snapshot
 
-BUCKETS = 8  # width levels per sign
-MIN_WIDTH, MAX_WIDTH = 0.5, 6.0
-NEGATIVE, MIDDLE, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"  # Playground's orange / grey / blue
-COLORMAP = pg.ColorMap([0.0, 0.5, 1.0], [NEGATIVE, MIDDLE, POSITIVE])
 MODES = ("weight", "gradient")
-DRAW_ORDER = [c for level in range(BUCKETS) for c in (BUCKETS - 1 - level, BUCKETS + level)]  # strong on top
-
-
-def bucket_codes(values: np.ndarray, scale: float) -> np.ndarray:
-    """Code 0..2B-1 per value: B-1..0 for growing negative magnitude, B..2B-1 for growing positive."""
-    with np.errstate(all="ignore"):
-        norm = np.nan_to_num(np.asarray(values, dtype=np.float64) / scale, nan=0.0, posinf=1.0, neginf=-1.0)
-    level = np.minimum((np.abs(norm) * BUCKETS).astype(np.int64), BUCKETS - 1)
-    return np.where(norm >= 0, BUCKETS + level, BUCKETS - 1 - level)
-
-
-def code_level(code: int) -> float:
-    return (code - BUCKETS if code >= BUCKETS else BUCKETS - 1 - code) / (BUCKETS - 1)
-
-
-def code_color(code: int) -> QtGui.QColor:
-    """The bucket's colour; the faintest bucket is still tinted, so small values stay visible."""
-    sign = 1.0 if code >= BUCKETS else -1.0
-    return COLORMAP.map(0.5 + sign * 0.5 * (0.3 + 0.7 * code_level(code)), mode="qcolor")
-
-
-def edge_pen(code: int, max_width: float) -> QtGui.QPen:
-    """Small values also fade and thin, as in Playground. Faded onto white: opaque pens stroke faster."""
-    alpha = 0.45 + 0.55 * code_level(code)
-    color = QtGui.QColor.fromRgbF(*(1 - alpha + alpha * c for c in code_color(code).getRgbF()[:3]))
-    return pg.mkPen(color, width=MIN_WIDTH + (max_width - MIN_WIDTH) * code_level(code))
-
-
-def magnitude_scale(values: np.ndarray) -> float:
-    finite = np.abs(values[np.isfinite(values)])
-    top = float(finite.max()) if finite.size else 0.0
-    return top if top > 0 else 1.0
-
-
-def number(v: float) -> str:
-    return f"{v:.4g}".replace("-", "\u2212")
-
-
-class SegmentItem(pg.GraphicsObject):
-    """Line segments (x0, y0, x1, y1 in view coordinates), each drawn with the pen of its style code."""
-
-    def __init__(self, pens: list[QtGui.QPen]) -> None:
-        super().__init__()
-        self.pens = pens
-        self.segments = np.empty((0, 4))
-        self.codes = np.empty(0, dtype=np.int64)
-        self._bounds = QtCore.QRectF()
-
-    def set_segments(self, segments: np.ndarray, codes: np.ndarray | None = None) -> None:
-        self.prepareGeometryChange()
-        self.segments = np.asarray(segments, dtype=np.float64).reshape(-1, 4)
-        self.codes = np.zeros(len(self.segments), np.int64) if codes is None else codes
-        self._bounds = QtCore.QRectF()
-        if len(self.segments):  # padded by half a column / neuron step, far more than half a pen width
-            x, y = self.segments[:, [0, 2]], self.segments[:, [1, 3]]
-            self._bounds = QtCore.QRectF(x.min() - 0.5, y.min() - 0.5, np.ptp(x) + 1, np.ptp(y) + 1)
-        self.update()
-
-    def restyle(self, codes: np.ndarray | None = None, pens: list[QtGui.QPen] | None = None) -> None:
-        self.codes = self.codes if codes is None else codes
-        self.pens = self.pens if pens is None else pens
-        self.update()
-
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt's name)
-        return self._bounds
-
-    def paint(self, p: QtGui.QPainter, *args) -> None:
-        if not len(self.segments):
-            return
-        t = p.transform()
-        x, y = self.segments[:, [0, 2]], self.segments[:, [1, 3]]
-        px, py = t.m11() * x + t.m21() * y + t.dx(), t.m12() * x + t.m22() * y + t.dy()
-        pixels = np.column_stack([px[:, 0], py[:, 0], px[:, 1], py[:, 1]])
-        p.save()
-        p.resetTransform()
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        for code in DRAW_ORDER if len(self.pens) > 1 else [0]:
-            rows = pixels[self.codes == code]
-            if len(rows):
-                p.setPen(self.pens[code])
-                p.drawLines([QtCore.QLineF(*r) for r in rows.tolist()])
-        p.restore()
-
-
-class _StillView(pg.ViewBox):
-    """A ViewBox the user cannot pan or zoom; right-click offers only pyqtgraph's scene entries (Export…)."""
-
-    def __init__(self) -> None:
-        super().__init__(enableMouse=False, enableMenu=True)
-        self._plain_menu = QtWidgets.QMenu()
-
-    def getMenu(self, ev):  # noqa: N802 (pyqtgraph's name)
-        return self._plain_menu
-
-
-SHORT_ACTIVATIONS = {"sigmoid": "σ", "leaky_relu": "lrelu", "linear": "lin", "softmax": "smax"}
 
 
 class NetworkGraph(QtWidgets.QWidget):
@@ -148,30 +59,9 @@ class NetworkGraph(QtWidgets.QWidget):
         self.neuron_xy = np.empty((0, 2))
         self.neuron_params = np.empty(0, dtype=np.int64)  # flat index of each neuron's bias, -1 for inputs
 
-        self.gradient_button = QtWidgets.QToolButton(text="Colour by gradient", checkable=True)
-        self.gradient_button.setObjectName("networkGraphGradientButton")
-        self.gradient_button.setToolTip(
-            "Colour and thicken edges, and tint neurons, by the last step's gradient ∂L/∂θ instead of by "
-            "the parameter values.\nBlue: positive, orange: negative; width is relative to the largest one.")
+        bar, (self.gradient_button, self.maps_button, self.blame_button, self.legend) = graph_bar()
         self.gradient_button.toggled.connect(lambda on: self.set_color_mode("gradient" if on else "weight"))
-        self.maps_button = QtWidgets.QToolButton(text="Neuron maps", checkable=True, checked=True)
-        self.maps_button.setObjectName("networkGraphMapsButton")
-        self.maps_button.setToolTip("Draw each neuron as what it computes: its activation over the input plane "
-                                    "(two inputs) or its histogram over the data. Hover a neuron to enlarge it.")
-        self.blame_button = QtWidgets.QToolButton(text="Blame δ", checkable=True)
-        self.blame_button.setObjectName("networkGraphBlameButton")
-        self.blame_button.setToolTip("Where the blame flows: each neuron's backprop signal δ = ∂L/∂z on the "
-                                     "current batch.\nDisc area: mean |δ| against the largest; blue: mean δ > 0, "
-                                     "orange: < 0.")
-        self.legend = QtWidgets.QLabel()
-        self.legend.setObjectName("networkGraphLegend")
-        bar = QtWidgets.QHBoxLayout()
-        bar.setContentsMargins(4, 2, 4, 0)
-        for button in (self.gradient_button, self.maps_button, self.blame_button):
-            bar.addWidget(button)
-        bar.addStretch(1)
-        bar.addWidget(self.legend)
-        self.view = pg.PlotWidget(viewBox=_StillView())
+        self.view, self.plot_item, self._vb = still_plot()
         self.view.installEventFilter(self)
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -179,14 +69,6 @@ class NetworkGraph(QtWidgets.QWidget):
         box.addLayout(bar)
         box.addWidget(self.view, 1)
 
-        self.plot_item = self.view.getPlotItem()
-        for axis in ("left", "bottom"):
-            self.plot_item.hideAxis(axis)
-        self.plot_item.hideButtons()
-        self.plot_item.setMenuEnabled(False, enableViewBoxMenu=None)
-        self.plot_item.setContentsMargins(0, 0, 0, 0)
-        self._vb = self.plot_item.getViewBox()
-        self._vb.disableAutoRange()
         self._font = QtGui.QFont()
         self._font.setPointSizeF(8.5)
         self._max_width = MAX_WIDTH
@@ -300,65 +182,37 @@ class NetworkGraph(QtWidgets.QWidget):
         nearest = int(np.argmin(d))
         if d[nearest] <= self._radius + 2:
             return int(self.neuron_params[nearest]) if self.neuron_params[nearest] >= 0 else None
-        ax, ay = self.segments[:, 0] / pw, self.segments[:, 1] / ph
-        dx, dy = self.segments[:, 2] / pw - ax, self.segments[:, 3] / ph - ay
-        t = np.clip(((px - ax) * dx + (py - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
-        dist = np.hypot(ax + t * dx - px, ay + t * dy - py)
-        hit = dist <= np.maximum(4.0, self.edge_width / 2 + 2)
-        if not hit.any():
-            return None
-        return int(self.edge_params[np.flatnonzero(hit)[np.argmin(dist[hit])]])
+        edge = nearest_edge(self.segments, self.edge_width, pos, (pw, ph))
+        return None if edge is None else int(self.edge_params[edge])
 
     def hover_text(self, index: int) -> str:
-        s = self._snapshot
-        name = s.param_names[index]
-        kind = "w" if name.startswith("W") else "b"
-        return (f"{name} = {number(s.params[index])}   ∂L/∂{kind} = {number(s.last_grad[index])}   "
-                f"last Δ{kind} = {number(s.last_update[index])}")
+        return param_text(self._snapshot, index)
 
     # ------------------------------------------------------------------ drawing
 
     def _rebuild(self, sizes: tuple) -> None:
         """New geometry for new layer sizes: neuron centres, edge segments, which parameter each one shows."""
         self._sizes, self._activations, self._neuron_codes = sizes, (), None
-        columns = [(n - 1) / 2 - np.arange(n, dtype=np.float64) for n in sizes]
-        self.neuron_xy = np.concatenate([np.column_stack([np.full(n, float(c)), columns[c]])
-                                         for c, n in enumerate(sizes)])
-        segments, params, bias = [], [], [np.full(sizes[0], -1, dtype=np.int64)]
-        for c, slot in enumerate(layout(list(sizes)), start=1):
-            k = np.arange(slot.n_in * slot.n_out)
-            i, j = np.divmod(k, slot.n_out)
-            segments.append(np.column_stack([np.full(k.size, c - 1.0), columns[c - 1][i],
-                                             np.full(k.size, float(c)), columns[c][j]]))
-            params.append(slot.w.start + k)
-            bias.append(np.arange(slot.b.start, slot.b.stop, dtype=np.int64))
-        self.segments = np.concatenate(segments)
-        self.edge_params = np.concatenate(params)
-        self.neuron_params = np.concatenate(bias)
+        self.neuron_xy, self.segments, self.edge_params, self.neuron_params = graph_geometry(sizes)
         self.edges.set_segments(self.segments, np.full(len(self.segments), BUCKETS))
         self._neurons.setData(pos=self.neuron_xy)
         self._set_hover(None)
         self.lens_view.rebuild(sizes)
-        for item in self._range_labels:
-            self.plot_item.removeItem(item)
-        self._range_labels = [pg.TextItem(color="#555555", anchor=(0.5, 0.0)) for _ in sizes[1:]]
-        for item in self._range_labels:
-            item.setFont(self._font)
-            self.plot_item.addItem(item, ignoreBounds=True)
-        for item in self._headers:
-            self.plot_item.removeItem(item)
-        self._headers = [pg.TextItem(color="#333333", anchor=(0.5, 1.0)) for _ in sizes]
-        for item in self._headers:
-            item.setFont(self._font)
-            self.plot_item.addItem(item, ignoreBounds=True)
-        for item in self._input_labels:
-            self.plot_item.removeItem(item)
-        self._input_labels = [pg.TextItem(self._input_name(i), color="#555555", anchor=(1.0, 0.5))
-                              for i in range(sizes[0])]
-        for item in self._input_labels:
-            item.setFont(self._font)
-            self.plot_item.addItem(item, ignoreBounds=True)
+        self._range_labels = self._new_labels(self._range_labels, [""] * (len(sizes) - 1), "#555555", (0.5, 0.0))
+        self._headers = self._new_labels(self._headers, [""] * len(sizes), "#333333", (0.5, 1.0))
+        names = [self._input_name(i) for i in range(sizes[0])]
+        self._input_labels = self._new_labels(self._input_labels, names, "#555555", (1.0, 0.5))
         self._draw_highlight()
+
+    def _new_labels(self, old: list[pg.TextItem], texts: list[str], color: str, anchor: tuple) -> list[pg.TextItem]:
+        """Swap ``old`` text items in the plot for new ones, one per text."""
+        for item in old:
+            self.plot_item.removeItem(item)
+        new = [pg.TextItem(t, color=color, anchor=anchor) for t in texts]
+        for item in new:
+            item.setFont(self._font)
+            self.plot_item.addItem(item, ignoreBounds=True)
+        return new
 
     def set_input_names(self, names) -> None:
         """The data's feature names beside the input neurons (x1, x2, … when none are given)."""
@@ -393,58 +247,23 @@ class NetworkGraph(QtWidgets.QWidget):
         self._halo.set_segments(self.segments[edges])
         self._rings.setData(pos=self.neuron_xy[neurons], size=2 * self._radius + 8)
 
-    def _header_lines(self, column: int, compact: int) -> list[str]:
-        if column == 0:
-            return ["Input"]
-        last = column == len(self._sizes) - 1
-        name = "Output" if last else f"Hidden {column}"
-        name = ("Out" if last else f"H{column}") if compact == 2 else name
-        act = self._activations[column - 1] if column - 1 < len(self._activations) else ""
-        if not act:
-            return [name]
-        if compact == 2:  # crowded columns: the short names
-            act = SHORT_ACTIVATIONS.get(act, act)
-        return [f"{name} · {act}"] if compact == 0 else [name, act]
-
     def _fit(self) -> None:
         """Fit the diagram to the view, with pixel margins for headers and circles and no empty half."""
         w, h = self._vb.width(), self._vb.height()
         if not self._sizes or w < 20 or h < 20:
             return
-        metrics = QtGui.QFontMetricsF(self._font)
-        n_cols, span = len(self._sizes) - 1, max(self._sizes) - 1
-        for compact in range(3):  # the widest header style whose neighbours do not overlap
-            lines = [self._header_lines(c, compact) for c in range(n_cols + 1)]
-            widths = [max(metrics.horizontalAdvance(t) for t in ls) + 10 for ls in lines]
-            label_w = max((metrics.horizontalAdvance(self._input_name(i)) for i in range(self._sizes[0])),
-                          default=0.0) + 40  # the names left of the input neurons, and the circles
-            left, right = max(widths[0] / 2, 16.0, label_w), max(widths[-1] / 2, 16.0)
-            dx = (w - left - right) / n_cols
-            if all((a + b) / 2 + 6 <= dx for a, b in pairwise(widths)):
-                break
-        head = max(len(ls) for ls in lines) * metrics.height() + 10
-        diameter = min(float(np.clip(0.6 * (h - head - 12) / (span + 1), 6.0, 26.0)), max(6.0, 0.4 * dx))
-        self._radius = diameter / 2
-        top, bottom = head + self._radius + 4, self._radius + 6
-        dy = float(np.clip((h - top - bottom) / span, 1.0, 140.0)) if span else 140.0
-        side = 0.0
-        if self._lens_layout:  # maps as big as the rows allow, a line below each column for its colour scale
-            side = min(0.8 * dy, 0.4 * dx, MAX_MAP)
-            top, bottom = head + side / 2 + 4, side / 2 + 8 + metrics.height()
-            dy = float(np.clip((h - top - bottom) / span, 1.0, 140.0)) if span else 140.0
-            side = min(side, 0.85 * dy)
-            if side >= MIN_MAP:
-                self._radius = side / 2
+        names = [self._input_name(i) for i in range(self._sizes[0])]
+        fit = fit_columns(w, h, self._sizes, self._activations, names, QtGui.QFontMetricsF(self._font),
+                          self._lens_layout)
+        span, dx, dy, diameter, self._radius = max(self._sizes) - 1, fit.dx, fit.dy, fit.diameter, fit.radius
         self._pixel = (1 / dx, 1 / dy)
-        extra = max(0.0, h - top - bottom - span * dy) / 2
-        y_range = (-span / 2 - (bottom + extra) / dy, span / 2 + (top + extra) / dy)
-        self._vb.setRange(xRange=(-left / dx, n_cols + right / dx), yRange=y_range, padding=0)
-        for c, (item, ls) in enumerate(zip(self._headers, lines, strict=True)):
+        self._vb.setRange(xRange=fit.x_range, yRange=fit.y_range, padding=0)
+        for c, (item, ls) in enumerate(zip(self._headers, fit.lines, strict=True)):
             item.setHtml(f'<div align="center">{"<br>".join(ls)}</div>')
-            item.setTextWidth(widths[c])  # a fixed width is what makes align="center" centre the lines
+            item.setTextWidth(fit.widths[c])  # a fixed width is what makes align="center" centre the lines
             item.setPos(c, span / 2 + (self._radius + 4) / dy)
         self._neurons.setSize(diameter)
-        self.lens_view.place(self.neuron_xy[self._sizes[0]:], side, self._pixel)
+        self.lens_view.place(self.neuron_xy[self._sizes[0]:], fit.side, self._pixel)
         for c, item in enumerate(self._range_labels, start=1):
             item.setPos(c, -span / 2 - (self._radius + 3) / dy)
         self._update_ranges()
@@ -526,11 +345,7 @@ class NetworkGraph(QtWidgets.QWidget):
         """Each column's colour scale below it (and its dead units); the legend above says how to read it."""
         lens = self.lens_view.lens if self.lens_view.showing_maps else None
         for c, item in enumerate(self._range_labels):
-            layer = lens.layers[c] if lens is not None else None
-            text = ""
-            if layer is not None:
-                text = " … ".join(f"{v:.2g}".replace("-", "\u2212") for v in layer.levels)
-                text += f" · {int(layer.dead.sum())} dead" if layer.dead.any() else ""
+            text = range_text(lens.layers[c] if lens is not None else None)
             if item.textItem.toPlainText() != text:
                 item.setText(text)
         self._update_legend()
@@ -538,13 +353,8 @@ class NetworkGraph(QtWidgets.QWidget):
     def _update_legend(self) -> None:
         text = (f'<span style="color:{POSITIVE}">■</span> positive &nbsp;'
                 f'<span style="color:{NEGATIVE}">■</span> negative')
-        lens = self.lens_view.lens
-        if lens is not None and self.lens_view.showing_maps:
-            names = ", ".join(html.escape(self._input_name(i)) for i in range(2))
-            text += f" &nbsp;· maps: a over ({names})" if lens.extent is not None else " &nbsp;· bars: a over the data"
-            text += ", one scale per layer " + "".join(f'<span style="color:{c}">■</span>' for c in MAP_KEY)
-        if lens is not None and lens.n_dead:
-            text += f" &nbsp;· <b>{lens.n_dead} dead ReLU{'s' if lens.n_dead > 1 else ''}</b>"
+        names = [self._input_name(i) for i in range(2)]
+        text += lens_legend(self.lens_view.lens, self.lens_view.showing_maps, names)
         if self.legend.text() != text:
             self.legend.setText(text)
 

@@ -10,6 +10,7 @@ RGBA: pyqtgraph's own lookup makes an indexed QImage that Qt converts on every p
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,6 +98,26 @@ def formula_text(s: Snapshot, column: int, j: int, input_names: tuple[str, ...])
         if layer.dead[j]:
             lines.append("dead ReLU: z ≤ 0 on every sample, so no gradient reaches it")
     return "\n".join(lines)
+
+
+def range_text(layer) -> str:
+    """A layer's colour scale (and dead units) for the line below its column; "" without a layer."""
+    if layer is None:
+        return ""
+    text = " … ".join(f"{v:.2g}".replace("-", "\u2212") for v in layer.levels)
+    return text + (f" · {int(layer.dead.sum())} dead" if layer.dead.any() else "")
+
+
+def lens_legend(lens: Lens | None, showing_maps: bool, input_names: list[str]) -> str:
+    """The lens's part of the graph's legend (HTML): how to read the maps or bars, and the dead ReLUs."""
+    text = ""
+    if lens is not None and showing_maps:
+        names = ", ".join(html.escape(n) for n in input_names)
+        text += f" &nbsp;· maps: a over ({names})" if lens.extent is not None else " &nbsp;· bars: a over the data"
+        text += ", one scale per layer " + "".join(f'<span style="color:{c}">■</span>' for c in MAP_KEY)
+    if lens is not None and lens.n_dead:
+        text += f" &nbsp;· <b>{lens.n_dead} dead ReLU{'s' if lens.n_dead > 1 else ''}</b>"
+    return text
 
 
 def _num(v: float) -> str:
