@@ -269,10 +269,10 @@ class NetworkGraph(QtWidgets.QWidget):
 
     def export_image(self, path: str, width: int | None = None) -> None:
         """.png (``width`` px) or .svg, without the hover readout."""
-        from gdsim.ui.plotting import figures as export
+        from gdsim.ui.plotting import figures
 
         self._set_hover(None)
-        export.plot_image(self.plot_item, path, width)
+        figures.plot_image(self.plot_item, path, width)
 
     @property
     def edge_width(self) -> np.ndarray:

@@ -168,9 +168,9 @@ class OutputView(pg.PlotWidget):
         return None if not self._image.isVisible() else self._image.image
 
     def export_image(self, path, width: int | None = None) -> None:
-        from gdsim.ui.plotting import figures as export
+        from gdsim.ui.plotting import figures
 
-        export.plot_image(self, path, width)
+        figures.plot_image(self, path, width)
 
     def set_drawing(self, on: bool) -> None:
         self.draw_action.setChecked(on)

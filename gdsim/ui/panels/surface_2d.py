@@ -246,11 +246,11 @@ class Surface2D(QtWidgets.QWidget):
 
     def export_image(self, path, width: int | None = None) -> None:
         """.png (``width`` px) or .svg of the plot; .csv: the grid, and the drawn path in NAME_path.csv."""
-        from gdsim.io import surface_csv
-        from gdsim.ui.plotting import figures as export
+        from gdsim.io import surface_csv, tables
+        from gdsim.ui.plotting import figures
 
-        if export.check_path(path, ("png", "svg", "csv")) != "csv":
-            export.plot_image(self.plot, path, width)
+        if tables.check_path(path, ("png", "svg", "csv")) != "csv":
+            figures.plot_image(self.plot, path, width)
         elif self._grid is None:
             raise ValueError("there is no loss surface to export yet")
         else:
