@@ -17,6 +17,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.engine.network import layout
 from gdsim.ui.panels.neuron_lens import BIG_MAP, MAP_KEY, MAX_MAP, MIN_MAP, NeuronLens, formula_text
+from gdsim.ui.plotting import palette
+from gdsim.ui.plotting.formatters import signed as number
 from gdsim.ui.plotting.items import keep_inside, place_inside
 
 if TYPE_CHECKING:
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 BUCKETS = 8  # width levels per sign
 MIN_WIDTH, MAX_WIDTH = 0.5, 6.0
-NEGATIVE, MIDDLE, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"  # Playground's orange / grey / blue
+NEGATIVE, MIDDLE, POSITIVE = palette.SIGN_NEGATIVE, palette.SIGN_ZERO, palette.SIGN_POSITIVE
 COLORMAP = pg.ColorMap([0.0, 0.5, 1.0], [NEGATIVE, MIDDLE, POSITIVE])
 MODES = ("weight", "gradient")
 DRAW_ORDER = [c for level in range(BUCKETS) for c in (BUCKETS - 1 - level, BUCKETS + level)]  # strong on top
@@ -59,10 +61,6 @@ def magnitude_scale(values: np.ndarray) -> float:
     finite = np.abs(values[np.isfinite(values)])
     top = float(finite.max()) if finite.size else 0.0
     return top if top > 0 else 1.0
-
-
-def number(v: float) -> str:
-    return f"{v:.4g}".replace("-", "\u2212")
 
 
 class SegmentItem(pg.GraphicsObject):
