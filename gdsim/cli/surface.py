@@ -13,8 +13,7 @@ import math
 
 from gdsim.cli.options import add_config_options, check_layers, config_from_args
 
-FIGURE_SIZE = (900, 700)   # the panel's size when drawn for a figure (its fonts and lines are sized for this)
-FIGURE_WIDTH = 1200        # default PNG width
+FIGURE_WIDTH = 1200        # default PNG width (the figure itself: gdsim.ui.plotting.surface_figure)
 MAX_GRID = 401             # points per axis: 401² forward passes of the whole data set is already slow
 
 
@@ -98,33 +97,14 @@ def cmd_surface(a: argparse.Namespace) -> int:
 
 
 def _write(grid, path, ext: str, width: int) -> list[str]:
-    from gdsim.io import surface_csv
+    if ext == "csv":  # headless
+        from gdsim.io import surface_csv
 
-    if ext == "csv":
         return surface_csv.write(path, grid)
-    panel = _panel(grid)
-    try:
-        panel.export_image(path, width if ext == "png" else None)
-    finally:
-        panel.close()
-        panel.deleteLater()
+    from gdsim.ui.plotting import surface_figure
+
+    surface_figure.write(grid, path, width)
     return [str(path)]
-
-
-def _panel(grid):
-    """The app's panel for this grid, laid out at FIGURE_SIZE without appearing on any screen."""
-    from gdsim.ui.panels.surface_1d import Surface1D
-    from gdsim.ui.panels.surface_2d import Surface2D
-    from gdsim.ui.plotting.qt_app import application
-
-    application(headless=True)
-
-    panel = Surface2D() if grid.is_2d else Surface1D()
-    panel.resize(*FIGURE_SIZE)
-    panel.layout().activate()  # place the plot inside the hidden panel ...
-    panel.plot.resizeEvent(None)  # ... and let pyqtgraph lay its scene out at that size (as loss_widget does)
-    panel.show_surface(grid)
-    return panel
 
 
 def _number(x) -> float | None:
