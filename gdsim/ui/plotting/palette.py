@@ -31,6 +31,7 @@ DIVERGED_BRUSH = (214, 39, 40, 45)  # the shaded region of η that diverged
 
 # ------------------------------------------------------------------ colormaps
 SURFACE_COLORMAP = "viridis"   # loss surfaces (2D heatmap, 3D view)
-LAYER_COLORMAP = "viridis"     # one colour per layer (gradient flow)
+LAYER_COLORMAP = "CET-L8"      # one colour per layer (gradient flow): its hue turns, where viridis' middle
+                               # is seven similar greens
 CLASS_COLORMAP = "CET-D1"      # two classes: blue - white - red, diverging around the boundary
 LENS_COLORMAP = "CET-D1A"      # neuron maps: diverging blue-white-red
