@@ -83,7 +83,7 @@ class LearningRateControl(QtWidgets.QWidget):
         self.range_hint = QtWidgets.QLabel("")
         self.range_hint.setObjectName("learningRateRangeHint")
         self.range_hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.range_hint.setStyleSheet("color: #b9770e;")
+        self.range_hint.setStyleSheet(f"color: {palette.STALL_AMBER};")
         self.range_hint.setVisible(False)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Fixed)
         lay = QtWidgets.QHBoxLayout(self)
