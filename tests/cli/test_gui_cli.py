@@ -37,7 +37,7 @@ def test_an_unknown_panel_is_one_line_and_status_2(tmp_path):
 
 def test_bad_options_fail_before_qt_is_even_imported(tmp_path):
     bad = [["--export-loss", str(tmp_path / "loss.jpg")], ["--screenshot", str(tmp_path / "w.svg")],
-           ["--preset", "nope"], ["--lr", "-1"]]
+           ["--preset", "nope"], ["--lr", "-1"], ["--lesson", "no_such_lesson"]]
     code = ("import sys; from gdsim import cli; "
             f"codes = [cli.main(['gui', *args]) for args in {bad!r}]; "
             "assert codes == [2] * len(codes), codes; "
