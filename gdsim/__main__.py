@@ -1,3 +1,3 @@
-from gdsim.cli.parser import main
+from gdsim.cli import main
 
 raise SystemExit(main())

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 
+from gdsim.cli.options import add_config_options, check_layers, config_from_args
+
 
 def register(sub) -> None:
-    from gdsim.cli.parser import add_config_options
-
     p = sub.add_parser("export-torch", help="write a self-contained PyTorch script that trains the same set-up",
                        description="Write a script (NumPy and torch only) with the same network, initial weights, "
                                    "loss, optimizer, η and batches; its last line is final_loss=<value>.")
@@ -21,7 +21,6 @@ def register(sub) -> None:
 
 
 def cmd_export_torch(a: argparse.Namespace) -> int:
-    from gdsim.cli.parser import check_layers, config_from_args
     from gdsim.io import torch_export
     from gdsim.lab import config as cfgmod
 

@@ -11,14 +11,13 @@ import argparse
 import json
 import math
 
-FIGURE_SIZE = (900, 700)   # the panel's size when drawn for a figure (its fonts and lines are sized for this)
-FIGURE_WIDTH = 1200        # default PNG width
+from gdsim.cli.options import add_config_options, check_layers, config_from_args
+
+FIGURE_WIDTH = 1200        # default PNG width (the figure itself: gdsim.ui.plotting.surface_figure)
 MAX_GRID = 401             # points per axis: 401² forward passes of the whole data set is already slow
 
 
 def register(sub) -> None:
-    from gdsim.cli.parser import add_config_options
-
     p = sub.add_parser("surface", help="the loss surface (or slice) around the trained point, as a figure or CSV",
                        description="Train the set-up for --epochs (0: the initial weights), then evaluate the loss "
                                    "on a grid over a plane through the current point and draw the path on it.")
@@ -73,16 +72,15 @@ def parameter_indices(text: str | None, names: tuple[str, ...], plane: str) -> t
 
 
 def cmd_surface(a: argparse.Namespace) -> int:
-    from gdsim.cli.parser import check_layers, config_from_args
+    from gdsim.io.tables import check_path
     from gdsim.lab import config as cfgmod
     from gdsim.lab import surfaces
-    from gdsim.ui.plotting import figures as export
 
     if not 3 <= a.grid <= MAX_GRID:
         raise ValueError(f"--grid must be between 3 and {MAX_GRID}, got {a.grid}")
     if a.width < 1:
         raise ValueError(f"--width must be at least 1 pixel, got {a.width}")
-    ext = export.check_path(a.export, ("png", "svg", "csv")) if a.export else None
+    ext = check_path(a.export, ("png", "svg", "csv")) if a.export else None
     cfg = config_from_args(a)
     built = cfgmod.build(cfg)
     check_layers(a, built)
@@ -99,33 +97,14 @@ def cmd_surface(a: argparse.Namespace) -> int:
 
 
 def _write(grid, path, ext: str, width: int) -> list[str]:
-    from gdsim.io import surface_csv
+    if ext == "csv":  # headless
+        from gdsim.io import surface_csv
 
-    if ext == "csv":
         return surface_csv.write(path, grid)
-    panel = _panel(grid)
-    try:
-        panel.export_image(path, width if ext == "png" else None)
-    finally:
-        panel.close()
-        panel.deleteLater()
+    from gdsim.ui.plotting import surface_figure
+
+    surface_figure.write(grid, path, width)
     return [str(path)]
-
-
-def _panel(grid):
-    """The app's panel for this grid, laid out at FIGURE_SIZE without appearing on any screen."""
-    from gdsim.ui.plotting import figures as export
-
-    export.ensure_app()
-    from gdsim.ui.panels.surface_1d import Surface1D
-    from gdsim.ui.panels.surface_2d import Surface2D
-
-    panel = Surface2D() if grid.is_2d else Surface1D()
-    panel.resize(*FIGURE_SIZE)
-    panel.layout().activate()  # place the plot inside the hidden panel ...
-    panel.plot.resizeEvent(None)  # ... and let pyqtgraph lay its scene out at that size (as loss_widget does)
-    panel.show_surface(grid)
-    return panel
 
 
 def _number(x) -> float | None:

@@ -12,9 +12,9 @@ import os
 
 import numpy as np
 
+from gdsim.io.tables import check_path, write_csv
 from gdsim.lab import surfaces
 from gdsim.lab.surfaces import SurfaceGrid
-from gdsim.ui.plotting import figures as export
 
 
 def grid_table(grid: SurfaceGrid) -> tuple[list[str], list[list[float]]]:
@@ -53,7 +53,7 @@ def path_file(path) -> str:
 
 def write(path, grid: SurfaceGrid, coords=None, steps=None) -> list[str]:
     """Write the grid to ``path`` and the path next to it; returns both file names."""
-    export.check_path(path, ("csv",))
-    export.write_csv(path, *grid_table(grid))
-    export.write_csv(path_file(path), *path_table(grid, coords, steps))
+    check_path(path, ("csv",))
+    write_csv(path, *grid_table(grid))
+    write_csv(path_file(path), *path_table(grid, coords, steps))
     return [os.fspath(path), path_file(path)]

@@ -1,90 +1,65 @@
-"""QApplication set-up and the entry point of the desktop app (also the scripted ``gdsim gui`` mode)."""
+"""The entry point of the desktop app: ``main(config)`` opens the window, optionally scripted (``gdsim gui``).
+
+The command line is read by gdsim.cli, which hands over a ready Config and a Script; the app never imports
+the CLI. The QApplication itself comes from gdsim.ui.plotting.qt_app (figures need it without a window).
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
-import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
+from gdsim.lab.config import Config
+from gdsim.ui.plotting.qt_app import application
 
-def has_display() -> bool:
-    import os
-
-    return bool(os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY")
-                or os.environ.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"))
+__all__ = ["Script", "application", "main"]
 
 
-def _check_x11_libraries() -> None:
-    """Qt 6 aborts with a long plugin message when an X11 library it needs is missing; say it in one line."""
-    import ctypes.util
-    import os
+@dataclass(frozen=True)
+class Script:
+    """What ``gdsim gui`` asks of the window: panels to bring forward, a lesson to open, epochs to train, files to
+    save, quit."""
 
-    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM") or not os.environ.get("DISPLAY") \
-            or os.environ.get("WAYLAND_DISPLAY"):
-        return
-    missing = [lib for lib in ("xcb-cursor", "xcb-icccm", "xkbcommon-x11") if ctypes.util.find_library(lib) is None]
-    if missing:
-        packages = " ".join(f"lib{m}0" if m != "xcb-icccm" else "libxcb-icccm4" for m in missing)
-        raise OSError(f"Qt needs {', '.join('lib' + m for m in missing)} to open a window "
-                      f"(Debian/Ubuntu: apt-get install {packages})")
+    epochs: int = 0
+    screenshot: str | None = None
+    export_loss: str | None = None
+    quit: bool = False
+    show: tuple[str, ...] = ()
+    lesson: str | None = None  # a lesson's name or file, already checked by the CLI
 
-
-def application(headless: bool = False) -> QtWidgets.QApplication:
-    """The one QApplication; ``headless`` renders offscreen when there is no screen (scripted figures)."""
-    import os
-
-    app = QtWidgets.QApplication.instance()
-    if app is None:
-        _check_x11_libraries()
-        if not has_display():
-            if not headless:
-                raise OSError("no display found: set DISPLAY (or QT_QPA_PLATFORM=offscreen to render without one)")
-            os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        app = QtWidgets.QApplication(sys.argv[:1])
-        app.setApplicationName("gdsim")
-        app.setOrganizationName("gdsim")
-    pg.setConfigOptions(antialias=True, background="w", foreground="k")
-    return app
+    @property
+    def runs(self) -> bool:
+        """Whether there is anything to do once the window is up (else the user just gets the window)."""
+        return bool(self.epochs or self.screenshot or self.export_loss)
 
 
-def main(args=None) -> int:
-    """Open the window. With ``args`` from ``gdsim gui``: start from that set-up, and in scripted mode train
-    ``--epochs`` epochs, save the screenshot and the loss curve, and quit with status 0."""
-    cfg = None
-    if args is not None:
-        from gdsim.cli.parser import config_from_args
-
-        cfg = config_from_args(args)  # ValueError -> one line, exit 2 (handled by the CLI)
-        from gdsim.ui.plotting import figures as export
-
-        for path, allowed in ((args.screenshot, ("png",)), (args.export_loss, ("png", "svg", "csv"))):
-            if path:
-                export.check_path(path, allowed)
-        if getattr(args, "lesson", None):
-            from gdsim.lab.lessons import load_lesson
-
-            load_lesson(args.lesson)  # an unknown name or a broken file: one line, exit 2
+def main(cfg: Config | None = None, script: Script | None = None) -> int:
+    """Open the window on ``cfg`` (default: the app's own start). With a ``script``: bring its panels forward,
+    open its lesson, train its epochs, save its screenshot and loss curve, and with ``quit`` close with status 0
+    (2 on error)."""
+    script = script or Script()
     try:
-        app = application(headless=args is not None and args.quit)
+        app = application(headless=script.quit)
     except OSError as e:
         print(f"gdsim: error: {e}", file=sys.stderr)
         return 2
     from gdsim.ui.main_window import MainWindow
 
-    win = MainWindow(cfg, restore_layout=args is None or not args.quit)
-    for name in getattr(args, "show", None) or []:
+    win = MainWindow(cfg, restore_layout=not script.quit)
+    for name in script.show:
         if name not in win.docks:
             print(f"gdsim: error: no panel called {name!r}; choose from {', '.join(win.docks)}", file=sys.stderr)
             win.shutdown()
             return 2
         win.docks[name].show()
         win.docks[name].raise_()
-    if getattr(args, "lesson", None):
-        win.open_lesson(args.lesson)
+    if script.lesson:
+        win.open_lesson(script.lesson)
     win.show()
-    if args is not None and (args.epochs or args.screenshot or args.export_loss):
-        scripted = Scripted(win, args)
+    if script.runs:
+        scripted = Scripted(win, script)
         QtCore.QTimer.singleShot(0, scripted.start)
     code = app.exec()
     return getattr(win, "exit_code", code)
@@ -93,15 +68,14 @@ def main(args=None) -> int:
 class Scripted(QtCore.QObject):
     """Train, save, and (with --quit) close: reproducible figures for docs and slides."""
 
-    def __init__(self, win, args):
+    def __init__(self, win, script: Script):
         super().__init__(win)
-        self.win, self.args = win, args
+        self.win, self.script = win, script
 
     def start(self) -> None:
-        epochs = self.args.epochs or 0
-        if epochs > 0:
-            self.win.worker.sigRunning.connect(self._on_running)
-            self.win._start_run(epochs)
+        if self.script.epochs > 0:
+            self.win.client.sigRunning.connect(self._on_running)
+            self.win.start_run(self.script.epochs)
         else:
             QtCore.QTimer.singleShot(300, self.finish)
 
@@ -110,15 +84,15 @@ class Scripted(QtCore.QObject):
             QtCore.QTimer.singleShot(300, self.finish)  # let the last snapshot reach the panels
 
     def finish(self) -> None:
-        win, a = self.win, self.args
+        win, s = self.win, self.script
         try:
-            if a.screenshot:
-                win.save_screenshot(a.screenshot)
-            if a.export_loss:
-                win.export_loss(a.export_loss)
+            if s.screenshot:
+                win.save_screenshot(s.screenshot)
+            if s.export_loss:
+                win.export_loss(s.export_loss)
             win.exit_code = 0
         except (ValueError, OSError) as e:
             print(f"gdsim: error: {e}", file=sys.stderr)
             win.exit_code = 2
-        if a.quit:
+        if s.quit:
             win.close()

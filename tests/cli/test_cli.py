@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 
 
 def run(capsys, *args):
@@ -120,15 +120,15 @@ def test_export_loss_image_headless(tmp_path, ext):
 def test_missing_x11_library_is_one_clear_line(monkeypatch):
     import ctypes.util
 
-    from gdsim.ui import app
+    from gdsim.ui.plotting import qt_app
 
-    monkeypatch.setattr(app.sys, "platform", "linux")
+    monkeypatch.setattr(qt_app.sys, "platform", "linux")
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else "lib.so")
     with pytest.raises(OSError, match="libxcb-cursor0"):
-        app._check_x11_libraries()
+        qt_app._check_x11_libraries()
 
 
 def test_version_comes_from_the_package(capsys):

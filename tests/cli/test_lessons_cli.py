@@ -4,7 +4,7 @@ on stderr and exit 2)."""
 import subprocess
 import sys
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.lab.lessons import lesson_names, load_lesson
 
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
+from gdsim.cli import options
 from gdsim.io import session
 from gdsim.lab import config as cfgmod
 
@@ -16,7 +17,7 @@ def run(capsys, *args):
 
 
 def config(*args) -> cfgmod.Config:
-    return cli.config_from_args(cli.build_parser().parse_args(["train", *args]))
+    return options.config_from_args(cli.build_parser().parse_args(["train", *args]))
 
 
 def lr_per_epoch(trainer) -> dict[int, float]:

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.cli.surface import split_names
 from gdsim.lab import config, surfaces
 

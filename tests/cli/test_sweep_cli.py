@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.cli import sweep as sweep_cmd
 
 
@@ -89,36 +89,3 @@ def test_export_png_svg_and_csv(capsys, tmp_path):
         rows = list(csv.reader(f))
     assert rows[0] == ["lr", "final_loss", "status", "behaviour"]
     assert [r[0] for r in rows[1:]] == ["0.01", "0.3", "0.9", "3"] and rows[-1][2] == "diverged"
-
-
-def test_diverged_spans_split_half_way_in_log_eta():
-    spans = sweep_cmd.diverged_spans([0.01, 0.1, 1, 10, 100], [False, False, False, True, True])
-    assert spans == [pytest.approx((0.5, 2.5))]
-    assert sweep_cmd.diverged_spans([1, 10], [True, False]) == [pytest.approx((-0.5, 0.5))]
-    assert sweep_cmd.diverged_spans([1, 10, 100], [True, False, True]) == [
-        pytest.approx((-0.5, 0.5)), pytest.approx((1.5, 2.5))]
-    assert sweep_cmd.diverged_spans([1, 10], [False, False]) == []
-
-
-def test_sweep_plot_items(qapp):
-    import pyqtgraph as pg
-
-    rows = [{"lr": 0.01, "final_loss": 0.5, "status": "max_epochs", "behaviour": "slow"},
-            {"lr": 0.1, "final_loss": 0.02, "status": "converged", "behaviour": "smooth"},
-            {"lr": 1.0, "final_loss": 0.03, "status": "converged", "behaviour": "oscillating"},
-            {"lr": 10.0, "final_loss": math.inf, "status": "diverged", "behaviour": "diverged"}]
-    w = sweep_cmd.sweep_plot(rows, limit=2.0)
-    try:
-        plot = w.getPlotItem()
-        assert plot.ctrl.logXCheck.isChecked() and plot.ctrl.logYCheck.isChecked()
-        lines = [i for i in plot.items if isinstance(i, pg.InfiniteLine) and not isinstance(i, pg.LinearRegionItem)]
-        regions = [i for i in plot.items if isinstance(i, pg.LinearRegionItem)]
-        assert [ln.value() for ln in lines if ln.angle == 90] == [pytest.approx(math.log10(2.0))]
-        assert len(regions) == 1 and regions[0].getRegion() == pytest.approx((0.5, 1.5))
-        stars = [i for i in plot.items if isinstance(i, pg.PlotDataItem) and i.opts.get("symbol") == "star"]
-        assert len(stars) == 1 and list(stars[0].xData) == [0.1] and list(stars[0].yData) == [0.02]
-        labels = [i.toPlainText() for i in plot.items if isinstance(i, pg.TextItem)]
-        assert "best η = 0.1" in labels and "diverged" in labels
-    finally:
-        w.close()
-        w.deleteLater()

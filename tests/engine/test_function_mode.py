@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.engine.function_model import FunctionModel, make_function
 from gdsim.engine.functions import FUNCTIONS
 from gdsim.engine.trainer import Trainer

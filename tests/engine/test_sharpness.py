@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.engine import analysis, sharpness
 from gdsim.lab import config as cfgmod
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.io import atomic, torch_export
 
 ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.engine.history import Series, Trajectory
 from gdsim.io import session
 from gdsim.lab import config as cfgmod

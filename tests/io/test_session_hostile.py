@@ -9,7 +9,7 @@ import broken_sessions
 import numpy as np
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.io import session
 from gdsim.lab import config as cfgmod
 

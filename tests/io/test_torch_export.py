@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdsim.cli import parser as cli
+from gdsim import cli
+from gdsim.cli import options
 from gdsim.io import torch_export
 from gdsim.lab import config as cfgmod
 
@@ -80,8 +81,8 @@ def test_large_data_go_to_an_npz_beside_the_script(tmp_path, monkeypatch, capsys
     pytest.importorskip("torch")
     monkeypatch.setattr(torch_export, "EMBED_MAX_VALUES", 50)
     args = ["--dataset", "spiral", "--samples", "100", "--layers", "2,5,1", "--batch-size", "20", "--epochs", "4"]
-    written = torch_export.write(cfgmod.build(cli.config_from_args(cli.build_parser().parse_args(["train", *args]))),
-                                 tmp_path / "s.py")
+    cfg = options.config_from_args(cli.build_parser().parse_args(["train", *args]))
+    written = torch_export.write(cfgmod.build(cfg), tmp_path / "s.py")
     assert [p.name for p in written] == ["s.py", "s.npz"]
     assert "np.array([" not in written[0].read_text().split("# ---- network")[0]
     assert abs(run_script(written[0]) - gdsim_final_loss(capsys, args)["final_loss"]) < 1e-6

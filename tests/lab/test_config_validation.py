@@ -4,7 +4,7 @@ import tracemalloc
 
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.lab import config as cfgmod
 from gdsim.lab import limits, surfaces
 

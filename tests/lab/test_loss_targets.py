@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 from gdsim.lab import config as cfgmod
 
 

@@ -16,6 +16,7 @@ from gdsim.lab.snapshot import frozen
 from gdsim.ui.panels import gradient_flow, inspector
 from gdsim.ui.panels.gradient_flow import GradientFlowPanel
 from gdsim.ui.panels.inspector import InspectorPanel
+from gdsim.ui.plotting import palette
 from gdsim.ui.widgets import csv_import
 from gdsim.ui.widgets.csv_import import CsvImportDialog
 from gdsim.ui.widgets.scrubber import HistoryScrubber
@@ -226,7 +227,7 @@ def test_csv_bad_cell_names_row_and_column(dialog, tmp_path):
     dialog.set_path(write(tmp_path / "bad.csv", "a,b,y\n1,2,0\n3,x7,1\n4,5,0\n"))
     assert not dialog.is_valid() and not ok_button(dialog).isEnabled()
     assert dialog.error_text() == "Line 3, column 'b': 'x7' is not a number"
-    assert "c01818" in dialog.error.styleSheet()  # red
+    assert palette.ERROR_RED in dialog.error.styleSheet()  # the one error red
     assert dialog.preview.item(1, 1).background().color().name() == csv_import.BAD_CELL.color().name()
     assert dialog.result_problem() == {}
     dialog.set_path(write(tmp_path / "nan.csv", "a,b,y\n1,2,0\n3,4,1\n4,nan,0\n"))

@@ -18,7 +18,7 @@ from gdsim.lab import config, snapshot
 from gdsim.lab.surfaces import SurfaceSpec, compute_for
 from gdsim.ui.panels.loss_curve import TEST_PEN, TRAIN_PEN
 from gdsim.ui.plotting import figures as export
-from gdsim.ui.plotting import svg_flatten
+from gdsim.ui.plotting import loss_figure, svg_flatten
 from gdsim.ui.plotting.items import PATH_COLOUR
 
 RSVG = shutil.which("rsvg-convert")
@@ -71,7 +71,7 @@ def xor():
 
 @pytest.fixture
 def loss(qtbot, xor):
-    w = export.loss_widget(snapshot.take(xor.trainer), (900, 540))
+    w = loss_figure.loss_widget(snapshot.take(xor.trainer), (900, 540))
     qtbot.addWidget(w)
     return w
 

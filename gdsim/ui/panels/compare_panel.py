@@ -12,11 +12,14 @@ import re
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.cli.sweep import BEHAVIOUR_COLOURS
 from gdsim.engine import analysis, optimizers
+from gdsim.io import tables
 from gdsim.lab import compare
-from gdsim.ui.plotting.compare_plot import PALETTE, ComparePlot
+from gdsim.ui.plotting import figures
+from gdsim.ui.plotting.compare_plot import ComparePlot
+from gdsim.ui.plotting.formatters import number as _num
 from gdsim.ui.plotting.items import note_label, replace_export_menu
+from gdsim.ui.plotting.palette import BEHAVIOUR_COLOURS, ERROR_FIELD_STYLE, RUN_COLOURS
 from gdsim.ui.widgets.field_guard import guard
 from gdsim.ui.widgets.forms import AnalysisForm, hint_label, progress_bar
 
@@ -70,10 +73,6 @@ def parse_starts(text: str) -> list[tuple[float, ...]]:
 
 
 PARSERS.update(optimizer=parse_optimizers, start=parse_starts)
-
-
-def _num(v) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.4g}"
 
 
 class _Item(QtWidgets.QTableWidgetItem):
@@ -252,7 +251,7 @@ class ComparePanel(AnalysisForm):
         self.hint.setText(message)
         self.hint.setVisible(bool(message))
         for field in (self.values, self.target):
-            field.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if field is bad else "")
+            field.setStyleSheet(ERROR_FIELD_STYLE if field is bad else "")
         self._update_buttons()
         return not message
 
@@ -268,7 +267,7 @@ class ComparePanel(AnalysisForm):
     def show_result(self, result) -> None:
         """Draw a ``compare.ComparisonResult``: one curve per run, and the table. Also ends the busy state."""
         self._result = result
-        self._colours = [PALETTE[i % len(PALETTE)] for i in range(len(result.runs))]
+        self._colours = [RUN_COLOURS[i % len(RUN_COLOURS)] for i in range(len(result.runs))]
         self.plot.show_result(result, self._colours)
         self._fill_table(result)
         parts = []
@@ -328,17 +327,13 @@ class ComparePanel(AnalysisForm):
 
     def export_plot(self, path, width: int | None = None) -> None:
         """The loss curves as .png (``width`` px, aspect kept) or .svg."""
-        from gdsim.ui.plotting import figures as export
-
-        export.plot_image(self.plot, path, width)
+        figures.plot_image(self.plot, path, width)
 
     def export_table(self, path) -> None:
         """The table as .csv: compare.table_rows plus the 2/λmax column."""
-        from gdsim.ui.plotting import figures as export
-
-        export.check_path(path, ("csv",))
+        tables.check_path(path, ("csv",))
         if self._result is None:
             raise ValueError("nothing to export yet: run a comparison first")
         header, rows = compare.table_rows(self._result)
         rows = [[*row, run.limit] for row, run in zip(rows, self._result.runs, strict=True)]
-        export.write_csv(path, [*header, "two_over_lambda_max"], rows)
+        tables.write_csv(path, [*header, "two_over_lambda_max"], rows)

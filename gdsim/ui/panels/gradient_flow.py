@@ -15,10 +15,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
+from gdsim.ui.plotting import palette
 from gdsim.ui.plotting.items import cache_axes
 
 MAX_SAMPLES = 5000       # kept samples; when full every other one is dropped, so the whole run stays in view
-COLORMAP = "CET-L8"        # perceptual; its hue turns too, where viridis' middle is seven similar greens
+COLORMAP = palette.LAYER_COLORMAP
 COLOUR_SPAN = (0.05, 0.82)  # the ends: near-black and a yellow unreadable on white
 
 
@@ -231,7 +232,7 @@ class GradientFlowPanel(pg.PlotWidget):
             self._dead.hide()
             return
         k = int(getattr(s, "dead_relus", 0))
-        self._dead.setText(f"dead ReLUs: {k} of {n}", color=(200, 30, 30) if k else (40, 40, 40))
+        self._dead.setText(f"dead ReLUs: {k} of {n}", color=palette.ERROR_RED if k else (40, 40, 40))
         self._dead.show()
 
     def _frame(self, x: np.ndarray, y: np.ndarray, force: bool = False) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
-PASS_STYLE = "background:#e8f6ec; border:1px solid #1e8449; border-radius:4px; padding:6px; color:#14532d;"
-FAIL_STYLE = "background:#fdecea; border:1px solid #c0392b; border-radius:4px; padding:6px; color:#7b1d14;"
+from gdsim.ui.plotting.palette import ERROR_RED, OK_GREEN
+
+PASS_STYLE = f"background:#e8f6ec; border:1px solid {OK_GREEN}; border-radius:4px; padding:6px; color:#14532d;"
+FAIL_STYLE = f"background:#fdecea; border:1px solid {ERROR_RED}; border-radius:4px; padding:6px; color:#7b1d14;"
 INFO_STYLE = "background:#f2f4f7; border:1px solid #b8c0cc; border-radius:4px; padding:6px; color:#222;"
 FONT_FAMILIES = ["DejaVu Sans", "Noto Sans", "Segoe UI", "Helvetica Neue", "Arial"]
 

@@ -11,8 +11,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from gdsim.io import tables
 from gdsim.ui.panels.loss_curve_parts import TidyAxis, lr_labels, peak_rows
+from gdsim.ui.plotting import figures
+from gdsim.ui.plotting.formatters import number as _num
 from gdsim.ui.plotting.items import LegendRow, cache_axes
+from gdsim.ui.plotting.palette import STATUS_COLOURS
 
 # One-pixel pens: Qt strokes wider antialiased lines ~30× slower, and the painter holds Python's GIL, so a
 # thick live curve would starve the training thread. Emphasis comes from colour instead.
@@ -21,7 +25,6 @@ TRAIN_PEN = pg.mkPen((20, 80, 170), width=1)
 TEST_PEN = pg.mkPen((225, 100, 0), width=1)
 LR_PEN = pg.mkPen((90, 90, 90), width=1, style=QtCore.Qt.PenStyle.DashLine)
 # the ★ is for convergence only: a stalled run (stuck at chance level, dead units, η decayed) gets an amber ○
-STATUS_COLOURS = {"converged": (30, 140, 60), "stalled": (200, 130, 0), "diverged": (200, 30, 30)}
 STATUS_SYMBOLS = {"converged": "star", "stalled": "o", "diverged": "x"}
 SETTING_PEN = pg.mkPen((200, 110, 0), width=1, style=QtCore.Qt.PenStyle.DotLine)
 MAX_LR_MARKERS = 100   # a dragged slider can change η hundreds of times; only the last ones are drawn
@@ -121,15 +124,11 @@ class LossCurve(pg.PlotWidget):
 
     def export_image(self, path, width: int | None = None) -> None:
         """Save the plot as .png (``width`` px, aspect kept), .svg, or the full history as .csv."""
-        from gdsim.ui.plotting import figures as export
-
-        if export.check_path(path, ("png", "svg", "csv")) != "csv":
-            export.plot_image(self, path, width)
+        if tables.check_path(path, ("png", "svg", "csv")) != "csv":
+            figures.plot_image(self, path, width)
         else:
             s = self._snap
-            header, rows = export.loss_csv_rows(s.step_history if s else np.empty((0, 4)),
-                                                s.epoch_history if s else np.empty((0, 6)))
-            export.write_csv(path, header, rows)
+            tables.write_loss_csv(path, s.step_history if s else None, s.epoch_history if s else None)
 
     # ------------------------------------------------------------------ drawing
 
@@ -396,7 +395,3 @@ def _nice_ceil(x: float) -> float:
     """The next of 1, 2, 5 × 10^k at or above x: axis ends that read well and change rarely."""
     k = 10 ** np.floor(np.log10(max(x, 1e-12)))
     return float(next(m * k for m in (1, 2, 5, 10) if m * k >= x))
-
-
-def _num(v: float) -> str:
-    return "–" if np.isnan(v) else f"{v:.4g}"

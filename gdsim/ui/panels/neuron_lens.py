@@ -18,6 +18,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from gdsim.engine.network import layout
+from gdsim.ui.plotting import palette
+from gdsim.ui.plotting.formatters import signed
 
 if TYPE_CHECKING:
     from gdsim.engine.lens import Lens
@@ -27,12 +29,12 @@ MIN_MAP = 18.0  # px: a smaller map says nothing, the neuron is drawn as a plain
 MAX_MAP = 72.0  # px
 BIG_MAP = 128.0  # px: the enlarged map of the neuron under the mouse
 HIST_ROWS = 24  # pixel rows of a histogram image
-_cmap = pg.colormap.get("CET-D1A")  # perceptual blue-white-red; reversed: blue positive as the edges are
+_cmap = pg.colormap.get(palette.LENS_COLORMAP)  # perceptual blue-white-red; reversed: blue positive as the edges are
 _cmap.reverse()
 LUT = np.column_stack([_cmap.getLookupTable(nPts=256), np.full(256, 255)]).astype(np.uint8)
 MAP_KEY = tuple(pg.mkColor(*LUT[i, :3]).name() for i in (0, 64, 128, 192, 255))  # − … 0 … + in the legend
 BACKGROUND = np.array([246, 246, 246, 255], np.uint8)
-BLAME_POSITIVE, BLAME_NEGATIVE = "#0877bd", "#f59322"
+BLAME_POSITIVE, BLAME_NEGATIVE = palette.SIGN_POSITIVE, palette.SIGN_NEGATIVE
 
 
 def safe_levels(levels: tuple[float, float]) -> tuple[float, float]:
@@ -121,7 +123,7 @@ def lens_legend(lens: Lens | None, showing_maps: bool, input_names: list[str]) -
 
 
 def _num(v: float) -> str:
-    return f"{v:.3g}".replace("-", "\u2212")
+    return signed(v, 3)
 
 
 def _signed(v: float, first: bool) -> str:

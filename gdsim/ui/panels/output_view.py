@@ -16,10 +16,11 @@ from PySide6 import QtCore, QtGui
 
 from gdsim.engine import contours
 from gdsim.lab.snapshot import DRAWN_POINTS
+from gdsim.ui.plotting import palette
 from gdsim.ui.plotting.items import cache_axes
 
 # class colours: two classes use the diverging map's ends, so a point sits on a background of its own colour
-BINARY_MAP = "CET-D1"  # blue - white - red, perceptually uniform
+BINARY_MAP = palette.CLASS_COLORMAP
 PALETTE = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14), (23, 190, 207),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34)]
 TRAIN_COLOUR, TEST_COLOUR = (31, 100, 180), (225, 110, 20)
@@ -168,9 +169,9 @@ class OutputView(pg.PlotWidget):
         return None if not self._image.isVisible() else self._image.image
 
     def export_image(self, path, width: int | None = None) -> None:
-        from gdsim.ui.plotting import figures as export
+        from gdsim.ui.plotting import figures
 
-        export.plot_image(self, path, width)
+        figures.plot_image(self, path, width)
 
     def set_drawing(self, on: bool) -> None:
         self.draw_action.setChecked(on)

@@ -9,6 +9,7 @@ from gdsim.engine import activations, datasets, losses, network, optimizers, sch
 from gdsim.engine.function_model import make_function
 from gdsim.engine.functions import FUNCTIONS
 from gdsim.lab import config as cfgmod
+from gdsim.ui.plotting.palette import ERROR_TEXT_STYLE
 from gdsim.ui.plotting.schedule_plot import SchedulePlot
 from gdsim.ui.widgets.data_preview import DataPreview
 from gdsim.ui.widgets.forms import label_tips
@@ -66,7 +67,7 @@ class SetupPanel(QtWidgets.QWidget):
         self.start.setToolTip("Start point, e.g. -1.5, 2 (empty: the function's usual start)")
         self.function_hint = QtWidgets.QLabel("")
         self.function_hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # it quotes the typed expression
-        self.function_hint.setStyleSheet("color: #c0392b;")
+        self.function_hint.setStyleSheet(ERROR_TEXT_STYLE)
         self.function_hint.setWordWrap(True)
         self.samples = _spin(4, 100_000, 200, "Number of samples generated")
         self.noise = _spin(0.0, 10.0, 0.1, "Noise added to the generated data", step=0.05, decimals=2)

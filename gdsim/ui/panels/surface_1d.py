@@ -186,11 +186,11 @@ class Surface1D(QtWidgets.QWidget):
 
     def export_image(self, path, width: int | None = None) -> None:
         """.png (``width`` px) or .svg of the plot; .csv: the slice, and the drawn steps in NAME_path.csv."""
-        from gdsim.io import surface_csv
-        from gdsim.ui.plotting import figures as export
+        from gdsim.io import surface_csv, tables
+        from gdsim.ui.plotting import figures
 
-        if export.check_path(path, ("png", "svg", "csv")) != "csv":
-            export.plot_image(self.plot, path, width)
+        if tables.check_path(path, ("png", "svg", "csv")) != "csv":
+            figures.plot_image(self.plot, path, width)
         elif self._grid is None:
             raise ValueError("there is no loss slice to export yet")
         else:

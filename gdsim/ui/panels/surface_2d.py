@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from gdsim.engine import contours
 from gdsim.lab import surfaces, xray
 from gdsim.lab.surfaces import SurfaceGrid, SurfaceSpec
+from gdsim.ui.plotting import palette
 from gdsim.ui.plotting.items import (
     EXTRA_COLOURS,
     ExtraPaths,
@@ -29,7 +30,7 @@ from gdsim.ui.plotting.items import (
 )
 from gdsim.ui.plotting.xray_arrows import XrayArrows
 
-COLORMAP = "viridis"
+COLORMAP = palette.SURFACE_COLORMAP
 CONTOUR_PEN = pg.mkPen((255, 255, 255, 110), width=1)  # 1 px: long curves stay cheap to stroke
 PLANES = (("two parameters", "axes"), ("random directions", "random"), ("PCA of the path", "pca"))
 RECENT = 64  # the path's last steps get dots (the exact recent steps of a snapshot)
@@ -246,11 +247,11 @@ class Surface2D(QtWidgets.QWidget):
 
     def export_image(self, path, width: int | None = None) -> None:
         """.png (``width`` px) or .svg of the plot; .csv: the grid, and the drawn path in NAME_path.csv."""
-        from gdsim.io import surface_csv
-        from gdsim.ui.plotting import figures as export
+        from gdsim.io import surface_csv, tables
+        from gdsim.ui.plotting import figures
 
-        if export.check_path(path, ("png", "svg", "csv")) != "csv":
-            export.plot_image(self.plot, path, width)
+        if tables.check_path(path, ("png", "svg", "csv")) != "csv":
+            figures.plot_image(self.plot, path, width)
         elif self._grid is None:
             raise ValueError("there is no loss surface to export yet")
         else:

@@ -16,8 +16,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.lab import surfaces
 from gdsim.lab.surfaces import SurfaceGrid
+from gdsim.ui.plotting import palette
 
-COLORMAP = "viridis"
+COLORMAP = palette.SURFACE_COLORMAP
 BOX = 10.0       # the grid is drawn in a BOX × BOX square ...
 HEIGHT = 5.0     # ... with heights from 0 to HEIGHT
 TEXT_COLOUR = (40, 40, 40)

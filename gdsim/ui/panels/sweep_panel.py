@@ -1,7 +1,7 @@
 """The learning-rate sweep: final loss after N epochs against η, the diverged region shaded, the best η starred.
 
 A passive view: it emits ``sigRun({"lrs": [...], "epochs": n})`` / ``sigCancel()`` and shows what the worker
-sends back. The figure is ``gdsim.cli.sweep.sweep_plot`` (the same as ``gdsim sweep --export``), built
+sends back. The figure is ``gdsim.ui.plotting.sweep_figure.sweep_plot`` (the same as ``gdsim sweep --export``), built
 afresh for each result and swapped into place: results are rare, and one builder keeps app and CLI alike.
 """
 
@@ -12,9 +12,13 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdsim.cli.sweep import log_ticks, sweep_plot
+from gdsim.io import tables
 from gdsim.lab import compare
+from gdsim.ui.plotting import figures, formatters
 from gdsim.ui.plotting.items import cache_axes, note_label, replace_export_menu
+from gdsim.ui.plotting.palette import ERROR_FIELD_STYLE
+from gdsim.ui.plotting.sweep_figure import sweep_plot
+from gdsim.ui.plotting.ticks import log_ticks
 from gdsim.ui.widgets.field_guard import guard
 from gdsim.ui.widgets.forms import AnalysisForm, hint_label, progress_bar
 
@@ -151,7 +155,7 @@ class SweepPanel(AnalysisForm):
         bad = self.lr_list if self.lr_list.text().strip() else None
         for field in (self.lr_from, self.lr_to, self.lr_list):
             wrong = message and (field is bad or (bad is None and field is not self.lr_list))
-            field.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if wrong else "")
+            field.setStyleSheet(ERROR_FIELD_STYLE if wrong else "")
         self._update_buttons()
         return not message
 
@@ -177,13 +181,14 @@ class SweepPanel(AnalysisForm):
         self._install_plot(self._rows, self._limit)
         parts = []
         if self._best is not None:
-            parts.append(f"best η = {self._best['lr']:.3g} (final loss {float(self._best['final_loss']):.3g})")
-            self.use_best.setText(f"Use η = {self._best['lr']:.3g}")
+            best_lr, best_loss = formatters.eta(self._best["lr"]), formatters.number(self._best["final_loss"], 3)
+            parts.append(f"best η = {best_lr} (final loss {best_loss})")
+            self.use_best.setText(f"Use η = {best_lr}")
         else:
             parts.append("every run diverged" if self._rows else "no runs")
             self.use_best.setText("Use best η")
         if math.isfinite(self._limit):
-            parts.append(f"2/λmax = {self._limit:.3g} at the start")
+            parts.append(f"2/λmax = {formatters.number(self._limit, 3)} at the start")
         if cancelled:
             parts.append("cancelled: partial sweep")
         self.note.setText(" · ".join(parts))
@@ -219,16 +224,11 @@ class SweepPanel(AnalysisForm):
 
     def export_plot(self, path, width: int | None = None) -> None:
         """The sweep figure as .png (``width`` px, aspect kept) or .svg."""
-        from gdsim.ui.plotting import figures as export
-
-        export.plot_image(self.plot, path, width)
+        figures.plot_image(self.plot, path, width)
 
     def export_table(self, path) -> None:
         """The sweep as .csv: lr, final_loss, status, behaviour (as ``gdsim sweep --export x.csv``)."""
-        from gdsim.ui.plotting import figures as export
-
-        export.check_path(path, ("csv",))
+        tables.check_path(path, ("csv",))
         if not self._rows:
             raise ValueError("nothing to export yet: run a sweep first")
-        keys = list(compare.SWEEP_KEYS)
-        export.write_csv(path, keys, ([r[k] for k in keys] for r in self._rows))
+        tables.write_records(path, compare.SWEEP_KEYS, self._rows)

@@ -11,13 +11,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from gdsim.cli.sweep import log_ticks
 from gdsim.ui.plotting.items import LegendRow, cache_axes
+from gdsim.ui.plotting.ticks import log_ticks
 
-# A qualitative palette readable on the white loss plot and on the 2D surface's viridis heatmap (no blues or
-# greens first: viridis is made of them). 1-px pens as in the loss curve; colour carries the emphasis.
-PALETTE = [(220, 30, 35), (255, 130, 0), (215, 45, 175), (0, 165, 235), (120, 70, 40), (30, 30, 30),
-           (130, 190, 0), (120, 90, 230), (240, 110, 120), (0, 140, 120)]
 DIVERGE_CEILING = 100.0  # a diverged curve is cut two decades above the highest starting loss, ending in ✕
 
 

@@ -13,12 +13,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.ui.plotting import palette
+
 if TYPE_CHECKING:
     from gdsim.lab.snapshot import Snapshot
 
 BUCKETS = 8  # width levels per sign
 MIN_WIDTH, MAX_WIDTH = 0.5, 6.0
-NEGATIVE, MIDDLE, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"  # Playground's orange / grey / blue
+NEGATIVE, MIDDLE, POSITIVE = palette.SIGN_NEGATIVE, palette.SIGN_ZERO, palette.SIGN_POSITIVE
 COLORMAP = pg.ColorMap([0.0, 0.5, 1.0], [NEGATIVE, MIDDLE, POSITIVE])
 DRAW_ORDER = [c for level in range(BUCKETS) for c in (BUCKETS - 1 - level, BUCKETS + level)]  # strong on top
 

@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim import worker_registry
 from gdsim.engine import csv_table, datasets
 from gdsim.engine.cancel import Cancelled
+from gdsim.ui.plotting.palette import ERROR_TEXT_STYLE, MUTED
 from gdsim.ui.widgets.field_guard import guard
 
 PREVIEW_ROWS = 20
@@ -100,7 +101,7 @@ class CsvImportDialog(QtWidgets.QDialog):
         self.error = QtWidgets.QLabel()
         self.error.setObjectName("csvError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c01818;")
+        self.error.setStyleSheet(ERROR_TEXT_STYLE)
         self.error.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("csvProgress")
@@ -358,7 +359,7 @@ class CsvImportDialog(QtWidgets.QDialog):
     def _show(self, task: str | None, message: str, is_error: bool = True) -> None:
         self.task.setText(task or "—")
         self.error.setText(message)
-        self.error.setStyleSheet("color: #c01818;" if is_error else "color: #666;")
+        self.error.setStyleSheet(ERROR_TEXT_STYLE if is_error else f"color: {MUTED};")
         self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setEnabled(self._valid)
 
 

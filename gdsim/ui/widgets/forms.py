@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-HINT_STYLE = "color: #c62828; font-size: 8pt;"
+from gdsim.ui.plotting.palette import ERROR_RED
+
+HINT_STYLE = f"color: {ERROR_RED}; font-size: 8pt;"
 
 
 def hint_label() -> QtWidgets.QLabel:

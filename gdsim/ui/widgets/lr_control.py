@@ -8,6 +8,7 @@ import math
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
+from gdsim.ui.plotting import formatters, palette
 from gdsim.ui.widgets.spin_box import SciSpinBox
 
 LR_MIN, LR_MAX = 1e-5, 100.0  # 100: on XOR 2/λmax reaches 13–19, and divergence must be reachable
@@ -26,7 +27,7 @@ def lr_to_tick(lr: float) -> int:
 def tick_to_lr(tick: int) -> float:
     exp = math.log10(LR_MIN) + tick / TICKS * (math.log10(LR_MAX) - math.log10(LR_MIN))
     value = 10**exp
-    return float(f"{value:.2g}")  # two significant digits: η = 0.03, not 0.0301995
+    return formatters.round_eta(value)
 
 
 class MarkedSlider(QtWidgets.QSlider):
@@ -50,7 +51,7 @@ class MarkedSlider(QtWidgets.QSlider):
         x = groove.left() + handle.width() / 2 + QtWidgets.QStyle.sliderPositionFromValue(
             self.minimum(), self.maximum(), self.marker, span)
         painter = QtGui.QPainter(self)
-        painter.setPen(QtGui.QPen(QtGui.QColor(200, 40, 40), 2))
+        painter.setPen(QtGui.QPen(QtGui.QColor(palette.ERROR_RED), 2))
         painter.drawLine(QtCore.QPointF(x, 2), QtCore.QPointF(x, self.height() - 2))
         painter.end()
 
@@ -82,7 +83,7 @@ class LearningRateControl(QtWidgets.QWidget):
         self.range_hint = QtWidgets.QLabel("")
         self.range_hint.setObjectName("learningRateRangeHint")
         self.range_hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.range_hint.setStyleSheet("color: #b9770e;")
+        self.range_hint.setStyleSheet(f"color: {palette.STALL_AMBER};")
         self.range_hint.setVisible(False)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Fixed)
         lay = QtWidgets.QHBoxLayout(self)
@@ -112,8 +113,8 @@ class LearningRateControl(QtWidgets.QWidget):
             self.hint.setText("")
             return
         side = "above" if self._value > limit else "below"
-        colour = "#c0392b" if side == "above" else "#555"
-        self.hint.setText(f"<span style='color:{colour}'>2/λmax = {limit:.3g}</span>")
+        colour = palette.ERROR_RED if side == "above" else palette.MUTED
+        self.hint.setText(f"<span style='color:{colour}'>2/λmax = {formatters.number(limit, 3)}</span>")
         self.hint.setToolTip(LIMIT_TIP.format(lam=lam, limit=limit, side=side))
 
     def set_value(self, lr: float) -> None:

@@ -6,13 +6,13 @@ its own background, so a new number repaints that label, never the whole window 
 
 from __future__ import annotations
 
-import math
-
 from PySide6 import QtWidgets
 
 from gdsim.engine import analysis
 from gdsim.engine.trainer import STATUS_TEXT
 from gdsim.lab.snapshot import Snapshot
+from gdsim.ui.plotting.formatters import number as fmt
+from gdsim.ui.plotting.palette import STATUS_COLOURS as COLOURS
 
 # every status in words, the divergence rule's thresholds among them (the status label's tooltip)
 STATUS_TIP = "\n".join(STATUS_TEXT.values())
@@ -21,7 +21,6 @@ TIPS = {"epoch": "Passes over the training data", "step": "Parameter updates so 
         "status": STATUS_TIP, "limit": "The edge of stability 2/λmax", "speed": "Training steps per second"}
 WIDEST = {"epoch": "epoch 0000000", "step": "step 00000000", "loss": "value -0.0000e-00", "grad": "‖∇‖ 0.0000e-00",
           "status": "max_epochs", "limit": "2/λmax 0.000e-00 · saddle", "speed": "000,000 steps/s"}
-COLOURS = {"diverged": "#c0392b", "converged": "#1e8449", "stalled": "#b9770e"}
 
 
 class StatusLine:
@@ -62,7 +61,7 @@ class StatusLine:
         """2/λmax (and a saddle when λmin < 0); ``limit_tip`` is the η control's own explanation of the edge."""
         label = self.labels["limit"]
         saddle = analysis.Curvature(lam, lam_min).saddle
-        label.setText((f"2/λmax {2 / lam:.3g}" if lam > 0 else "λmax ≤ 0") + (" · saddle" if saddle else ""))
+        label.setText((f"2/λmax {fmt(2 / lam, 3)}" if lam > 0 else "λmax ≤ 0") + (" · saddle" if saddle else ""))
         tip = limit_tip if lam > 0 else "λmax ≤ 0: no direction limits η here."
         if saddle:
             tip += (f"\nλmin = {lam_min:.4g} < 0: negative curvature, a saddle. Along that direction the loss "
@@ -79,8 +78,3 @@ class StatusLine:
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
 
-
-def fmt(x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "—" if x is None or math.isnan(x) else "∞"
-    return f"{x:.4g}"

@@ -1,23 +1,23 @@
-"""Command line: no arguments opens the app; ``train`` runs headless; ``gui`` opens the app with options;
-``presets`` lists the presets.
+"""What every subcommand shares: the set-up options, the config they build, the argument types, and the
+parser whose errors are one line (exit status 2, never a traceback).
 
-Bad input gives one line on stderr and exit status 2, never a traceback.
+Subcommand modules import this module, never the package that registers them, so there is no import circle.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-import warnings
 
-from gdsim import __version__
 from gdsim.engine import schedules
 from gdsim.lab import config as cfgmod
 from gdsim.lab import limits
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
+class UsageError(Exception):
+    """Bad command line: printed as one ``gdsim: error: ...`` line with exit status 2."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help that ends each option with its default, when it has one worth showing."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
@@ -28,27 +28,25 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """argparse with the house rule: a usage error is one line, status 2 (raised, printed by gdsim.cli.main)."""
+
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # one line, status 2
         raise UsageError(message)
 
 
-class UsageError(Exception):
-    pass
-
-
-def _int_list(text: str) -> tuple[int, ...]:
+def int_list(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -58,7 +56,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _batch(text: str):
+def batch_size(text: str):
     if text == "full":
         return "full"
     try:
@@ -67,7 +65,7 @@ def _batch(text: str):
         raise argparse.ArgumentTypeError(f"batch size must be an integer or 'full', got {text!r}") from None
 
 
-def _float_list(text: str) -> tuple[float, ...]:
+def float_list(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
@@ -92,9 +90,9 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--test-fraction", type=float,
                    help=f"share of samples held out for testing (default: {pd.test_fraction})")
     g.add_argument("--target", help="CSV target column (name or 0-based index; default: the last)")
-    g.add_argument("--start", type=_float_list, metavar="X[,Y]",
+    g.add_argument("--start", type=float_list, metavar="X[,Y]",
                    help="function mode: the starting point, e.g. -5 or -1.5,2 (default: the function's own)")
-    g.add_argument("--layers", type=_int_list, help="sizes including input and output, e.g. 2,8,1 (default: "
+    g.add_argument("--layers", type=int_list, help="sizes including input and output, e.g. 2,8,1 (default: "
                    f"the data's inputs, {','.join(map(str, nd.hidden))}, the data's outputs)")
     g.add_argument("--activation", help="hidden activation(s): one name or one per hidden layer, comma-separated "
                    f"(default: {','.join(nd.activations)})")
@@ -105,7 +103,7 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--optimizer", help=f"sgd, momentum, nesterov, adagrad, rmsprop or adam (default: {td.optimizer})")
     g.add_argument("--lr", type=float, help="learning rate η (default: the preset's, else the optimizer's: "
                    "0.1 for sgd, momentum and nesterov; PyTorch's 0.01 for adagrad and rmsprop, 0.001 for adam)")
-    g.add_argument("--batch-size", type=_batch, help="an integer, or 'full' (default: full)")
+    g.add_argument("--batch-size", type=batch_size, help="an integer, or 'full' (default: full)")
     g.add_argument("--epochs", type=int, help=f"number of epochs (default: {td.epochs})")
     g.add_argument("--seed", type=int, help=f"seed for data, weights and shuffling (default: {td.seed})")
     g.add_argument("--schedule", help="constant, step, exponential or cosine (torch's StepLR, ExponentialLR, "
@@ -121,6 +119,9 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(a: argparse.Namespace) -> cfgmod.Config:
+    """The set-up the options describe: defaults, then --preset or --config, then each option given.
+
+    Checked here (ValueError naming the option), so a bad value fails before any training or window."""
     if a.preset and a.config:
         raise ValueError("give --preset or --config, not both")
     cfg = cfgmod.load_preset(a.preset) if a.preset else cfgmod.load(a.config) if a.config else cfgmod.Config()
@@ -177,152 +178,14 @@ def _schedule_kwargs(a: argparse.Namespace, base: cfgmod.TrainingConfig, schedul
 
 
 def check_layers(a: argparse.Namespace, built: cfgmod.Built) -> None:
+    """--layers must fit the data's inputs and outputs, which are only known once the data are built."""
     if a.layers is not None and (a.layers[0], a.layers[-1]) != (built.net.n_in, built.net.n_out):
         raise ValueError(f"--layers {','.join(map(str, a.layers))} does not fit the data: it needs "
                          f"{built.net.n_in} inputs and {built.net.n_out} outputs")
 
 
-def _setup_options() -> list[tuple[str, str]]:
+def setup_options() -> list[tuple[str, str]]:
     """(dest, flag) of every set-up option, whoever added it to add_config_options."""
     p = argparse.ArgumentParser(add_help=False)
     add_config_options(p)
     return [(act.dest, act.option_strings[0]) for act in p._actions if act.option_strings]
-
-
-def _load_session(a: argparse.Namespace):
-    """``train --load F [--epochs K]``: the set-up comes from the session; returns (built, epochs to run)."""
-    from gdsim.io import session
-
-    given = [flag for dest, flag in _setup_options() if dest != "epochs" and getattr(a, dest, None) is not None]
-    if given:
-        raise ValueError(f"--load takes the whole set-up from the session, so {', '.join(given)} cannot be given "
-                         "(only --epochs K, to train K more epochs)")
-    built = session.load(a.load)
-    if a.epochs is None:  # finish the run the session was configured for
-        return built, session.remaining_epochs(built)
-    session.extend(built, a.epochs)
-    return built, a.epochs
-
-
-def cmd_train(a: argparse.Namespace) -> int:
-    if a.save:
-        from gdsim.io import session
-
-        session.check_save_path(a.save)
-    if a.load:
-        built, epochs = _load_session(a)
-    else:
-        cfg = config_from_args(a)
-        built = cfgmod.build(cfg)
-        check_layers(a, built)
-        epochs = cfg.training.epochs
-    if a.export_loss:
-        from gdsim.ui.plotting import figures as export
-
-        export.check_path(a.export_loss, ("png", "svg", "csv"))
-    trainer = built.trainer
-    if a.track_sharpness or a.sharpness_every:
-        trainer.track_sharpness(every=a.sharpness_every)
-    trainer.run(epochs)
-    if a.save:
-        session.save(a.save, built)
-    summary = trainer.summary()
-    if trainer.sharpness is not None:
-        summary["sharpness"] = [[step, lam] for step, lam in trainer.sharpness.series]
-    if a.export_loss:
-        from gdsim.ui.plotting import figures as export
-
-        export.loss_history(trainer, a.export_loss)
-    if a.json:
-        print(json.dumps(summary))
-    else:
-        for k, v in summary.items():
-            if k == "sharpness":
-                v = f"{len(v)} readings of λmax, the last {v[-1][1]:.6g} at step {v[-1][0]}" if v else "none"
-            print(f"{k:>16}: {v}")
-    return 0
-
-
-def cmd_gui(a: argparse.Namespace) -> int:
-    from gdsim.ui.app import main as gui_main
-
-    return gui_main(a)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gdsim", description="A desktop laboratory for gradient descent.\n\n"
-                     "Run `gdsim` alone (no arguments) to open the app; the commands below work headless.",
-                     epilog="`gdsim COMMAND --help` shows each command's options and their defaults.")
-    parser.add_argument("--version", action="version", version=f"gdsim {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, title="commands", metavar="COMMAND")
-    train = sub.add_parser("train", help="train headless and print a summary")
-    add_config_options(train)
-    train.add_argument("--json", action="store_true", help="print one JSON line")
-    train.add_argument("--export-loss", metavar="PATH", help="write the loss curve as .png, .svg or .csv")
-    train.add_argument("--save", metavar="FILE", help="write the session (.gdsim) after training")
-    train.add_argument("--load", metavar="FILE", help="carry on a saved session; --epochs K trains K more epochs")
-    train.add_argument("--track-sharpness", action="store_true",
-                       help="read λmax (the Hessian's top eigenvalue) as training goes, within ~10 %% of the time; "
-                            "--json adds \"sharpness\": [[step, λmax], ...]")
-    train.add_argument("--sharpness-every", type=_positive_int, metavar="K",
-                       help="read λmax every K steps instead (implies --track-sharpness)")
-    train.set_defaults(func=cmd_train)
-
-    gui = sub.add_parser("gui", help="open the app (optionally train and save figures, then quit)")
-    add_config_options(gui)
-    gui.add_argument("--screenshot", metavar="PNG", help="save a picture of the window")
-    gui.add_argument("--export-loss", metavar="PATH", help="save the loss curve as .png, .svg or .csv")
-    gui.add_argument("--quit", action="store_true", help="exit after training and saving")
-    gui.add_argument("--lesson", metavar="NAME", help="open a lesson (`gdsim lessons` lists them) or a lesson file")
-    gui.add_argument("--show", action="append", default=[], metavar="PANEL",
-                     help="bring a panel to the front, e.g. 'Loss surface' (repeatable)")
-    gui.set_defaults(func=cmd_gui)
-
-    from gdsim.cli import export_torch, lessons, presets, surface, sweep  # each registers its own subcommand
-
-    sweep.register(sub)
-    export_torch.register(sub)
-    surface.register(sub)
-    presets.register(sub)
-    lessons.register(sub)
-    return parser
-
-
-def _glue_start(argv: list[str]) -> list[str]:
-    """``--start -1.5,2`` -> ``--start=-1.5,2``: argparse takes a value starting with '-' for an option."""
-    out, i = [], 0
-    while i < len(argv):
-        if argv[i] == "--start" and i + 1 < len(argv) and argv[i + 1][:2] in ("-.", *(f"-{d}" for d in range(10))):
-            out.append(f"--start={argv[i + 1]}")
-            i += 2
-        else:
-            out.append(argv[i])
-            i += 1
-    return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    try:
-        if not argv:
-            from gdsim.ui.app import main as gui_main
-
-            return gui_main()
-        args = build_parser().parse_args(_glue_start(argv))
-        if not getattr(args, "func", None):
-            raise UsageError("choose a command, e.g. train, gui or presets (gdsim --help lists them)")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # overflow in a diverging run is reported as status
-            warnings.showwarning = _warn_line
-            return args.func(args)
-    except (UsageError, ValueError, OSError) as e:
-        print(f"gdsim: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-
-
-def _warn_line(message, category, filename, lineno, file=None, line=None):
-    print(f"gdsim: warning: {message}", file=sys.stderr)
-
-
