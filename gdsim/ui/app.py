@@ -73,6 +73,8 @@ def main(args=None) -> int:
     from gdsim.ui.main_window import MainWindow
 
     win = MainWindow(cfg, restore_layout=args is None or not args.quit)
+    if getattr(args, "preset", None):
+        win.present_preset(args.preset)  # its pace, its panel, its description
     for name in getattr(args, "show", None) or []:
         if name not in win.docks:
             print(f"gdsim: error: no panel called {name!r}; choose from {', '.join(win.docks)}", file=sys.stderr)

@@ -83,13 +83,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.log_action, self.gradient_action = menus.log_action, menus.gradient_action
         self._default_state = self.saveState(SETTINGS_VERSION)
         self._persist = restore_layout  # scripted runs and tests neither read nor overwrite the user's layout
+        self._restored = False
         self._fit_to_screen()
         if restore_layout:
             self._restore_layout()
         self.problem.load(cfg)
         self.client.set_rate(self.toolbar.rate_value())
         if default:
-            self._present_preset(DEFAULT_PRESET)
+            self.present_preset(DEFAULT_PRESET)
 
     def _make_panels(self, cfg: cfgmod.Config) -> None:
         self.graph = NetworkGraph()
@@ -186,14 +187,32 @@ class MainWindow(QtWidgets.QMainWindow):
         screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
         free = screen.availableGeometry() if screen else QtCore.QRect(0, 0, 1280, 800)
         width, height = min(free.width(), 1920), min(free.height(), 1200)
-        self.resize(width, height)
+        title = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_TitleBarHeight)
+        self.resize(width, height - title)  # corrected by the real frame once shown (showEvent)
         self.move(free.topLeft())
+        self._fitted = False
         setup = max(self.docks["Setup"].minimumSizeHint().width(), min(380, width // 5))
         pictures = int((width - setup) * 0.68)
         H, V = QtCore.Qt.Orientation.Horizontal, QtCore.Qt.Orientation.Vertical
         self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [setup, pictures], H)
         self.resizeDocks([self.docks["Output"], self.docks["Loss surface"]], [pictures // 2] * 2, H)
         self.resizeDocks([self.docks["Loss"], self.docks["Output"]], [height * 2 // 5, height * 3 // 5], V)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted and not self._restored:
+            self._fitted = True
+            QtCore.QTimer.singleShot(0, self._fit_frame)
+
+    def _fit_frame(self) -> None:
+        """Keep the whole frame (title bar included) inside the free area, so the status bar is on screen."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        free, frame, inner = screen.availableGeometry(), self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        self.resize(min(self.width(), free.width() - extra_w), min(self.height(), free.height() - extra_h))
+        self.move(free.topLeft())
 
     def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
@@ -251,9 +270,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open a shipped preset, at its pace, with its lesson's panel raised and its description shown."""
         self.problem.open_preset(name)
         if self.state.config is not None and self.state.config.name == cfgmod.load_preset(name).name:
-            self._present_preset(name)
+            self.present_preset(name)
 
-    def _present_preset(self, name: str) -> None:
+    def present_preset(self, name: str) -> None:
+        """A preset's presentation: its pace, the panel its lesson is about, its description in the banner."""
         try:
             cfg, info = cfgmod.load_preset(name), cfgmod.preset_info(name)
         except ValueError:
@@ -351,7 +371,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s = QtCore.QSettings()
         geometry, state = s.value("window/geometry"), s.value("window/state")
         if isinstance(geometry, QtCore.QByteArray):
-            self.restoreGeometry(geometry)
+            self._restored = self.restoreGeometry(geometry)
         if isinstance(state, QtCore.QByteArray):
             self.restoreState(state, SETTINGS_VERSION)
 
@@ -360,6 +380,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in self.docks.values():
             dock.show()
         self._fit_to_screen()
+        QtCore.QTimer.singleShot(0, self._fit_frame)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self._persist:

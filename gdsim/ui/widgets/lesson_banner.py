@@ -44,7 +44,9 @@ class LessonBanner(QtWidgets.QToolBar):
 
     def _fit_height(self) -> None:
         """A toolbar does not ask a wrapping label for its height at the given width, so tell the label."""
-        width = max(200, self.width() - self.close_button.sizeHint().width() - 24)
+        window = self.parentWidget()
+        full = window.width() if window is not None else self.width()
+        width = max(200, full - self.close_button.sizeHint().width() - 30)
         self.label.setFixedHeight(self.label.heightForWidth(width))
 
 

@@ -22,6 +22,7 @@ class TrainingToolbar(QtWidgets.QToolBar):
         super().__init__("Training", parent)
         self.setObjectName("trainingToolbar")
         self.setMovable(False)
+        self._wide_width: int | None = None  # the width the words need, while the buttons go without them
         style = self.style()
         sp = QtWidgets.QStyle.StandardPixmap
         self.step = self._action("Step", "S", "One parameter update: θ ← θ − η·∇L", "stepButton",
@@ -72,6 +73,22 @@ class TrainingToolbar(QtWidgets.QToolBar):
         button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addWidget(button)
         return act
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """On a narrow screen the buttons drop their words (tooltips keep them) so the Speed control stays in
+        sight instead of behind the overflow arrow."""
+        super().resizeEvent(event)
+        buttons = self.findChildren(QtWidgets.QToolButton)
+        wide = self.sizeHint().width() if self._wide_width is None else self._wide_width
+        compact = event.size().width() < wide
+        if compact and self._wide_width is None:
+            self._wide_width = wide
+        elif not compact:
+            self._wide_width = None
+        style = QtCore.Qt.ToolButtonStyle
+        for button in buttons:
+            if button.objectName().endswith("Button"):
+                button.setToolButtonStyle(style.ToolButtonIconOnly if compact else style.ToolButtonTextBesideIcon)
 
     def button(self, name: str) -> QtWidgets.QToolButton:
         return self.findChild(QtWidgets.QToolButton, name)
