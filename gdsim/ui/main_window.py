@@ -181,16 +181,24 @@ class MainWindow(QtWidgets.QMainWindow):
         for title in ("Setup", "Loss", "Loss surface"):
             self.docks[title].raise_()
 
-    def _fit_to_screen(self) -> None:
+    def _fit_to_screen(self, free: QtCore.QRect | None = None) -> None:
         """Size the window to the screen's free area (so the status bar shows) and give the room to the
         pictures: the setup column and the graph stay modest, the plots take the rest."""
-        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
-        free = screen.availableGeometry() if screen else QtCore.QRect(0, 0, 1280, 800)
+        if free is None:
+            screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+            free = screen.availableGeometry() if screen else QtCore.QRect(0, 0, 1280, 800)
         width, height = min(free.width(), 1920), min(free.height(), 1200)
         title = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_TitleBarHeight)
         self.resize(width, height - title)  # corrected by the real frame once shown (showEvent)
         self.move(free.topLeft())
         self._fitted = False
+        if self.isVisible():
+            QtCore.QTimer.singleShot(0, self._share_room)  # once the new size has arrived
+        else:
+            self._share_room()
+
+    def _share_room(self) -> None:
+        width, height = self.width(), self.height()
         setup = max(self.docks["Setup"].minimumSizeHint().width(), min(380, width // 5))
         pictures = int((width - setup) * 0.68)
         H, V = QtCore.Qt.Orientation.Horizontal, QtCore.Qt.Orientation.Vertical
