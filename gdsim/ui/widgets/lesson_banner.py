@@ -47,7 +47,8 @@ class LessonBanner(QtWidgets.QToolBar):
         window = self.parentWidget()
         full = window.width() if window is not None else self.width()
         width = max(200, full - self.close_button.sizeHint().width() - 30)
-        self.label.setFixedHeight(self.label.heightForWidth(width))
+        height = self.label.heightForWidth(width)
+        self.label.setFixedHeight(height if height > 0 else self.label.sizeHint().height())
 
 
 class ShortcutsDialog(QtWidgets.QDialog):
