@@ -36,5 +36,5 @@ def cmd_gui(a: argparse.Namespace) -> int:
     from gdsim.ui import app
 
     script = app.Script(epochs=a.epochs or 0, screenshot=a.screenshot, export_loss=a.export_loss, quit=a.quit,
-                        show=tuple(a.show), lesson=a.lesson)
+                        show=tuple(a.show), lesson=a.lesson, preset=getattr(a, "preset", None))
     return app.main(cfg, script)

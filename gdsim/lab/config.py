@@ -126,16 +126,38 @@ def from_dict(d: dict) -> Config:
     return Config(**kw, name=d.get("name", ""), description=d.get("description", ""))
 
 
-def load(path: str | Path) -> Config:
-    path = Path(path)
+def _read_toml(path: Path) -> dict:
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except FileNotFoundError:
         raise ValueError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"{path} is not valid TOML: {e}") from None
-    return from_dict(data)
+
+
+def load(path: str | Path) -> Config:
+    return from_dict(_read_toml(Path(path)))
+
+
+# The course's order for the presets menu: groups first to last, each preset's ``order`` within its group.
+PRESET_GROUPS = ("Course notes", "Classic problems", "Optimizers", "What goes wrong")
+PRESET_PANELS = ("Loss surface", "Loss slice", "Gradient flow", "Backprop", "Output")
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    """How the app presents a preset (not part of the set-up, so sessions and the CLI never see it):
+    ``pace`` in steps/s (0 = as fast as possible), the ``panel`` its lesson is about, its menu ``group``
+    and ``order``."""
+
+    pace: float = 0.0
+    panel: str = ""
+    group: str = PRESET_GROUPS[1]
+    order: int = 100
+
+
+_PRESENTATION = {"pace": (int, float), "panel": str, "group": str, "order": int}
 
 
 def preset_names() -> list[str]:
@@ -143,12 +165,38 @@ def preset_names() -> list[str]:
     return sorted(e.name[:-5] for e in (RESOURCES / "presets").iterdir() if e.name.endswith(".toml"))
 
 
-def load_preset(name: str) -> Config:
+def _read_preset(name: str) -> tuple[Config, PresetInfo]:
     if name not in preset_names():
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(preset_names())}")
     with resources.as_file(RESOURCES / "presets" / f"{name}.toml") as path:
-        cfg = load(path)
-    return cfg if cfg.name else replace(cfg, name=name)
+        data = _read_toml(path)
+    shown = {key: data.pop(key) for key in _PRESENTATION if key in data}
+    for key, kind in _PRESENTATION.items():
+        if key in shown and (not isinstance(shown[key], kind) or isinstance(shown[key], bool)):
+            raise ValueError(f"preset {name}: {key} has the wrong type ({shown[key]!r})")
+    info = PresetInfo(**shown)
+    if info.group not in PRESET_GROUPS or (info.panel and info.panel not in PRESET_PANELS) or info.pace < 0:
+        raise ValueError(f"preset {name}: unknown group {info.group!r}, panel {info.panel!r} or pace {info.pace}")
+    cfg = from_dict(data)
+    return (cfg if cfg.name else replace(cfg, name=name)), info
+
+
+def load_preset(name: str) -> Config:
+    return _read_preset(name)[0]
+
+
+def preset_info(name: str) -> PresetInfo:
+    return _read_preset(name)[1]
+
+
+def presets_in_course_order() -> list[tuple[str, list[str]]]:
+    """(group, preset names) in the order the course meets them; unreadable presets are left out."""
+    infos = {}
+    for name in preset_names():
+        with contextlib.suppress(ValueError):
+            infos[name] = preset_info(name)
+    return [(group, sorted((n for n, i in infos.items() if i.group == group), key=lambda n: (infos[n].order, n)))
+            for group in PRESET_GROUPS if any(i.group == group for i in infos.values())]
 
 
 # ---------------------------------------------------------------- validation and building

@@ -28,6 +28,7 @@ class Script:
     quit: bool = False
     show: tuple[str, ...] = ()
     lesson: str | None = None  # a lesson's name or file, already checked by the CLI
+    preset: str | None = None  # the preset the set-up came from: the window shows its pace, panel and banner
 
     @property
     def runs(self) -> bool:
@@ -48,6 +49,8 @@ def main(cfg: Config | None = None, script: Script | None = None) -> int:
     from gdsim.ui.main_window import MainWindow
 
     win = MainWindow(cfg, restore_layout=not script.quit)
+    if script.preset:
+        win.present_preset(script.preset)  # its pace, its panel, its description
     for name in script.show:
         if name not in win.docks:
             print(f"gdsim: error: no panel called {name!r}; choose from {', '.join(win.docks)}", file=sys.stderr)

@@ -38,6 +38,7 @@ from gdsim.ui.panels.surface_2d import Surface2D
 from gdsim.ui.panels.surface_3d import Surface3D
 from gdsim.ui.panels.sweep_panel import SweepPanel
 from gdsim.ui.plotting.items import replace_export_menu
+from gdsim.ui.widgets.lesson_banner import LessonBanner, ShortcutsDialog
 from gdsim.ui.widgets.lr_control import LearningRateControl
 from gdsim.ui.widgets.scrubber import HistoryScrubber
 from gdsim.ui.widgets.status_line import StatusLine
@@ -47,6 +48,7 @@ from gdsim.ui.worker_client import WorkerClient
 DEFAULT_PRESET = "xor"
 SETTINGS_VERSION = 2
 LEFT, RIGHT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+PANEL_MIN = QtCore.QSize(170, 130)  # the panels' own minimums would make the window wider than a 1024-px screen
 
 
 def default_config() -> cfgmod.Config:
@@ -60,15 +62,18 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, cfg: cfgmod.Config | None = None, restore_layout: bool = True):
         super().__init__()
         self.setWindowTitle("gdsim — gradient descent laboratory")
-        self.resize(1280, 800)
         self.state = AppState()
         self.closing = False
         self.client = WorkerClient()
         self.worker = self.client.worker  # tests watch its signals and its trainer
+        default = cfg is None
         cfg = cfg or default_config()
         self._make_panels(cfg)
         self.toolbar = TrainingToolbar(self.lr_control, self)
         self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.addToolBarBreak()
+        self.banner = LessonBanner(self)
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.banner)
         self._arrange_docks()
         self.status_line = StatusLine(self.statusBar())
         self.status_labels, self.progress = self.status_line.labels, self.status_line.progress
@@ -78,9 +83,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.log_action, self.gradient_action = menus.log_action, menus.gradient_action
         self._default_state = self.saveState(SETTINGS_VERSION)
         self._persist = restore_layout  # scripted runs and tests neither read nor overwrite the user's layout
+        self._restored = False
+        self._fit_to_screen()
         if restore_layout:
             self._restore_layout()
         self.problem.load(cfg)
+        self.client.set_rate(self.toolbar.rate_value())
+        if default:
+            self.present_preset(DEFAULT_PRESET)
 
     def _make_panels(self, cfg: cfgmod.Config) -> None:
         self.graph = NetworkGraph()
@@ -97,6 +107,7 @@ class MainWindow(QtWidgets.QMainWindow):
         column.setSpacing(2)
         column.addWidget(self.centre, 1)
         column.addWidget(self.scrubber)
+        self.centre.setMinimumSize(200, 150)  # a 4-neuron graph needs little; the pictures get the room
         self.setCentralWidget(middle)
         self.loss_curve, self.output_view = LossCurve(), OutputView()
         self.surface2d, self.surface1d, self.surface3d = Surface2D(), Surface1D(), Surface3D()
@@ -145,8 +156,9 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---------------------------------------------------------------- layout
 
     def _arrange_docks(self) -> None:
-        """Setup on the left, the network in the middle; on the right the loss (with the comparisons) above
-        the outputs (with the surfaces and gradient flow), each group a set of tabs."""
+        """Setup on the left, the network in the middle; on the right the loss curve (with the comparisons)
+        above the output view and the loss surface side by side (the slice, 3D and gradient flow as tabs
+        behind it), so the four key pictures show together at start."""
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         self.dock_shown: dict[str, bool] = {}
         self._dock("Setup", scrolling(self.setup), LEFT)
@@ -157,23 +169,65 @@ class MainWindow(QtWidgets.QMainWindow):
         self._dock("Loss", self.loss_curve, RIGHT)
         self._dock("Output", self.output_view, RIGHT)
         self.splitDockWidget(self.docks["Loss"], self.docks["Output"], QtCore.Qt.Orientation.Vertical)
+        self._dock("Loss surface", self.surface2d, RIGHT)
+        self.splitDockWidget(self.docks["Output"], self.docks["Loss surface"], QtCore.Qt.Orientation.Horizontal)
         groups = {"Loss": (("Compare", self.compare), ("η sweep", self.sweep), ("Sharpness", self.sharpness)),
-                  "Output": (("Loss surface", self.surface2d), ("Loss slice", self.surface1d),
-                             ("3D surface", self.surface3d), ("Gradient flow", self.gradient_flow))}
+                  "Loss surface": (("Loss slice", self.surface1d), ("3D surface", self.surface3d),
+                                   ("Gradient flow", self.gradient_flow))}
         for first, others in groups.items():
             for title, panel in others:
                 self._dock(title, panel, RIGHT)
                 self.tabifyDockWidget(self.docks[first], self.docks[title])
-        for title in ("Setup", "Loss", "Output"):
+        for title in ("Setup", "Loss", "Loss surface"):
             self.docks[title].raise_()
-        self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [300, 600], QtCore.Qt.Orientation.Horizontal)
-        # the pictures below (decision surface, loss surface) need more room than the loss curve above
-        self.resizeDocks([self.docks["Loss"], self.docks["Output"]], [300, 420], QtCore.Qt.Orientation.Vertical)
+
+    def _fit_to_screen(self, free: QtCore.QRect | None = None) -> None:
+        """Size the window to the screen's free area (so the status bar shows) and give the room to the
+        pictures: the setup column and the graph stay modest, the plots take the rest."""
+        if free is None:
+            screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+            free = screen.availableGeometry() if screen else QtCore.QRect(0, 0, 1280, 800)
+        width, height = min(free.width(), 1920), min(free.height(), 1200)
+        title = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_TitleBarHeight)
+        self.resize(width, height - title)  # corrected by the real frame once shown (showEvent)
+        self.move(free.topLeft())
+        self._fitted = False
+        if self.isVisible():
+            QtCore.QTimer.singleShot(0, self._share_room)  # once the new size has arrived
+        else:
+            self._share_room()
+
+    def _share_room(self) -> None:
+        width, height = self.width(), self.height()
+        setup = max(self.docks["Setup"].minimumSizeHint().width(), min(380, width // 5))
+        pictures = int((width - setup) * 0.68)
+        H, V = QtCore.Qt.Orientation.Horizontal, QtCore.Qt.Orientation.Vertical
+        self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [setup, pictures], H)
+        self.resizeDocks([self.docks["Output"], self.docks["Loss surface"]], [pictures // 2] * 2, H)
+        self.resizeDocks([self.docks["Loss"], self.docks["Output"]], [height * 2 // 5, height * 3 // 5], V)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted and not self._restored:
+            self._fitted = True
+            QtCore.QTimer.singleShot(0, self._fit_frame)
+
+    def _fit_frame(self) -> None:
+        """Keep the whole frame (title bar included) inside the free area, so the status bar is on screen."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        free, frame, inner = screen.availableGeometry(), self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        self.resize(min(self.width(), free.width() - extra_w), min(self.height(), free.height() - extra_h))
+        self.move(free.topLeft())
 
     def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_") + "Dock")
         dock.setWidget(widget)
+        if title != "Setup":
+            widget.setMinimumSize(PANEL_MIN)
         dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -221,7 +275,23 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---------------------------------------------------------------- commands (menus, CLI, tests)
 
     def open_preset(self, name: str) -> None:
+        """Open a shipped preset, at its pace, with its lesson's panel raised and its description shown."""
         self.problem.open_preset(name)
+        if self.state.config is not None and self.state.config.name == cfgmod.load_preset(name).name:
+            self.present_preset(name)
+
+    def present_preset(self, name: str) -> None:
+        """A preset's presentation: its pace, the panel its lesson is about, its description in the banner."""
+        try:
+            cfg, info = cfgmod.load_preset(name), cfgmod.preset_info(name)
+        except ValueError:
+            return
+        self.toolbar.set_pace(info.pace)
+        if info.panel:
+            dock = self.docks[info.panel]
+            dock.show()
+            dock.raise_()
+        self.banner.show_text(cfg.name, cfg.description)
 
     def current_config(self) -> cfgmod.Config:
         return self.problem.current_config()
@@ -309,7 +379,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s = QtCore.QSettings()
         geometry, state = s.value("window/geometry"), s.value("window/state")
         if isinstance(geometry, QtCore.QByteArray):
-            self.restoreGeometry(geometry)
+            self._restored = self.restoreGeometry(geometry)
         if isinstance(state, QtCore.QByteArray):
             self.restoreState(state, SETTINGS_VERSION)
 
@@ -317,7 +387,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.restoreState(self._default_state, SETTINGS_VERSION)
         for dock in self.docks.values():
             dock.show()
-        self.docks["Output"].raise_()
+        self._fit_to_screen()
+        QtCore.QTimer.singleShot(0, self._fit_frame)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self._persist:
@@ -333,8 +404,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.stop_loading()
         self.client.stop()
 
-    def show_shortcuts(self) -> None:
-        QtWidgets.QMessageBox.information(self, "Keyboard shortcuts", self.toolbar.shortcut_help())
+    def show_shortcuts(self) -> QtWidgets.QDialog:
+        """Every shortcut the window answers to (toolbar and menus), in a dialog wide enough to read."""
+        dialog = ShortcutsDialog(self)
+        dialog.show()
+        return dialog
 
     def about(self) -> None:
         from gdsim import __version__

@@ -23,15 +23,15 @@ def build_menus(win) -> MenuActions:
     bar = win.menuBar()
     file = bar.addMenu("&File")
     presets = file.addMenu("Open &preset")
-    for name in cfgmod.preset_names():
-        try:
+    for group, names in cfgmod.presets_in_course_order():  # the course's order, in its groups
+        presets.addSection(group)
+        for name in names:
             preset = cfgmod.load_preset(name)
-        except ValueError:
-            continue
-        act = presets.addAction(preset.name or name)
-        act.setToolTip(preset.description)
-        act.setStatusTip(preset.description)
-        act.triggered.connect(lambda _=False, n=name: win.open_preset(n))
+            act = presets.addAction(preset.name or name)
+            act.setObjectName(f"preset_{name}")
+            act.setToolTip(preset.description)
+            act.setStatusTip(preset.description)
+            act.triggered.connect(lambda _=False, n=name: win.open_preset(n))
     presets.setToolTipsVisible(True)
     file.addAction("Import CSV data…", win.import_csv_dialog)
     file.addSeparator()

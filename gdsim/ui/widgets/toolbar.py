@@ -6,8 +6,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.ui.widgets.field_guard import guard
 
-RATES = [("as fast as possible", 0.0), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0),
-         ("30 steps/s", 30.0), ("10 steps/s", 10.0), ("3 steps/s", 3.0), ("1 step/s", 1.0)]
+FLAT_OUT = "as fast as possible"
+PACES = [1000.0, 300.0, 100.0, 60.0, 30.0, 20.0, 10.0, 5.0, 3.0, 2.0, 1.0]
+DEFAULT_PACE = 30.0
+
+
+def pace_label(steps_per_second: float) -> str:
+    if steps_per_second <= 0:
+        return FLAT_OUT
+    return f"{steps_per_second:g} step/s" if steps_per_second == 1 else f"{steps_per_second:g} steps/s"
 
 
 class TrainingToolbar(QtWidgets.QToolBar):
@@ -15,6 +22,7 @@ class TrainingToolbar(QtWidgets.QToolBar):
         super().__init__("Training", parent)
         self.setObjectName("trainingToolbar")
         self.setMovable(False)
+        self._wide_width: int | None = None  # the width the words need, while the buttons go without them
         style = self.style()
         sp = QtWidgets.QStyle.StandardPixmap
         self.step = self._action("Step", "S", "One parameter update: θ ← θ − η·∇L", "stepButton",
@@ -42,11 +50,18 @@ class TrainingToolbar(QtWidgets.QToolBar):
         self.addWidget(self.epochs)
         self.addWidget(self.run_n)
         self.addSeparator()
+        speed = QtWidgets.QLabel("Speed:")
+        speed.setObjectName("speedLabel")
+        self.addWidget(speed)
         self.rate = guard(QtWidgets.QComboBox())
         self.rate.setObjectName("speedCombo")
-        self.rate.addItems([label for label, _ in RATES])
-        self.rate.setToolTip("Training speed: flat out, or slow enough to follow each step")
+        self.rate.addItem(FLAT_OUT, 0.0)  # first, so flat out is one choice away
+        for pace in PACES:
+            self.rate.addItem(pace_label(pace), pace)
+        self.rate.setToolTip("Training speed: slow enough to watch each step, or as fast as possible")
+        speed.setBuddy(self.rate)
         self.addWidget(self.rate)
+        self.set_pace(DEFAULT_PACE)
 
     def _action(self, text, key, tip, name, icon) -> QtGui.QAction:
         act = QtGui.QAction(icon, text, self)
@@ -58,6 +73,22 @@ class TrainingToolbar(QtWidgets.QToolBar):
         button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addWidget(button)
         return act
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """On a narrow screen the buttons drop their words (tooltips keep them) so the Speed control stays in
+        sight instead of behind the overflow arrow."""
+        super().resizeEvent(event)
+        buttons = self.findChildren(QtWidgets.QToolButton)
+        wide = self.sizeHint().width() if self._wide_width is None else self._wide_width
+        compact = event.size().width() < wide
+        if compact and self._wide_width is None:
+            self._wide_width = wide
+        elif not compact:
+            self._wide_width = None
+        style = QtCore.Qt.ToolButtonStyle
+        for button in buttons:
+            if button.objectName().endswith("Button"):
+                button.setToolButtonStyle(style.ToolButtonIconOnly if compact else style.ToolButtonTextBesideIcon)
 
     def button(self, name: str) -> QtWidgets.QToolButton:
         return self.findChild(QtWidgets.QToolButton, name)
@@ -73,10 +104,20 @@ class TrainingToolbar(QtWidgets.QToolBar):
         self.run_n.setEnabled(not running)
 
     def rate_value(self) -> float:
-        return RATES[self.rate.currentIndex()][1]
+        """Steps per second; 0 is as fast as possible."""
+        return float(self.rate.currentData())
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Choose a pace (a preset's), adding it to the list if it is not there."""
+        index = self.rate.findData(float(steps_per_second))
+        if index < 0:
+            self.rate.addItem(pace_label(steps_per_second), float(steps_per_second))
+            index = self.rate.count() - 1
+        self.rate.setCurrentIndex(index)
 
     def actions_for_menu(self) -> list[QtGui.QAction]:
         return [self.step, self.epoch, self.run, self.reset]
 
-    def shortcut_help(self) -> str:
-        return "\n".join(f"{a.shortcut().toString():>6}   {a.text()}" for a in self.actions_for_menu())
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(key, what it does) for the toolbar's actions."""
+        return [(a.shortcut().toString(), a.toolTip().rsplit(" (", 1)[0]) for a in self.actions_for_menu()]

@@ -1,0 +1,81 @@
+"""Two small pieces of the window's words: the banner that says what the open preset is about (a tooltip
+nobody sees teaches nothing), and the dialog that lists every keyboard shortcut."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+
+class LessonBanner(QtWidgets.QToolBar):
+    """A full-width strip above the pictures with the preset's name and description; the × hides it."""
+
+    def __init__(self, parent=None):
+        super().__init__("Lesson", parent)
+        self.setObjectName("lessonBar")
+        self.setMovable(False)
+        self.setFloatable(False)
+        box = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(box)
+        row.setContentsMargins(6, 2, 2, 2)
+        self.label = QtWidgets.QLabel()
+        self.label.setObjectName("lessonBanner")
+        self.label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.close_button = QtWidgets.QToolButton()
+        self.close_button.setObjectName("lessonBannerClose")
+        self.close_button.setText("×")
+        self.close_button.setToolTip("Hide this note")
+        self.close_button.clicked.connect(self.hide)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.close_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.addWidget(box)
+        self.toggleViewAction().setText("Lesson note")
+        self.hide()
+
+    def show_text(self, title: str, text: str) -> None:
+        self.label.setText(f"{title}: {text}" if text else title)
+        self.show()
+        self._fit_height()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """A toolbar does not ask a wrapping label for its height at the given width, so tell the label."""
+        window = self.parentWidget()
+        full = window.width() if window is not None else self.width()
+        width = max(200, full - self.close_button.sizeHint().width() - 30)
+        height = self.label.heightForWidth(width)
+        self.label.setFixedHeight(height if height > 0 else self.label.sizeHint().height())
+
+
+class ShortcutsDialog(QtWidgets.QDialog):
+    """Every action of the window that has a shortcut, read from the actions themselves so it stays true."""
+
+    def __init__(self, window: QtWidgets.QMainWindow):
+        super().__init__(window)
+        self.setObjectName("shortcutsDialog")
+        self.setWindowTitle("Keyboard shortcuts")
+        rows: dict[str, str] = {}
+        for action in window.findChildren(QtGui.QAction):
+            key = action.shortcut().toString(QtGui.QKeySequence.SequenceFormat.NativeText)
+            if key and key not in rows:
+                rows[key] = action.text().replace("&", "").rstrip("…")
+        self.table = QtWidgets.QTableWidget(len(rows), 2)
+        self.table.setObjectName("shortcutsTable")
+        self.table.setHorizontalHeaderLabels(["Key", "What it does"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        for i, (key, text) in enumerate(rows.items()):
+            self.table.setItem(i, 0, QtWidgets.QTableWidgetItem(key))
+            self.table.setItem(i, 1, QtWidgets.QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(420, 60 + 30 * (len(rows) + 2))
