@@ -341,7 +341,9 @@ def run(function: Function, optimizer: str = "sgd", lr: float = 0.1, start=None,
     """Optimise ``function`` from ``start`` (default its own): the path (T+1, dim), start included.
 
     Stops early, without appending it, at the first point whose value or gradient is not finite, so the
-    path is always plottable; ``len(path) < steps + 1`` means the run diverged. ``kw`` goes to the optimizer.
+    path is always plottable; ``len(path) < steps + 1`` means it left the finite numbers (the trainer's
+    divergence rule, which also catches a loss that only explodes, is ``gdsim.engine.divergence``). ``kw`` goes to
+    the optimizer.
     """
     from gdsim.engine.optimizers import make_optimizer
 
