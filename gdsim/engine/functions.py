@@ -148,11 +148,11 @@ def _convert(node, src: str, depth: int) -> tuple:
             return neg(_convert(node.operand, src, depth + 1))
         raise _refuse(f"the unary operator {type(node.op).__name__}", node, src)
     if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else None
-        if ALIASES.get(name, name) not in UFUNCS:
-            raise _refuse(f"a call to unknown function {name!r}" if name else "calls of anything but a plain "
-                          "function name", node, src)
-        name = ALIASES.get(name, name)
+        if not isinstance(node.func, ast.Name):
+            raise _refuse("calls of anything but a plain function name", node, src)
+        name = ALIASES.get(node.func.id, node.func.id)
+        if name not in UFUNCS:
+            raise _refuse(f"a call to unknown function {node.func.id!r}", node, src)
         if node.keywords:
             raise _refuse(f"keyword arguments to {name}()", node, src)
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdsim.engine import activations, losses
+from gdsim.engine.model import Model
 from gdsim.engine.network import Network
 from gdsim.engine.trainer import Trainer
 
@@ -253,7 +254,7 @@ def _update(net: Network, li: int, grad: np.ndarray, lr: float) -> Phase:
 # ---------------------------------------------------------------- gradient flow
 
 
-def layer_gradient_norms(net: Network, grad: np.ndarray) -> np.ndarray:
+def layer_gradient_norms(net: Model, grad: np.ndarray) -> np.ndarray:
     """‖∂L/∂W_l‖ for each layer l (biases left out), (L,): vanishing and exploding gradients at a glance."""
     grad = np.asarray(grad, dtype=np.float64)
     if grad.shape != (net.n_params,):
@@ -261,7 +262,7 @@ def layer_gradient_norms(net: Network, grad: np.ndarray) -> np.ndarray:
     return np.array([np.linalg.norm(grad[s.w]) for s in net.slots])
 
 
-def dead_relus(net: Network, X) -> int:
+def dead_relus(net: Model, X) -> int:
     """ReLU units whose output is zero on every sample of X: they pass no gradient, so they never recover."""
     _, acts = net.forward_all(X)
     return sum(int(np.count_nonzero(np.all(acts[i + 1] == 0.0, axis=0)))

@@ -63,6 +63,8 @@ def r2_score(outputs: np.ndarray, targets: np.ndarray) -> float:
 
 
 class Trainer:
+    _lr: float  # set through the ``lr`` property, which checks it
+
     def __init__(self, net: Model, X: np.ndarray, y: np.ndarray, loss: str = "mse", optimizer: str = "sgd",
                  lr: float = 0.1, batch_size: int | None = None, seed: int = 0,
                  X_test: np.ndarray | None = None, y_test: np.ndarray | None = None, task: str | None = None,
@@ -80,7 +82,7 @@ class Trainer:
             raise ValueError("features and targets have different numbers of rows")
         self.X_test = None if X_test is None or len(X_test) == 0 else np.asarray(X_test, dtype=np.float64)
         self.y_test = y_test
-        self.t_test = None if self.X_test is None else net.targets(y_test, loss)
+        self.t_test = None if self.X_test is None else net.targets(np.asarray(y_test), loss)
         self.task = task or ("classification" if loss in ("bce", "cross_entropy") else "regression")
         n = self.X.shape[0]
         if batch_size is not None and not 1 <= int(batch_size):
