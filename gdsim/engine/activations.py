@@ -6,6 +6,8 @@ Each activation maps pre-activations ``z`` to ``a = f(z)``. ``backward(z, a, gra
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 LEAKY_SLOPE = 0.01
@@ -32,7 +34,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-FORWARD = {
+FORWARD: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda z: z,
     "relu": lambda z: np.maximum(z, 0.0),
     "leaky_relu": lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),

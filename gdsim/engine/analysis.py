@@ -164,7 +164,7 @@ def top_hessian_eigenvalue(net, X, y, loss: str, iters: int = 100, tol: float = 
     Negative eigenvalues never limit η (along them GD moves away, at any η), so on x² − 3y² this is 2, not
     −6. ``y`` are raw labels or targets (shaped with ``net.targets``). See ``extreme_eigenvalues``.
     """
-    t = net.targets(y, loss) if hasattr(net, "targets") else y
+    t = net.targets(y, loss)
     return top_eigenvalue_shaped(net, X, t, loss, iters=iters, tol=tol, seed=seed, weight_decay=weight_decay)
 
 

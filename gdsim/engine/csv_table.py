@@ -117,10 +117,10 @@ def _parse(path: str, f: BinaryIO, size: int, progress: Progress | None, cancel:
         raise ValueError(f"{path}: file is empty")
     line, lines = first
     try:
-        header = next(csv.reader(lines[:1]), [])
+        names = next(csv.reader(lines[:1]), [])
     except csv.Error as e:
         raise ValueError(f"{path}: unreadable CSV ({e})") from None
-    header = tuple(h.strip() or f"column {i}" for i, h in enumerate(header))
+    header = tuple(h.strip() or f"column {i}" for i, h in enumerate(names))
     values = np.empty((rows_at_most, len(header)))
     n = 0
     for start, chunk in _chain((line + 1, lines[1:]), blocks):

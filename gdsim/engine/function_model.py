@@ -34,17 +34,18 @@ def make_function(spec: str) -> Function:
 
 
 def variable_names(function: Function) -> tuple[str, ...]:
-    names = getattr(function, "variable_names", None) or VARIABLE_NAMES.get(function.name)
-    return tuple(names) if names else VARIABLES[:function.dim]
+    return tuple(VARIABLE_NAMES.get(function.name, VARIABLES[:function.dim]))
 
 
 class FunctionModel:
-    """f: R^dim -> R with the Network interface; ``params`` is the current point."""
+    """f: R^dim -> R behind the ``Model`` protocol, as a Network is; ``params`` is the current point."""
 
     n_in = 1
     n_out = 1
     sizes: tuple = ()
     activations: tuple = ()
+    slots: tuple = ()  # no layers, no neurons: what the gradient-flow panel and the neuron lens look for
+    layers: tuple = ()
     output_activation = "linear"
 
     def __init__(self, function: Function, start=None):

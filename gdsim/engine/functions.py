@@ -148,11 +148,11 @@ def _convert(node, src: str, depth: int) -> tuple:
             return neg(_convert(node.operand, src, depth + 1))
         raise _refuse(f"the unary operator {type(node.op).__name__}", node, src)
     if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else None
-        if ALIASES.get(name, name) not in UFUNCS:
-            raise _refuse(f"a call to unknown function {name!r}" if name else "calls of anything but a plain "
-                          "function name", node, src)
-        name = ALIASES.get(name, name)
+        if not isinstance(node.func, ast.Name):
+            raise _refuse("calls of anything but a plain function name", node, src)
+        name = ALIASES.get(node.func.id, node.func.id)
+        if name not in UFUNCS:
+            raise _refuse(f"a call to unknown function {node.func.id!r}", node, src)
         if node.keywords:
             raise _refuse(f"keyword arguments to {name}()", node, src)
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
@@ -341,7 +341,9 @@ def run(function: Function, optimizer: str = "sgd", lr: float = 0.1, start=None,
     """Optimise ``function`` from ``start`` (default its own): the path (T+1, dim), start included.
 
     Stops early, without appending it, at the first point whose value or gradient is not finite, so the
-    path is always plottable; ``len(path) < steps + 1`` means the run diverged. ``kw`` goes to the optimizer.
+    path is always plottable; ``len(path) < steps + 1`` means it left the finite numbers (the trainer's
+    divergence rule, which also catches a loss that only explodes, is ``gdsim.engine.divergence``). ``kw`` goes to
+    the optimizer.
     """
     from gdsim.engine.optimizers import make_optimizer
 

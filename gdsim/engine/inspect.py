@@ -4,7 +4,7 @@
 neuron), the loss, the backward pass from the output down (δ per neuron, then ∂L/∂W and ∂L/∂b), and the
 plain gradient-descent update Δθ = −η·g. Each phase names the neurons (layer, index) and the flat parameter
 indices it touches, so the network graph can highlight them. The numbers are the engine's own: the deltas
-are computed exactly as ``Network.forward_backward`` computes them, and the tests compare the gradients.
+and gradients come from ``Network.backward``, the very pass the trainer steps with.
 
 One convention everywhere a person reads (formulas, the graph, ``param_names``, the README): layers count from
 1 (layer 0 is the input x), and so do neurons and inputs: x1, x2 are the inputs, a1[2] is neuron 2 of layer 1,
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdsim.engine import activations, losses
+from gdsim.engine.model import Model
 from gdsim.engine.network import Network
 from gdsim.engine.trainer import Trainer
 
@@ -87,7 +88,7 @@ def backprop_phases(net: Network, X, y, loss: str, lr: float, sample: int | None
     one = X.shape[0] == 1
     zs, acts = net.forward_all(X)
     value = float(losses.value(loss, zs[-1], acts[-1], t))
-    deltas, grad = _backward(net, zs, acts, t, loss)
+    grad, deltas = net.backward(zs, acts, t, loss)  # the engine's own backward pass, not a copy of it
     n_layers = len(net.layers)
 
     phases = [_forward(net, li, zs, acts, one) for li in range(1, n_layers + 1)]
@@ -97,23 +98,6 @@ def backprop_phases(net: Network, X, y, loss: str, lr: float, sample: int | None
     for li in range(1, n_layers + 1):
         phases.append(_update(net, li, grad, float(lr)))
     return phases
-
-
-def _backward(net: Network, zs, acts, t, loss) -> tuple[list[np.ndarray], np.ndarray]:
-    """δ of every layer (∂L/∂z of the mean loss, per sample row) and the flat gradient, as forward_backward."""
-    grad = np.empty_like(net.params)
-    deltas: list[np.ndarray] = [None] * len(net.layers)  # type: ignore[list-item]
-    delta = losses.grad_z(loss, zs[-1], acts[-1], t, net.output_activation)
-    for i in range(len(net.layers) - 1, -1, -1):
-        layer = net.layers[i]
-        s = layer.slots
-        deltas[i] = delta
-        np.matmul(acts[i].T, delta, out=grad[s.w].reshape(s.n_in, s.n_out))
-        np.add.reduce(delta, axis=0, out=grad[s.b])
-        if i:
-            below = net.layers[i - 1]
-            delta = activations.backward(below.activation, zs[i - 1], acts[i], delta @ layer.W.T)
-    return deltas, grad
 
 
 def _w_index(net: Network, li: int, i: int, j: int) -> int:
@@ -270,7 +254,7 @@ def _update(net: Network, li: int, grad: np.ndarray, lr: float) -> Phase:
 # ---------------------------------------------------------------- gradient flow
 
 
-def layer_gradient_norms(net: Network, grad: np.ndarray) -> np.ndarray:
+def layer_gradient_norms(net: Model, grad: np.ndarray) -> np.ndarray:
     """‖∂L/∂W_l‖ for each layer l (biases left out), (L,): vanishing and exploding gradients at a glance."""
     grad = np.asarray(grad, dtype=np.float64)
     if grad.shape != (net.n_params,):
@@ -278,7 +262,7 @@ def layer_gradient_norms(net: Network, grad: np.ndarray) -> np.ndarray:
     return np.array([np.linalg.norm(grad[s.w]) for s in net.slots])
 
 
-def dead_relus(net: Network, X) -> int:
+def dead_relus(net: Model, X) -> int:
     """ReLU units whose output is zero on every sample of X: they pass no gradient, so they never recover."""
     _, acts = net.forward_all(X)
     return sum(int(np.count_nonzero(np.all(acts[i + 1] == 0.0, axis=0)))

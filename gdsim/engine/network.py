@@ -88,6 +88,10 @@ def init_params(sizes: list[int], init: str, rng: np.random.Generator) -> np.nda
 
 
 class Network:
+    """A multilayer perceptron; implements ``gdsim.engine.model.Model``."""
+
+    function = None  # the Model protocol's mark of function mode: a network is not an analytic f
+
     def __init__(self, sizes, activations=None, init: str = "xavier", seed: int = 0):
         sizes = [int(n) for n in sizes]
         if len(sizes) < 2:

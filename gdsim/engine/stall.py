@@ -42,7 +42,7 @@ def constant_loss(loss: str, t: np.ndarray) -> float:
 
 def dead_units(net, X: np.ndarray) -> tuple[int, int]:
     """(dead, total) hidden ReLU units: a dead one is ≤ 0 on every sample, so no gradient ever reaches it."""
-    layers = getattr(net, "layers", None)
+    layers = net.layers
     if not layers:
         return 0, 0
     zs, _ = net.forward_all(X)

@@ -15,7 +15,7 @@ import numpy as np
 
 from gdsim.engine import divergence, losses, optimizers, schedules, sharpness, stall
 from gdsim.engine.history import Series, Trajectory
-from gdsim.engine.network import Network
+from gdsim.engine.model import Model
 
 RUNNING, CONVERGED, STALLED, DIVERGED, MAX_EPOCHS = "running", "converged", "stalled", "diverged", "max_epochs"
 STATUSES = (RUNNING, CONVERGED, STALLED, DIVERGED, MAX_EPOCHS)
@@ -63,7 +63,9 @@ def r2_score(outputs: np.ndarray, targets: np.ndarray) -> float:
 
 
 class Trainer:
-    def __init__(self, net: Network, X: np.ndarray, y: np.ndarray, loss: str = "mse", optimizer: str = "sgd",
+    _lr: float  # set through the ``lr`` property, which checks it
+
+    def __init__(self, net: Model, X: np.ndarray, y: np.ndarray, loss: str = "mse", optimizer: str = "sgd",
                  lr: float = 0.1, batch_size: int | None = None, seed: int = 0,
                  X_test: np.ndarray | None = None, y_test: np.ndarray | None = None, task: str | None = None,
                  schedule: str = "constant", schedule_kwargs: dict | None = None, weight_decay: float = 0.0,
@@ -80,7 +82,7 @@ class Trainer:
             raise ValueError("features and targets have different numbers of rows")
         self.X_test = None if X_test is None or len(X_test) == 0 else np.asarray(X_test, dtype=np.float64)
         self.y_test = y_test
-        self.t_test = None if self.X_test is None else net.targets(y_test, loss)
+        self.t_test = None if self.X_test is None else net.targets(np.asarray(y_test), loss)
         self.task = task or ("classification" if loss in ("bce", "cross_entropy") else "regression")
         n = self.X.shape[0]
         if batch_size is not None and not 1 <= int(batch_size):
@@ -116,8 +118,7 @@ class Trainer:
         self.step_history = Series(4, cap=HISTORY_ROWS)
         self.epoch_history = Series(6, cap=HISTORY_ROWS)
         self.trajectory = Trajectory(net.n_params)
-        slots = getattr(net, "slots", None)
-        self._layer_w = [s.w for s in slots] if slots else []
+        self._layer_w = [s.w for s in net.slots]  # none in function mode
         self.layer_history = Series(1 + len(self._layer_w), cap=4096) if self._layer_w else None
         self.trajectory.append(0, net.params)
         self.lr_changes: list[tuple[int, float]] = []

@@ -63,8 +63,8 @@ def behaviour(trainer) -> str:
 def grad_ratio(trainer) -> float:
     """First layer's weight-gradient norm over the last layer's, from the last step's gradient (or a fresh one
     before the first step): far below 1 means the gradient vanishes on its way back."""
-    slots = getattr(trainer.net, "slots", None)
-    if not slots or len(slots) < 2:
+    slots = trainer.net.slots
+    if len(slots) < 2:
         return math.nan
     grad = trainer.last_grad
     if trainer.step_count == 0:

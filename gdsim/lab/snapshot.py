@@ -138,7 +138,7 @@ def with_xray(s: Snapshot, xray: dict, history: tuple) -> Snapshot:
 
 def _gradient_flow(trainer: Trainer, data: Dataset | None) -> dict:
     net = trainer.net
-    if data is None or not hasattr(net, "slots"):
+    if data is None or not net.layers:
         return {}
     with np.errstate(all="ignore"):
         norms = inspect.layer_gradient_norms(net, trainer.last_grad)
@@ -150,7 +150,7 @@ def _gradient_flow(trainer: Trainer, data: Dataset | None) -> dict:
 def with_lens(s: Snapshot, trainer: Trainer) -> Snapshot:
     """The snapshot with the neuron lens added (only while the network graph is on screen: it costs a forward
     pass over a ≤40×40 grid). The maps cover the output view's plane, so the two pictures line up."""
-    if not hasattr(trainer.net, "slots"):
+    if not trainer.net.layers:
         return s  # function mode: no neurons
     out = s.output
     extent = None

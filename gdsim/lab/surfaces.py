@@ -100,7 +100,7 @@ def compute(spec: SurfaceSpec, net, X, t, loss: str, trajectory_points, trajecto
     ``cancel()`` is asked between chunks of the grid: on a big data set the worker can drop a surface at once
     (``gdsim.engine.cancel.Cancelled`` is raised) when the window closes.
     """
-    func = getattr(net, "function", None)
+    func = net.function
     params = np.array(net.params, dtype=np.float64)
     P = params.size
     traj = np.asarray(trajectory_points, dtype=np.float64).reshape(-1, P)
@@ -108,7 +108,7 @@ def compute(spec: SurfaceSpec, net, X, t, loss: str, trajectory_points, trajecto
     if len(traj) == 0:
         traj, steps = params[None], np.zeros(1)
     spec = _effective(spec, P, func is not None)
-    names = tuple(getattr(net, "param_names", None) or ("x", "y")[:P])
+    names = tuple(net.param_names)
     full = spec.plane == "axes" and len(set(spec.indices)) == P
     if full:
         center = np.zeros(P)  # the coordinates are the parameters themselves: the surface never moves

@@ -35,11 +35,14 @@ def fd_hessian(net, X, t, loss, h=1e-5):
 
 
 class Quadratic:
-    """A stand-in for a function-mode model: L = ½θᵀAθ, no ``copy`` and no ``targets``."""
+    """A stand-in for a function-mode model: L = ½θᵀAθ, no ``copy``; analysis needs only targets, gradient, H·v."""
 
     def __init__(self, A, theta):
         self.A = np.asarray(A, dtype=np.float64)
         self.params = np.array(theta, dtype=np.float64)
+
+    def targets(self, y, loss):
+        return y
 
     def forward_backward(self, X, t, loss):
         g = self.A @ self.params

@@ -1,0 +1,9 @@
+"""Controllers: the window's file, surface, analysis and lab actions, each given its dependencies.
+
+Nothing is imported here, so loading one module of this package loads no other (nor Qt, for a Qt-free one);
+``__all__`` names the modules, so ``from gdsim.ui.controllers import *`` loads them all.
+"""
+
+import pkgutil
+
+__all__ = sorted(m.name for m in pkgutil.iter_modules(__path__))

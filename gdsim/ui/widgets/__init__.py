@@ -1,0 +1,9 @@
+"""Small reusable widgets: spin boxes, the η control, the toolbar, forms.
+
+Nothing is imported here, so loading one module of this package loads no other (nor Qt, for a Qt-free one);
+``__all__`` names the modules, so ``from gdsim.ui.widgets import *`` loads them all.
+"""
+
+import pkgutil
+
+__all__ = sorted(m.name for m in pkgutil.iter_modules(__path__))
