@@ -7,7 +7,6 @@ and the GUI thread gets the interpreter. Only immutable snapshots leave, at most
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 import traceback
@@ -16,20 +15,16 @@ import numpy as np
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gdsim.engine.cancel import Cancelled
-from gdsim.lab import snapshot, xray
+from gdsim.lab import monitors, side_work, snapshot
 from gdsim.lab.config import Built, Config
 from gdsim.lab.requests import AnalysisRequest
 
 MAX_FPS = 30
-# Qt's painter holds Python's GIL, so every frame the GUI draws is time the training thread cannot run.
-# Running flat out, snapshots are paced so that drawing them takes at most this share of the time, whatever
-# the panels cost (bench_app: 0.25 gave 52-67 % of headless speed, 0.2 59-73 %, 0.15 71-79 % at 8-11 frames/s).
-# At a chosen speed (steps/s) there is no contention and the panels redraw up to MAX_FPS times a second.
+# Qt's painter holds Python's GIL: flat out, snapshots are paced so drawing takes at most GUI_SHARE of the time
+# (bench_app: 0.25 gave 52-67 % of headless speed, 0.15 71-79 % at 8-11 frames/s); at a chosen speed there is no
+# contention and panels redraw up to MAX_FPS times a second. While running, coarse surfaces and λmax come at most
+# every SURFACE_INTERVAL / CURVATURE_INTERVAL seconds and take at most AUX_SHARE of the thread (big data: rarer).
 GUI_SHARE = 0.15
-# While running, coarse surface re-slices and λmax estimates come at most every SURFACE_INTERVAL and
-# CURVATURE_INTERVAL seconds, and never take more than a small share of the training thread's time (a big
-# CSV makes them slower: they then come less often)
 SURFACE_INTERVAL, CURVATURE_INTERVAL, AUX_SHARE = 0.5, 1.0, 0.05
 CHUNK_SECONDS = 0.010
 
@@ -70,13 +65,9 @@ class TrainingWorker(QObject):
         self._surface_wait, self._curvature_wait = SURFACE_INTERVAL, CURVATURE_INTERVAL
         self._cancel = threading.Event()   # stops a comparison or sweep between two steps
         self._closing = threading.Event()  # the window is closing: every long computation stops between chunks
-        self._xray_for: set[str] = set()   # panels on screen that show the optimizer X-ray
-        self._xray = xray.History()
-        self._lens_on = False              # the network graph is on screen: snapshots carry the neuron lens
-        self._sharpness_on = False         # the sharpness panel is on screen: the trainer tracks λmax
-        self._sharpness = None             # that monitor, kept while hidden so its series survives
-        self._reading = 0                  # lesson readings asked for during a run: answered when it ends
-        self._lesson_start = None          # θ when the lesson's current step began ("mark")
+        self._extras = monitors.SnapshotExtras()  # X-ray, lens: only while a panel on screen shows them
+        self._sharpness = monitors.SharpnessWatch()  # λmax along the run while its panel is on screen
+        self._readings = monitors.LessonReadings()   # a lesson's readings, answered when a run ends
 
     # ---------------------------------------------------------------- commands (queued slots)
 
@@ -90,18 +81,17 @@ class TrainingWorker(QObject):
         self._sps = 0.0
         self._start_params = built.net.params.copy()
         self._grids = {}
-        self._xray.clear()
-        self._sharpness = None
-        self._lesson_start = None
-        self._track_sharpness()
+        self._extras.xray.clear()
+        self._sharpness.reset()
+        self._readings.reset()
+        self._sharpness.attach(built.trainer)
         self._emit(force=True)
         self._surfaces(coarse=False)
         self._curvature()
 
     @Slot(object)
     def _on_analysis(self, request: AnalysisRequest) -> None:
-        """Compare η or optimizers, or sweep η, from the same initial weights. Runs here, off the GUI thread;
-        ``cancel()`` stops it between two steps, and the runs finished so far are still shown."""
+        """Compare or sweep from the same initial weights; ``cancel()`` stops it between two steps."""
         self._stop_run()
         result = None
         try:
@@ -119,36 +109,25 @@ class TrainingWorker(QObject):
         self._cancel.set()
 
     def shutdown(self) -> None:
-        """Thread-safe and final: stop the run and make every long computation (surface, λmax, comparison)
-        give up at its next check, so the thread can end within one chunk of work."""
-        self._closing.set()
-        self._cancel.set()
-        self._pause.set()
+        """Thread-safe and final: the run and every long computation stop at their next check."""
+        for flag in (self._closing, self._cancel, self._pause):
+            flag.set()
 
     def arm_analysis(self) -> None:
-        """Thread-safe: called by the GUI before it asks for an analysis, so a Cancel pressed before the worker
-        gets to it still counts."""
+        """Thread-safe: called before an analysis is asked for, so an early Cancel still counts."""
         if not self._closing.is_set():
             self._cancel.clear()
 
     def _curvature(self) -> None:
-        """λmax and λmin by Lanczos on exact Hessian-vector products (a few dozen gradients' worth at most)."""
+        """λmax and λmin (a few dozen gradients' worth at most), paced to a small share of the thread."""
         if self.built is None or self._closing.is_set():
             return
-        from gdsim.engine import analysis
-
-        trainer = self.built.trainer
         start = time.perf_counter()
-        try:
-            with np.errstate(all="ignore"):
-                c = analysis.curvature_shaped(trainer.net, trainer.X, trainer.t, trainer.loss_name,
-                                              iters=40, tol=1e-4, cancel=self._closing.is_set)
-        except (ValueError, FloatingPointError, np.linalg.LinAlgError, Cancelled):
-            return
+        lams = side_work.curvature(self.built.trainer, self._closing.is_set)
         self._curvature_clock = time.perf_counter()
         self._curvature_wait = max(CURVATURE_INTERVAL, (self._curvature_clock - start) / AUX_SHARE)
-        if np.isfinite(c.lam_max) and np.isfinite(c.lam_min):
-            self.sigCurvature.emit(c.lam_max, c.lam_min)
+        if lams is not None:
+            self.sigCurvature.emit(*lams)
 
     @Slot(object)
     def _on_set_surface(self, spec) -> None:
@@ -173,17 +152,14 @@ class TrainingWorker(QObject):
     @Slot(str, bool)
     def _on_want_xray(self, who: str, on: bool) -> None:
         """A panel showing the optimizer X-ray came on screen (or left): snapshots carry it only meanwhile."""
-        wanted = bool(self._xray_for)
-        (self._xray_for.add if on else self._xray_for.discard)(who)
-        if on and not wanted and not self._running:
+        if self._extras.want_xray(who, on) and not self._running:
             self._emit(force=True)  # the picture on screen gets its arrows now, not at the next step
 
     @Slot(bool)
     def _on_set_lens(self, on: bool) -> None:
-        """The network graph came on screen (or left it): add the neuron lens to snapshots, or stop paying
-        for it. A graph that appears while idle gets its lens at once."""
-        self._lens_on = bool(on)
-        if self._lens_on and not self._running:
+        """The network graph came on screen (or left it): snapshots carry the neuron lens only meanwhile."""
+        self._extras.lens = bool(on)
+        if on and not self._running:
             self._emit(force=True)
 
     @Slot()
@@ -230,19 +206,14 @@ class TrainingWorker(QObject):
 
     @Slot(object)
     def _on_set_training(self, cfg: Config) -> None:
-        """The set-up's training settings changed (optimizer, its hyperparameters, weight decay, clipping,
-        batch size, schedule): applied between two steps, so a run goes on, and marked in the history."""
+        """Optimizer, its settings, weight decay, clipping, batch size, schedule: applied between two steps."""
         if self.built is None or self._closing.is_set():
             return
-        t = cfg.training
         try:
-            self.built.trainer.set_training(t.optimizer, t.optimizer_kwargs, t.weight_decay, t.clip_norm,
-                                            t.batch_size, t.schedule, t.schedule_kwargs, t.epochs or None,
-                                            t.tol, t.patience)
+            self.built = monitors.set_training(self.built, cfg)  # a saved session carries the new settings
         except ValueError as e:
             self.sigError.emit(f"Cannot use this setting: {e}")
             return
-        self.built = dataclasses.replace(self.built, config=cfg)  # a saved session carries the new settings
         if not self._running:
             self._emit(force=True)
 
@@ -334,15 +305,11 @@ class TrainingWorker(QObject):
             self.sigRunning.emit(0)
             self._answer_reading()
 
-    # ---------------------------------------------------------------- helpers
-
     def _guard(self) -> bool:
-        if self.built is None or self._closing.is_set():
-            return False
-        if self.built.trainer.status == "diverged":
+        diverged = self.built is not None and self.built.trainer.status == "diverged"
+        if diverged:
             self.sigError.emit(self.built.trainer.message + " — lower η and press Reset.")
-            return False
-        return True
+        return self.built is not None and not self._closing.is_set() and not diverged
 
     def _safely(self, fn) -> None:
         try:
@@ -358,35 +325,18 @@ class TrainingWorker(QObject):
         """Recompute the visible surfaces at the current parameters (exact mode: around the start)."""
         if self.built is None or not self._surface_specs or self._closing.is_set():
             return
-        from gdsim.lab import surfaces
-
-        trainer = self.built.trainer
         began = time.perf_counter()
-        steps, points = trainer.trajectory.sample()
-        for kind in kinds or tuple(self._surface_specs):
-            spec = self._surface_specs.get(kind)
-            if spec is None:
-                continue
-            last = self._grids.get(kind)
-            if coarse and spec.exact and self._running and last is not None and last.spec.exact and \
-                    last.spec.indices == spec.indices and surfaces.covers(last, surfaces.path_on_grid(last, points)):
-                continue  # an exact surface does not move: recomputed only when the path walks off it
-            try:
-                with np.errstate(all="ignore"):
-                    grid = surfaces.compute(spec, trainer.net, trainer.X, trainer.t, trainer.loss_name, points,
-                                            steps, coarse=coarse, start=self._start_params,
-                                            cancel=self._closing.is_set)
-            except Cancelled:
-                return
-            except ValueError as e:  # e.g. PCA of a path with fewer than 3 points: say so, try again later
-                self.sigSurfaceMessage.emit(kind, str(e))
-                continue
-            except Exception:  # noqa: BLE001
-                self._report(traceback.format_exc())
+        for what, kind, value in side_work.surfaces(self._surface_specs, self._grids, self.built.trainer,
+                                                    kinds or tuple(self._surface_specs), coarse, self._running,
+                                                    self._start_params, self._closing.is_set):
+            if what == "grid":
+                self._grids[kind] = value
+                self.sigSurface.emit(value)
+            elif what == "message":
+                self.sigSurfaceMessage.emit(kind, value)
+            else:
+                self._report(value)
                 self._surface_specs.pop(kind, None)
-                continue
-            self._grids[kind] = grid
-            self.sigSurface.emit(grid)
         self._surface_clock = time.perf_counter()
         if coarse:
             self._surface_wait = max(SURFACE_INTERVAL, (self._surface_clock - began) / AUX_SHARE)
@@ -408,80 +358,41 @@ class TrainingWorker(QObject):
         self._unseen.set()
         with np.errstate(all="ignore"):
             s = snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0)
-        if self._xray_for:
-            s = self._with_xray(s, trainer)
-        if self._lens_on:
-            s = snapshot.with_lens(s, trainer)
-        if self._sharpness_on and self._sharpness is not None:
-            s = snapshot.with_sharpness(s, self._sharpness.series)
+        s, problem = self._extras.add(s, trainer, self._sharpness)
+        if problem:
+            self.sigError.emit(problem)
         self.sigSnapshot.emit(s)
-
-    def _with_xray(self, s, trainer):
-        """The next update's parts, and its arrows recorded for this step (one extra gradient per frame)."""
-        try:
-            x = xray.take(trainer)
-        except (ValueError, FloatingPointError) as e:
-            self.sigError.emit(f"The optimizer X-ray failed: {e}")
-            self._xray_for.clear()
-            return s
-        return snapshot.with_xray(s, x, self._xray.add(trainer.step_count, xray.vectors(x), s.trajectory_steps))
 
     # ---------------------------------------------------------------- lessons and the sharpness monitor
 
     @Slot(str)
     def _on_lesson(self, request: str) -> None:
-        """A lesson's requests, queued after the commands before them: "mark" remembers θ as its step begins;
-        "read" sends what the app sees now (``sigSignals``). Asked during a run, the reading comes when the run
-        ends, so a lesson grades the run it asked for."""
+        """A lesson's "mark" (θ as its step begins) or "read" (``sigSignals``; during a run, when it ends)."""
         if self.built is None:
             return
         if request == "mark":
-            self._lesson_start = self.built.trainer.net.params.copy()
+            self._readings.mark(self.built.trainer.net.params)
         elif request == "read":
-            self._reading += 1
+            self._readings.asked += 1
             if not self._running:
                 self._answer_reading()
 
     def _answer_reading(self) -> None:
-        if not self._reading or self.built is None or self._closing.is_set():
+        if not self._readings.asked or self.built is None or self._closing.is_set():
             return
-        from gdsim.lab.signals import signals_from
-
         try:
-            with np.errstate(all="ignore"):
-                reading = signals_from(self.built.trainer, start=self._lesson_start)
+            asked, reading = self._readings.take(self.built.trainer)
         except Exception:  # noqa: BLE001
             self._report(traceback.format_exc())
-            reading = None
-        for _ in range(self._reading):  # one answer per request: the lesson counts them
+            asked, reading, self._readings.asked = self._readings.asked, None, 0
+        for _ in range(asked):  # one answer per request: the lesson counts them
             self.sigSignals.emit(reading)
-        self._reading = 0
 
     @Slot(bool)
     def _on_set_sharpness(self, on: bool) -> None:
-        """The sharpness panel came on screen (or left): the trainer reads λmax along the run only meanwhile.
-        The series is kept while hidden (with a gap), and starts afresh with a new set-up."""
-        self._sharpness_on = bool(on)
-        if not on and self.built is not None:
-            self.built.trainer.sharpness = None
-            return
-        self._track_sharpness()
-        if not self._running:
-            self._emit(force=True)
-
-    def _track_sharpness(self) -> None:
-        if not self._sharpness_on or self.built is None:
-            return
-        trainer = self.built.trainer
-        try:
-            with np.errstate(all="ignore"):
-                if self._sharpness is None:
-                    trainer.track_sharpness()
-                    self._sharpness = trainer.sharpness
-                else:
-                    trainer.sharpness = self._sharpness
-                    if not self._sharpness.series or self._sharpness.series[-1][0] != trainer.step_count:
-                        self._sharpness.measure(trainer)
-        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-            trainer.sharpness = None
-
+        """The sharpness panel came on screen (or left): the trainer reads λmax only meanwhile."""
+        self._sharpness.on = bool(on)
+        if self.built is not None:
+            self._sharpness.attach(self.built.trainer)
+            if on and not self._running:
+                self._emit(force=True)

@@ -37,3 +37,15 @@ def _no_thread_left_running(request):
 
     alive = [t for t in worker_registry.threads() if isinstance(t, QThread) and t.isRunning()]
     assert not alive, f"{len(alive)} QThread(s) still running after {request.node.name}"
+
+
+@pytest.fixture(autouse=True)
+def _flat_out(request, monkeypatch):
+    """Windows under test train as fast as possible, whatever pace a preset asks for (at a watchable pace a
+    1000-epoch test would take half a minute). Tests about the pace itself are marked ``paced``."""
+    if request.node.get_closest_marker("paced"):
+        return
+    from gdsim.ui.widgets import toolbar
+
+    chosen = toolbar.TrainingToolbar.set_pace
+    monkeypatch.setattr(toolbar.TrainingToolbar, "set_pace", lambda self, _sps: chosen(self, 0.0))

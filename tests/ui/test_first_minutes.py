@@ -11,6 +11,8 @@ from gdsim.ui.widgets.lesson_banner import ShortcutsDialog
 KEY_PICTURES = ("Loss", "Output", "Loss surface")
 
 
+pytestmark = pytest.mark.paced  # these tests are about the pace itself
+
 @pytest.fixture
 def win(qtbot):
     w = MainWindow(restore_layout=False)
