@@ -13,23 +13,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gdsim.engine import divergence, losses, optimizers, schedules, sharpness, stall
+from gdsim.engine import divergence, losses, optimizers, run_state, schedules, sharpness, stall
 from gdsim.engine.history import Series, Trajectory
 from gdsim.engine.model import Model
-
-RUNNING, CONVERGED, STALLED, DIVERGED, MAX_EPOCHS = "running", "converged", "stalled", "diverged", "max_epochs"
-STATUSES = (RUNNING, CONVERGED, STALLED, DIVERGED, MAX_EPOCHS)
-# what each status means, in words (the app's status tooltip, the README)
-STATUS_TEXT = {
-    RUNNING: "running: still training",
-    CONVERGED: "converged: the loss stopped changing (or the gradient vanished) for `patience` epochs, at a fit "
-               "that is better than a constant prediction",
-    STALLED: "stalled: the loss stopped changing, but not at a minimum worth the name: chance-level accuracy, "
-             "a fit no better than a constant, dead ReLU units, a vanished gradient, a saddle point, or η decayed "
-             "to ~0 by the schedule (the message says which)",
-    DIVERGED: divergence.RULE_TEXT.replace("Diverged", "diverged", 1),
-    MAX_EPOCHS: "max_epochs: stopped after the epochs asked for",
-}
+from gdsim.engine.run_state import CONVERGED, DIVERGED, MAX_EPOCHS, RUNNING, STALLED
+from gdsim.engine.run_state import STATUS_TEXT as STATUS_TEXT  # re-exported: the app's status tooltip
+from gdsim.engine.run_state import STATUSES as STATUSES  # re-exported: callers import it from here
 
 HISTORY_ROWS = 50_000
 # per-layer gradient norms (vanishing / exploding gradients): every step at first, then every LAYER_EVERY-th,
@@ -362,71 +351,12 @@ class Trainer:
     # ---------------------------------------------------------------- saved sessions
 
     def state_dict(self) -> dict:
-        """Everything that changes while training, as str/int/float/None, lists and float64/int64 arrays.
-
-        The configuration (data, network shape, hyperparameters) is not here: a session rebuilds the trainer
-        from its config and then loads this, and the run carries on bit for bit as if never interrupted.
-        """
-        return {
-            "params": self.net.params.copy(), "optimizer": self.optimizer.state_dict(),
-            "rng": self.rng.bit_generator.state, "order": self._order.copy(), "pos": self._pos,
-            "step_count": self.step_count, "epoch": self.epoch, "status": self.status, "message": self.message,
-            "diverged_at": self.diverged_at, "max_epochs": self.max_epochs, "quiet_epochs": self._quiet_epochs,
-            "rising_epochs": self._rising_epochs,
-            "first_loss": self._first_loss, "last_grad_norm": self._last_grad_norm,
-            "last_grad": np.array(self.last_grad, dtype=np.float64), "last_update": self.last_update.copy(),
-            "lr": self._lr, "lr_changes": [[int(s), float(v)] for s, v in self.lr_changes],
-            "step_history": self.step_history.state(), "epoch_history": self.epoch_history.state(),
-            "trajectory": self.trajectory.state(),
-            "layer_history": None if self.layer_history is None else self.layer_history.state(),
-        }
+        """Everything that changes while training (``run_state.state_dict``): a session saves it with its config."""
+        return run_state.state_dict(self)
 
     def load_state_dict(self, d: dict) -> None:
-        """Restore ``state_dict``; checks everything first, so a bad state leaves this trainer untouched."""
-        n_params, n = self.net.n_params, self.X.shape[0]
-        vectors = {}
-        for key in ("params", "last_grad", "last_update"):
-            v = np.asarray(d[key], dtype=np.float64)
-            if v.shape != (n_params,):
-                raise ValueError(f"the saved {key.replace('_', ' ')} have {v.size} values but the network has "
-                                 f"{n_params} parameters")
-            vectors[key] = v.copy()
-        order = np.asarray(d["order"])
-        if order.shape != (n,) or order.dtype.kind not in "iu":
-            raise ValueError(f"the saved shuffle order has shape {order.shape}, the training set {n} rows")
-        if d["status"] not in STATUSES:
-            raise ValueError(f"unknown saved status {d['status']!r}")
-        rng_state = d["rng"]
-        if rng_state.get("bit_generator") != type(self.rng.bit_generator).__name__:
-            raise ValueError(f"the saved random generator is {rng_state.get('bit_generator')!r}, "
-                             f"not {type(self.rng.bit_generator).__name__}")
-        step_history = Series.from_state(d["step_history"])
-        epoch_history = Series.from_state(d["epoch_history"])
-        trajectory = Trajectory.from_state(d["trajectory"])
-        layers = d.get("layer_history")  # absent in sessions saved before it was recorded: start it afresh
-        layer_history = Series.from_state(layers) if layers is not None else self.layer_history
-        widths = (step_history._data.shape[1], epoch_history._data.shape[1], trajectory.points._data.shape[1])
-        if widths != (4, 6, n_params):
-            raise ValueError(f"the saved histories have widths {widths}, expected (4, 6, {n_params})")
-        rng = np.random.default_rng()
-        rng.bit_generator.state = rng_state  # raises on a malformed state before anything is changed
-        self.optimizer.load_state_dict(d["optimizer"])  # checks its own shapes before it assigns
-        self.net.params[...] = vectors["params"]
-        self.last_grad, self.last_update = vectors["last_grad"], vectors["last_update"]
-        self.rng.bit_generator.state = rng.bit_generator.state
-        self._order, self._pos = order.astype(np.int64), int(d["pos"])
-        self.step_count, self.epoch = int(d["step_count"]), int(d["epoch"])
-        self.status, self.message = str(d["status"]), str(d["message"])
-        self.diverged_at = None if d["diverged_at"] is None else int(d["diverged_at"])
-        self.max_epochs = None if d["max_epochs"] is None else int(d["max_epochs"])
-        self._quiet_epochs = int(d["quiet_epochs"])
-        self._rising_epochs = int(d.get("rising_epochs", 0))  # absent in sessions saved before the rule
-        self._first_loss = None if d["first_loss"] is None else float(d["first_loss"])
-        self._last_grad_norm = float(d["last_grad_norm"])
-        self._lr = float(d["lr"])
-        self.lr_changes = [(int(s), float(v)) for s, v in d["lr_changes"]]
-        self.step_history, self.epoch_history, self.trajectory = step_history, epoch_history, trajectory
-        self.layer_history = layer_history
+        """Restore ``state_dict``; a bad state raises ValueError and leaves this trainer untouched."""
+        run_state.load_state_dict(self, d)
 
 
 def _num(x: float) -> float | None:
