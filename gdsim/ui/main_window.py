@@ -132,7 +132,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lab = LabController(client, state, self.compare, self.sweep, docks, self.problem.current_config,
                                  self.surfaces.show_paths, self.training.use_lr, self.files.file_dialog)
         self.problem.new_problem_hooks.append(self.lab.problem_changed)
-        self.lessons = LessonController(self.lesson_panel, self.apply_config, self.current_config, self._press,
+        self.lessons = LessonController(self.lesson_panel, self.problem.apply, self.current_config, self.training.press,
                                         client.lesson, Progress())
         client.sigSignals.connect(self.lessons.on_reading)
         # λmax along the run costs up to ~10 % of training: only while its dock is in front (a tab behind
@@ -153,7 +153,6 @@ class MainWindow(QtWidgets.QMainWindow):
                 else panel.plot
             replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self.export_panel_dialog(t, p, e))
 
-    # ---------------------------------------------------------------- layout
 
     def _arrange_docks(self) -> None:
         """Setup on the left, the network in the middle; on the right the loss curve (with the comparisons)
@@ -241,7 +240,6 @@ class MainWindow(QtWidgets.QMainWindow):
         """Whether a dock is showing (a tab behind another is not; Qt says so only through visibilityChanged)."""
         return self.dock_shown.get(title, False) and not self.closing
 
-    # ---------------------------------------------------------------- the state, for tests and tools
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -272,7 +270,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def frames_drawn(self) -> int:
         return self.state.frames_drawn
 
-    # ---------------------------------------------------------------- commands (menus, CLI, tests)
 
     def open_preset(self, name: str) -> None:
         """Open a shipped preset, at its pace, with its lesson's panel raised and its description shown."""
@@ -313,20 +310,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["Lesson"].show()
         self.docks["Lesson"].raise_()
         return True
-
-    def apply_config(self, cfg: cfgmod.Config) -> bool:
-        """Use a whole set-up (a lesson step's), as File → Open preset does."""
-        self.setup.set_config(cfg)
-        self.lr_control.set_value(cfg.training.eta)
-        return self.load(cfg)
-
-    def _press(self, kind: str, count: int) -> None:
-        """Step / Epoch ``count`` times, or Run ``count`` epochs: what the toolbar's buttons do."""
-        if kind == "run":
-            self.start_run(count)
-            return
-        for _ in range(count):
-            (self.client.step if kind == "step" else self.client.epoch)()
 
     def start_run(self, epochs: int = 0) -> None:
         self.training.start_run(epochs)
@@ -373,7 +356,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def show_open_error(self, message: str) -> QtWidgets.QMessageBox:
         return self.messages.show_open_error(message)
 
-    # ---------------------------------------------------------------- settings and closing
 
     def _restore_layout(self) -> None:
         s = QtCore.QSettings()

@@ -74,6 +74,12 @@ class ProblemController:
         self.client.set_lr(cfg.training.eta)  # a new optimizer may come with its own default η
         self.messages.say("training settings changed: the run goes on from here (marked on the loss curve)", 6000)
 
+    def apply(self, cfg: cfgmod.Config) -> bool:
+        """Use a whole set-up (a lesson step's), as File → Open preset does."""
+        self.setup.set_config(cfg)
+        self.lr_control.set_value(cfg.training.eta)
+        return self.load(cfg)
+
     def current_config(self) -> cfgmod.Config:
         """The set-up the form and the η control describe now."""
         return self.setup.config(self.lr_control.value())

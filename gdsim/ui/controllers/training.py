@@ -51,6 +51,14 @@ class TrainingController:
         self.toolbar.set_running(True)
         self.client.run(epochs)
 
+    def press(self, kind: str, count: int) -> None:
+        """Step / Epoch ``count`` times, or Run ``count`` epochs: what the toolbar's buttons do."""
+        if kind == "run":
+            self.start_run(count)
+            return
+        for _ in range(count):
+            (self.client.step if kind == "step" else self.client.epoch)()
+
     def run_toggled(self, on: bool) -> None:
         if on:
             self.start_run(0)
