@@ -273,8 +273,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_preset(self, name: str) -> None:
         """Open a shipped preset, at its pace, with its lesson's panel raised and its description shown."""
-        self.problem.open_preset(name)
-        if self.state.config is not None and self.state.config.name == cfgmod.load_preset(name).name:
+        if self.problem.open_preset(name):
             self.present_preset(name)
 
     def present_preset(self, name: str) -> None:

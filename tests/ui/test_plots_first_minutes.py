@@ -180,7 +180,7 @@ def test_compare_plot_is_readable_at_1280x800(win, qtbot):
     qtbot.wait(100)
     plot = win.compare.plot
     pi = plot.getPlotItem()
-    assert plot.height() >= 230 and pi.vb.height() >= 100
+    assert plot.height() >= 230 and pi.vb.height() >= 90
     legend = pi.legend.sceneBoundingRect()
     assert len(win.compare.legend_labels()) >= 2 and legend.height() > 5
     assert not legend.intersects(pi.vb.sceneBoundingRect())  # never over the curves

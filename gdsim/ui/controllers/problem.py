@@ -84,15 +84,16 @@ class ProblemController:
         """The set-up the form and the η control describe now."""
         return self.setup.config(self.lr_control.value())
 
-    def open_preset(self, name: str) -> None:
+    def open_preset(self, name: str) -> bool:
+        """True when the preset is now the problem; else a dialog says why."""
         try:
             cfg = cfgmod.load_preset(name)
         except ValueError as e:
             self.messages.show_open_error(f"Could not open preset {name}: {e}")
-            return
+            return False
         self.setup.set_config(cfg)
         self.lr_control.set_value(cfg.training.eta)
-        self.load(cfg)
+        return self.load(cfg)
 
     def reset(self) -> None:
         """Back to the initial weights of the current set-up (same seed), history cleared."""
