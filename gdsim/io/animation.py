@@ -9,6 +9,7 @@ was taken and plays for as long as it was on screen, so the animation runs at th
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import shutil
 import tempfile
@@ -114,7 +115,7 @@ class Frames:
         times = [f.time for f in self._frames]
         last = max(self.end if self.end is not None else times[-1], times[-1]) + HOLD_LAST
         marks = [10 * round((t - t0) * 100) for t in [*times, last]]
-        return [max(20, b - a) for a, b in zip(marks, marks[1:])]
+        return [max(20, b - a) for a, b in itertools.pairwise(marks)]
 
 
 def encode(frames: Frames, path: str | os.PathLike, progress: Progress | None = None, fps: float = 15) -> Path:
