@@ -20,6 +20,7 @@ from gdsim.ui.controllers.lab import LabController
 from gdsim.ui.controllers.lessons import LessonController
 from gdsim.ui.controllers.messages import Messages
 from gdsim.ui.controllers.problem import ProblemController
+from gdsim.ui.controllers.recording import Recording
 from gdsim.ui.controllers.surfaces import SurfaceController
 from gdsim.ui.controllers.training import TrainingController
 from gdsim.ui.menus import build_menus
@@ -79,6 +80,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_labels, self.progress = self.status_line.labels, self.status_line.progress
         self.messages = Messages(self, self.statusBar(), self.state.errors)
         self._make_controllers()
+        self.recording = Recording(self)
         menus = build_menus(self)
         self.log_action, self.gradient_action = menus.log_action, menus.gradient_action
         self._default_state = self.saveState(SETTINGS_VERSION)
@@ -383,6 +385,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker thread (idempotent)."""
         self.closing = True
+        self.recording.shutdown()
         self.files.stop_loading()
         self.client.stop()
 

@@ -1,0 +1,169 @@
+"""File → Record…: record the whole window or one panel as a GIF (or MP4) for slides.
+
+A dialog chooses what, where, how wide and how fast; a red "● REC 00:07" with a Stop button sits in the status
+bar while it records (the menu entry becomes "Stop recording"); the status bar then shows the encoding's
+progress, and a failure is a message. Closing the window mid-recording still writes the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.io import animation
+from gdsim.ui.controllers.folders import dialog_folder, remember_folder
+from gdsim.ui.recorder import DEFAULT_FPS, DEFAULT_WIDTH, Recorder
+
+WHOLE_WINDOW, NETWORK = "Whole window", "Network"
+
+
+class RecordDialog(QtWidgets.QDialog):
+    """What to record, the file, the width and the frame rate; a path it cannot use is a hint, not a close."""
+
+    def __init__(self, targets: list[str], parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Record a run")
+        self.target = QtWidgets.QComboBox(objectName="recordTarget")
+        self.target.addItems(targets)
+        self.path = QtWidgets.QLineEdit(str(dialog_folder() / "run.gif"), objectName="recordPath")
+        browse = QtWidgets.QPushButton("Browse…", objectName="recordBrowse", clicked=self._browse)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.width_box = QtWidgets.QSpinBox(objectName="recordWidth", minimum=animation.MIN_WIDTH,
+                                            maximum=animation.MAX_WIDTH, value=DEFAULT_WIDTH, suffix=" px")
+        self.fps = QtWidgets.QSpinBox(objectName="recordFps", minimum=1, maximum=animation.MAX_FPS,
+                                      value=DEFAULT_FPS, suffix=" frames/s")
+        self.hint = QtWidgets.QLabel(objectName="recordHint", wordWrap=True)
+        self.hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # it quotes the path the user typed
+        self.hint.setStyleSheet("color: #c0392b")
+        self.hint.setVisible(False)
+        form = QtWidgets.QFormLayout(self)
+        form.addRow("Record", self.target)
+        form.addRow("File", row)
+        form.addRow("Width", self.width_box)
+        form.addRow("At most", self.fps)
+        form.addRow(self.hint)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        self.record = buttons.addButton("Record", QtWidgets.QDialogButtonBox.ButtonRole.AcceptRole)
+        self.record.setObjectName("recordStart")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def accept(self) -> None:
+        try:
+            animation.check_path(self.path.text().strip())
+        except ValueError as e:
+            self.hint.setText(str(e))
+            self.hint.setVisible(True)
+            return
+        super().accept()
+
+    def _browse(self) -> None:
+        kinds = "GIF animation (*.gif)" + (";;MP4 video (*.mp4)" if animation.has_mp4_encoder() else "")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Record to", self.path.text(), kinds)
+        if path:
+            self.path.setText(path if Path(path).suffix else path + ".gif")
+
+
+class Recording:
+    """The recording controller of one window (``win``: its status bar, docks, worker and messages)."""
+
+    def __init__(self, win):
+        self.win = win
+        self.recorder: Recorder | None = None
+        self.dialog: RecordDialog | None = None
+        self.action: QtWidgets.QAction | None = None  # File → Record…, given by the menus
+        bar = win.statusBar()
+        self.indicator = QtWidgets.QLabel(objectName="recordingIndicator")
+        self.indicator.setStyleSheet("color: #c0392b; font-weight: bold")
+        self.stop_button = QtWidgets.QPushButton("Stop", objectName="recordStop", clicked=self.stop)
+        self.stop_button.setToolTip("Stop recording and write the file")
+        for w in (self.indicator, self.stop_button):
+            w.setVisible(False)
+            bar.addWidget(w)
+        self.clock = QtCore.QTimer(win, interval=250, timeout=self._tick)
+
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None and self.recorder.recording
+
+    def targets(self) -> dict[str, QtWidgets.QWidget]:
+        return {WHOLE_WINDOW: self.win, NETWORK: self.win.centre,
+                **{title: dock.widget() for title, dock in self.win.docks.items()}}
+
+    def menu_action(self) -> None:
+        """File → Record… opens the dialog; while recording the same entry stops."""
+        if self.recording:
+            self.stop()
+            return
+        if self.recorder is not None and self.recorder.encoding:
+            self.win.statusBar().showMessage("Still writing the last recording…", 3000)
+            return
+        self.dialog = RecordDialog(list(self.targets()), self.win)
+        self.dialog.accepted.connect(self._on_dialog_accepted)
+        self.dialog.open()
+
+    def _on_dialog_accepted(self) -> None:
+        d = self.dialog
+        path = d.path.text().strip()
+        remember_folder(path)
+        self.start(d.target.currentText(), path, d.width_box.value(), d.fps.value())
+
+    def start(self, target: str, path: str, width: int = DEFAULT_WIDTH, fps: float = DEFAULT_FPS) -> bool:
+        try:
+            recorder = Recorder(self.targets()[target], path, width, fps, parent=self.win)
+        except ValueError as e:
+            self.win.show_error(f"Cannot record: {e}")
+            return False
+        if target in self.win.docks:  # a panel behind a tab is not drawn: bring it forward
+            self.win.docks[target].show()
+            self.win.docks[target].raise_()
+        self.recorder = recorder
+        recorder.sigProgress.connect(self._on_progress)
+        recorder.sigFinished.connect(self._on_finished)
+        recorder.sigFailed.connect(self._on_failed)
+        self.win.worker.sigSnapshot.connect(recorder.on_snapshot, QtCore.Qt.ConnectionType.QueuedConnection)
+        recorder.start()
+        self.stop_button.setVisible(True)
+        self.indicator.setVisible(True)
+        self._tick()
+        self.clock.start()
+        if self.action is not None:
+            self.action.setText("Stop recording")
+        return True
+
+    def stop(self) -> None:
+        if not self.recording:
+            return
+        self.clock.stop()
+        self.win.worker.sigSnapshot.disconnect(self.recorder.on_snapshot)
+        self.recorder.stop()
+        self.stop_button.setVisible(False)
+        self.indicator.setText("Encoding…")
+        if self.action is not None:
+            self.action.setText("Record…")
+
+    def shutdown(self) -> None:
+        """The window closes: a recording in progress is still written (this waits for it)."""
+        self.stop()
+        if self.recorder is not None and self.recorder.encoding:
+            self.recorder.wait()
+
+    def _tick(self) -> None:
+        seconds = int(self.recorder.elapsed)
+        self.indicator.setText(f"● REC {seconds // 60:02d}:{seconds % 60:02d}")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.indicator.setText(f"Encoding {Path(self.recorder.path).name}: {100 * done // max(total, 1)} %")
+
+    def _on_finished(self, path: str) -> None:
+        self.indicator.setVisible(False)
+        n = len(self.recorder.frames)
+        self.win.statusBar().showMessage(f"Recorded {n} frame{'s' * (n != 1)} to {path}", 8000)
+
+    def _on_failed(self, message: str) -> None:
+        self.indicator.setVisible(False)
+        self.win.show_error(f"Could not save the recording: {message}")
