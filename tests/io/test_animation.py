@@ -124,3 +124,29 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, mon
         animation.encode(recording(10), path)
     assert path.read_bytes() == b"old recording"
     assert os.listdir(tmp_path) == ["run.gif"]
+
+
+def test_mp4_frames_are_repeated_to_keep_the_recorded_time(tmp_path, monkeypatch):
+    """Our half of the imageio-ffmpeg protocol (its generator gets RGB frames at a constant rate), with a
+    stand-in that writes what it was sent: the real encoder is an optional package not installed here."""
+    sent: list[bytes] = []
+
+    def write_frames(path, size, fps, **_kw):
+        assert size == (64, 40) and fps == 10
+        try:  # like imageio-ffmpeg: send(None) starts it, close() ends it
+            while True:
+                sent.append((yield))
+        except GeneratorExit:
+            pass
+        with open(path, "wb") as f:
+            f.write(b"%d frames" % len(sent))
+
+    fake = type(sys)("imageio_ffmpeg")
+    fake.write_frames = write_frames
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", fake)
+    monkeypatch.setattr(animation, "has_mp4_encoder", lambda: True)
+    frames = recording(3, step=0.3)  # three frames 0.3 s apart, then the 1 s hold: 3 + 3 + 10 at 10 frames/s
+    path = animation.encode(frames, tmp_path / "run.mp4", fps=10)
+    assert len(sent) == 16 and path.read_bytes() == b"16 frames"
+    assert sent[0] == sent[2] != sent[3] and len(sent[0]) == 64 * 40 * 3
+    assert os.listdir(tmp_path) == ["run.mp4"]
