@@ -16,13 +16,17 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench_app import REFERENCE  # noqa: E402 - the app benchmark's workload, trained until stopped
 from gdsim.lab import config  # noqa: E402
 from gdsim.ui import recorder as recmod  # noqa: E402
 from gdsim.ui.app import application  # noqa: E402
 
 
 ROUNDS = 3
+REFERENCE = config.Config(  # bench_app's workload: trains until stopped
+    problem=config.ProblemConfig(dataset="xor", samples=200, test_fraction=0.0),
+    network=config.NetworkConfig(hidden=(8, 8), activations=("tanh",)),
+    training=config.TrainingConfig(loss="bce", optimizer="sgd", lr=0.1, epochs=0, tol=0.0),
+)
 
 
 def pump(app, seconds: float) -> None:
