@@ -20,7 +20,6 @@ from gdsim.lab import config  # noqa: E402
 from gdsim.ui import recorder as recmod  # noqa: E402
 from gdsim.ui.app import application  # noqa: E402
 
-
 ROUNDS = 3
 REFERENCE = config.Config(  # bench_app's workload: trains until stopped
     problem=config.ProblemConfig(dataset="xor", samples=200, test_fraction=0.0),
