@@ -102,7 +102,7 @@ class Frames:
 
     def image(self, i: int) -> Image.Image:
         f = self._frames[i]
-        image = Image.frombytes("P", self.size, zlib.decompress(f.pixels))
+        image = Image.frombytes("P", self.size or (0, 0), zlib.decompress(f.pixels))  # a frame has set the size
         image.putpalette(f.palette)
         return image
 
@@ -146,10 +146,10 @@ def _write_gif(frames: Frames, f, report: Progress) -> None:
 
 
 def _write_mp4(frames: Frames, path: Path, fps: float, report: Progress) -> Path:
-    import imageio_ffmpeg
+    import imageio_ffmpeg  # type: ignore[import-not-found]  # optional: check_path has made sure it is there
 
     n = len(frames)
-    w, h = frames.size
+    w, h = frames.size or (0, 0)
     with tempfile.TemporaryDirectory(prefix="gdsim-record-") as folder:
         tmp = os.path.join(folder, "run.mp4")
         writer = imageio_ffmpeg.write_frames(tmp, (w, h), fps=fps, codec="libx264", pix_fmt_out="yuv420p",

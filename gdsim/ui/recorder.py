@@ -86,8 +86,12 @@ class Recorder(QObject):
         self.grab_seconds = 0.0  # time spent taking frames, for the cost report
         self.grabs = 0
         self._started = self._last = 0.0
-        self._due = QtCore.QTimer(self, singleShot=True, timeout=self._take)
-        self._heartbeat = QtCore.QTimer(self, interval=HEARTBEAT_MS, timeout=self._take)
+        self._due = QtCore.QTimer(self)
+        self._due.setSingleShot(True)
+        self._heartbeat = QtCore.QTimer(self)
+        self._heartbeat.setInterval(HEARTBEAT_MS)
+        for timer in (self._due, self._heartbeat):
+            timer.timeout.connect(self._take)
         self._pool = QtCore.QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._signals = _Signals(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.io import animation
 from gdsim.ui.controllers.folders import dialog_folder, remember_folder
@@ -18,24 +18,37 @@ from gdsim.ui.recorder import DEFAULT_FPS, DEFAULT_WIDTH, Recorder
 WHOLE_WINDOW, NETWORK = "Whole window", "Network"
 
 
+def named(widget, name: str):
+    widget.setObjectName(name)
+    return widget
+
+
+def spin_box(name: str, low: int, high: int, value: int, suffix: str) -> QtWidgets.QSpinBox:
+    box = named(QtWidgets.QSpinBox(), name)
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    return box
+
+
 class RecordDialog(QtWidgets.QDialog):
     """What to record, the file, the width and the frame rate; a path it cannot use is a hint, not a close."""
 
     def __init__(self, targets: list[str], parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Record a run")
-        self.target = QtWidgets.QComboBox(objectName="recordTarget")
+        self.target = named(QtWidgets.QComboBox(), "recordTarget")
         self.target.addItems(targets)
-        self.path = QtWidgets.QLineEdit(str(dialog_folder() / "run.gif"), objectName="recordPath")
-        browse = QtWidgets.QPushButton("Browse…", objectName="recordBrowse", clicked=self._browse)
+        self.path = named(QtWidgets.QLineEdit(str(dialog_folder() / "run.gif")), "recordPath")
+        browse = named(QtWidgets.QPushButton("Browse…"), "recordBrowse")
+        browse.clicked.connect(self._browse)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        self.width_box = QtWidgets.QSpinBox(objectName="recordWidth", minimum=animation.MIN_WIDTH,
-                                            maximum=animation.MAX_WIDTH, value=DEFAULT_WIDTH, suffix=" px")
-        self.fps = QtWidgets.QSpinBox(objectName="recordFps", minimum=1, maximum=animation.MAX_FPS,
-                                      value=DEFAULT_FPS, suffix=" frames/s")
-        self.hint = QtWidgets.QLabel(objectName="recordHint", wordWrap=True)
+        self.width_box = spin_box("recordWidth", animation.MIN_WIDTH, animation.MAX_WIDTH, DEFAULT_WIDTH, " px")
+        self.fps = spin_box("recordFps", 1, animation.MAX_FPS, DEFAULT_FPS, " frames/s")
+        self.hint = named(QtWidgets.QLabel(), "recordHint")
+        self.hint.setWordWrap(True)
         self.hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # it quotes the path the user typed
         self.hint.setStyleSheet("color: #c0392b")
         self.hint.setVisible(False)
@@ -75,16 +88,19 @@ class Recording:
         self.win = win
         self.recorder: Recorder | None = None
         self.dialog: RecordDialog | None = None
-        self.action: QtWidgets.QAction | None = None  # File → Record…, given by the menus
+        self.action: QtGui.QAction | None = None  # File → Record…, given by the menus
         bar = win.statusBar()
-        self.indicator = QtWidgets.QLabel(objectName="recordingIndicator")
+        self.indicator = named(QtWidgets.QLabel(), "recordingIndicator")
         self.indicator.setStyleSheet("color: #c0392b; font-weight: bold")
-        self.stop_button = QtWidgets.QPushButton("Stop", objectName="recordStop", clicked=self.stop)
+        self.stop_button = named(QtWidgets.QPushButton("Stop"), "recordStop")
+        self.stop_button.clicked.connect(self.stop)
         self.stop_button.setToolTip("Stop recording and write the file")
         for w in (self.indicator, self.stop_button):
             w.setVisible(False)
             bar.addWidget(w)
-        self.clock = QtCore.QTimer(win, interval=250, timeout=self._tick)
+        self.clock = QtCore.QTimer(win)
+        self.clock.setInterval(250)
+        self.clock.timeout.connect(self._tick)
 
     @property
     def recording(self) -> bool:
@@ -108,6 +124,8 @@ class Recording:
 
     def _on_dialog_accepted(self) -> None:
         d = self.dialog
+        if d is None:
+            return
         path = d.path.text().strip()
         remember_folder(path)
         self.start(d.target.currentText(), path, d.width_box.value(), d.fps.value())
@@ -136,11 +154,12 @@ class Recording:
         return True
 
     def stop(self) -> None:
-        if not self.recording:
+        recorder = self.recorder
+        if recorder is None or not recorder.recording:
             return
         self.clock.stop()
-        self.win.worker.sigSnapshot.disconnect(self.recorder.on_snapshot)
-        self.recorder.stop()
+        self.win.worker.sigSnapshot.disconnect(recorder.on_snapshot)
+        recorder.stop()
         self.stop_button.setVisible(False)
         self.indicator.setText("Encoding…")
         if self.action is not None:
@@ -153,15 +172,15 @@ class Recording:
             self.recorder.wait()
 
     def _tick(self) -> None:
-        seconds = int(self.recorder.elapsed)
+        seconds = int(self.recorder.elapsed) if self.recorder is not None else 0
         self.indicator.setText(f"● REC {seconds // 60:02d}:{seconds % 60:02d}")
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.indicator.setText(f"Encoding {Path(self.recorder.path).name}: {100 * done // max(total, 1)} %")
+        self.indicator.setText(f"Encoding: {100 * done // max(total, 1)} %")
 
     def _on_finished(self, path: str) -> None:
         self.indicator.setVisible(False)
-        n = len(self.recorder.frames)
+        n = len(self.recorder.frames) if self.recorder is not None else 0
         self.win.statusBar().showMessage(f"Recorded {n} frame{'s' * (n != 1)} to {path}", 8000)
 
     def _on_failed(self, message: str) -> None:
