@@ -92,12 +92,16 @@ class Recording:
         bar = win.statusBar()
         self.indicator = named(QtWidgets.QLabel(), "recordingIndicator")
         self.indicator.setStyleSheet("color: #c0392b; font-weight: bold")
+        bold = QtGui.QFont(self.indicator.font())
+        bold.setBold(True)
+        # as wide as its widest text: a ticking clock never re-lays out the status bar
+        self.indicator.setMinimumWidth(QtGui.QFontMetrics(bold).horizontalAdvance("Encoding: 100 %") + 8)
         self.stop_button = named(QtWidgets.QPushButton("Stop"), "recordStop")
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.setToolTip("Stop recording and write the file")
-        for w in (self.indicator, self.stop_button):
+        for w in (self.indicator, self.stop_button):  # permanent: a status message never covers them
             w.setVisible(False)
-            bar.addWidget(w)
+            bar.addPermanentWidget(w)
         self.clock = QtCore.QTimer(win)
         self.clock.setInterval(250)
         self.clock.timeout.connect(self._tick)
