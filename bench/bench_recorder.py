@@ -41,7 +41,7 @@ def measure(app, win, seconds: float, mode: str, folder: str) -> tuple[float, fl
     if mode != "off":
         recmod.BACKING_STORE_PLATFORMS = {"offscreen"} if mode == "backing store" else set()
         rec = recmod.Recorder(win, os.path.join(folder, "b.gif"), parent=win)
-        win.worker.sigSnapshot.connect(rec.on_snapshot)
+        win.client.sigSnapshot.connect(rec.on_snapshot)
         rec.start()
     pump(app, 0.5)
     f0, s0, t0 = win.frames_drawn, win.snapshot.step, time.perf_counter()
@@ -49,7 +49,7 @@ def measure(app, win, seconds: float, mode: str, folder: str) -> tuple[float, fl
     dt = time.perf_counter() - t0
     result = ((win.frames_drawn - f0) / dt, (win.snapshot.step - s0) / dt)
     if rec is not None:
-        win.worker.sigSnapshot.disconnect(rec.on_snapshot)
+        win.client.sigSnapshot.disconnect(rec.on_snapshot)
         rec.recording = False
     return result
 
@@ -62,13 +62,13 @@ def main() -> None:
     win = MainWindow(REFERENCE, restore_layout=False)
     win.show()
     pump(app, 1.0)
-    win._start_run(0)
+    win.start_run(0)
     results: dict[str, list[tuple[float, float]]] = {"off": [], "backing store": [], "repaint": []}
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(ROUNDS):
             for mode in results:
                 results[mode].append(measure(app, win, seconds, mode, folder))
-        win.worker.pause()
+        win.client.pause()
         pump(app, 0.5)
         base_f = sum(f for f, _ in results["off"]) / ROUNDS
         base_s = sum(s for _, s in results["off"]) / ROUNDS
@@ -82,11 +82,11 @@ def main() -> None:
         win.open_preset("xor")
         pump(app, 0.5)
         rec = recmod.Recorder(win, os.path.join(folder, "run.gif"), parent=win)
-        win.worker.sigSnapshot.connect(rec.on_snapshot)
+        win.client.sigSnapshot.connect(rec.on_snapshot)
         steps = 200 * config.build(cfg).trainer.steps_per_epoch
-        win.sigSetRate.emit(steps / 10.0)  # what --record does: the 200 epochs last 10 s
+        win.client.set_rate(steps / 10.0)  # what --record does: the 200 epochs last 10 s
         rec.start()
-        win._start_run(200)
+        win.start_run(200)
         pump(app, 0.5)
         while win.worker.running:
             pump(app, 0.1)

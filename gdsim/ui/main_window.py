@@ -20,7 +20,7 @@ from gdsim.ui.controllers.lab import LabController
 from gdsim.ui.controllers.lessons import LessonController
 from gdsim.ui.controllers.messages import Messages
 from gdsim.ui.controllers.problem import ProblemController
-from gdsim.ui.controllers.recording import Recording
+from gdsim.ui.controllers.recording import RecordingController
 from gdsim.ui.controllers.surfaces import SurfaceController
 from gdsim.ui.controllers.training import TrainingController
 from gdsim.ui.menus import build_menus
@@ -80,9 +80,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_labels, self.progress = self.status_line.labels, self.status_line.progress
         self.messages = Messages(self, self.statusBar(), self.state.errors)
         self._make_controllers()
-        self.recording = Recording(self)
         menus = build_menus(self)
         self.log_action, self.gradient_action = menus.log_action, menus.gradient_action
+        self.recording.action = menus.record_action
         self._default_state = self.saveState(SETTINGS_VERSION)
         self._persist = restore_layout  # scripted runs and tests neither read nor overwrite the user's layout
         self._restored = False
@@ -142,6 +142,7 @@ class MainWindow(QtWidgets.QMainWindow):
         docks["Sharpness"].visibilityChanged.connect(client.set_sharpness)
         client.sigSnapshot.connect(lambda s: self.on_screen("Sharpness") and self.sharpness.show_snapshot(s))
         client.sigLoaded.connect(self.sharpness.clear)
+        self.recording = RecordingController(self, client, self.messages, self.statusBar(), docks, self.centre)
         self.toolbar.reset.triggered.connect(self.reset)
         self.graph.sigLensWanted.connect(client.set_lens)
         self.graph.sigParameterClicked.connect(self.surfaces.show_parameter)
@@ -352,6 +353,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def screenshot_dialog(self) -> None:
         self.files.screenshot_dialog()
 
+    def record_dialog(self) -> None:
+        """File → Record… (while recording, the same entry stops)."""
+        self.recording.menu_action()
+
     def show_error(self, message: str) -> None:
         self.messages.show_error(message)
 
@@ -385,7 +390,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker thread (idempotent)."""
         self.closing = True
-        self.recording.shutdown()
+        self.recording.shutdown()  # a recording in progress is still written
         self.files.stop_loading()
         self.client.stop()
 

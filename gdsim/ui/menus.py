@@ -16,6 +16,7 @@ from gdsim.lab import config as cfgmod
 class MenuActions:
     log_action: QtGui.QAction  # View → Logarithmic loss axis
     gradient_action: QtGui.QAction  # View → Colour edges by gradient (follows the graph's own toggle)
+    record_action: QtGui.QAction  # File → Record… (reads "Stop recording" while it records)
 
 
 def build_menus(win) -> MenuActions:
@@ -50,7 +51,7 @@ def build_menus(win) -> MenuActions:
     file.addAction("Export as PyTorch script…",
                    lambda: win.file_dialog("PyTorch script", ("py",), lambda p, _w: win.export_torch(p)))
     file.addAction("Save window screenshot…", win.screenshot_dialog)
-    win.recording.action = file.addAction("Record…", win.recording.menu_action)
+    record = file.addAction("Record…", win.record_dialog)
     file.addSeparator()
     _action(file, "&Quit", QtGui.QKeySequence.StandardKey.Quit, win.close)
 
@@ -79,7 +80,7 @@ def build_menus(win) -> MenuActions:
     help_ = bar.addMenu("&Help")
     help_.addAction("Keyboard shortcuts", win.show_shortcuts)
     help_.addAction("About gdsim", win.about)
-    return MenuActions(log_axis, gradient)
+    return MenuActions(log_axis, gradient, record)
 
 
 def lessons_menu(win, menu) -> None:

@@ -81,15 +81,18 @@ class RecordDialog(QtWidgets.QDialog):
             self.path.setText(path if Path(path).suffix else path + ".gif")
 
 
-class Recording:
-    """The recording controller of one window (``win``: its status bar, docks, worker and messages)."""
+class RecordingController:
+    """Records ``window`` or one of its panels (the centre, the network; or a dock's widget). Frames follow the
+    client's snapshots; the indicator lives in ``status_bar``; notes and failures go to ``messages``."""
 
-    def __init__(self, win):
-        self.win = win
+    def __init__(self, window: QtWidgets.QWidget, client, messages, status_bar: QtWidgets.QStatusBar,
+                 docks: dict[str, QtWidgets.QDockWidget], centre: QtWidgets.QWidget):
+        self.window, self.client, self.messages = window, client, messages
+        self.docks, self.centre = docks, centre
         self.recorder: Recorder | None = None
         self.dialog: RecordDialog | None = None
         self.action: QtGui.QAction | None = None  # File → Record…, given by the menus
-        bar = win.statusBar()
+        bar = status_bar
         self.indicator = named(QtWidgets.QLabel(), "recordingIndicator")
         self.indicator.setStyleSheet("color: #c0392b; font-weight: bold")
         bold = QtGui.QFont(self.indicator.font())
@@ -102,7 +105,7 @@ class Recording:
         for w in (self.indicator, self.stop_button):  # permanent: a status message never covers them
             w.setVisible(False)
             bar.addPermanentWidget(w)
-        self.clock = QtCore.QTimer(win)
+        self.clock = QtCore.QTimer(window)
         self.clock.setInterval(250)
         self.clock.timeout.connect(self._tick)
 
@@ -111,8 +114,8 @@ class Recording:
         return self.recorder is not None and self.recorder.recording
 
     def targets(self) -> dict[str, QtWidgets.QWidget]:
-        return {WHOLE_WINDOW: self.win, NETWORK: self.win.centre,
-                **{title: dock.widget() for title, dock in self.win.docks.items()}}
+        return {WHOLE_WINDOW: self.window, NETWORK: self.centre,
+                **{title: dock.widget() for title, dock in self.docks.items()}}
 
     def menu_action(self) -> None:
         """File → Record… opens the dialog; while recording the same entry stops."""
@@ -120,9 +123,9 @@ class Recording:
             self.stop()
             return
         if self.recorder is not None and self.recorder.encoding:
-            self.win.statusBar().showMessage("Still writing the last recording…", 3000)
+            self.messages.say("Still writing the last recording…", 3000)
             return
-        self.dialog = RecordDialog(list(self.targets()), self.win)
+        self.dialog = RecordDialog(list(self.targets()), self.window)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.open()
 
@@ -136,18 +139,18 @@ class Recording:
 
     def start(self, target: str, path: str, width: int = DEFAULT_WIDTH, fps: float = DEFAULT_FPS) -> bool:
         try:
-            recorder = Recorder(self.targets()[target], path, width, fps, parent=self.win)
+            recorder = Recorder(self.targets()[target], path, width, fps, parent=self.window)
         except ValueError as e:
-            self.win.show_error(f"Cannot record: {e}")
+            self.messages.show_error(f"Cannot record: {e}")
             return False
-        if target in self.win.docks:  # a panel behind a tab is not drawn: bring it forward
-            self.win.docks[target].show()
-            self.win.docks[target].raise_()
+        if target in self.docks:  # a panel behind a tab is not drawn: bring it forward
+            self.docks[target].show()
+            self.docks[target].raise_()
         self.recorder = recorder
         recorder.sigProgress.connect(self._on_progress)
         recorder.sigFinished.connect(self._on_finished)
         recorder.sigFailed.connect(self._on_failed)
-        self.win.worker.sigSnapshot.connect(recorder.on_snapshot, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.client.sigSnapshot.connect(recorder.on_snapshot)  # after the panels' own slot: they have drawn
         recorder.start()
         self.stop_button.setVisible(True)
         self.indicator.setVisible(True)
@@ -162,7 +165,7 @@ class Recording:
         if recorder is None or not recorder.recording:
             return
         self.clock.stop()
-        self.win.worker.sigSnapshot.disconnect(recorder.on_snapshot)
+        self.client.sigSnapshot.disconnect(recorder.on_snapshot)
         recorder.stop()
         self.stop_button.setVisible(False)
         self.indicator.setText("Encoding…")
@@ -185,8 +188,8 @@ class Recording:
     def _on_finished(self, path: str) -> None:
         self.indicator.setVisible(False)
         n = len(self.recorder.frames) if self.recorder is not None else 0
-        self.win.statusBar().showMessage(f"Recorded {n} frame{'s' * (n != 1)} to {path}", 8000)
+        self.messages.say(f"Recorded {n} frame{'s' * (n != 1)} to {path}", 8000)
 
     def _on_failed(self, message: str) -> None:
         self.indicator.setVisible(False)
-        self.win.show_error(f"Could not save the recording: {message}")
+        self.messages.show_error(f"Could not save the recording: {message}")
