@@ -9,7 +9,7 @@ import sys
 import pytest
 from PIL import Image
 
-from gdsim.cli import parser as cli
+from gdsim import cli
 
 
 def gdsim(*args, cwd) -> subprocess.CompletedProcess:
