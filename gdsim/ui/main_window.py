@@ -82,7 +82,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._make_controllers()
         menus = build_menus(self)
         self.log_action, self.gradient_action = menus.log_action, menus.gradient_action
-        self.recording.action = menus.record_action
         self._default_state = self.saveState(SETTINGS_VERSION)
         self._persist = restore_layout  # scripted runs and tests neither read nor overwrite the user's layout
         self._restored = False
@@ -152,8 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                    ("output view", self.output_view, ("png", "svg")),
                                    ("loss surface", self.surface2d, ("png", "svg", "csv")),
                                    ("loss slice", self.surface1d, ("png", "svg", "csv"))):
-            view = panel if isinstance(panel, QtWidgets.QGraphicsView) or hasattr(panel, "getPlotItem") \
-                else panel.plot
+            view = panel if isinstance(panel, QtWidgets.QGraphicsView) or hasattr(panel, "getPlotItem") else panel.plot
             replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self.export_panel_dialog(t, p, e))
 
 
@@ -353,10 +351,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def screenshot_dialog(self) -> None:
         self.files.screenshot_dialog()
 
-    def record_dialog(self) -> None:
-        """File → Record… (while recording, the same entry stops)."""
-        self.recording.menu_action()
-
     def show_error(self, message: str) -> None:
         self.messages.show_error(message)
 
@@ -390,7 +384,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker thread (idempotent)."""
         self.closing = True
-        self.recording.shutdown()  # a recording in progress is still written
         self.files.stop_loading()
         self.client.stop()
 

@@ -16,7 +16,6 @@ from gdsim.lab import config as cfgmod
 class MenuActions:
     log_action: QtGui.QAction  # View → Logarithmic loss axis
     gradient_action: QtGui.QAction  # View → Colour edges by gradient (follows the graph's own toggle)
-    record_action: QtGui.QAction  # File → Record… (reads "Stop recording" while it records)
 
 
 def build_menus(win) -> MenuActions:
@@ -51,7 +50,7 @@ def build_menus(win) -> MenuActions:
     file.addAction("Export as PyTorch script…",
                    lambda: win.file_dialog("PyTorch script", ("py",), lambda p, _w: win.export_torch(p)))
     file.addAction("Save window screenshot…", win.screenshot_dialog)
-    record = file.addAction("Record…", win.record_dialog)
+    file.addAction(win.recording.action)  # File → Record… (reads "Stop recording" while it records)
     file.addSeparator()
     _action(file, "&Quit", QtGui.QKeySequence.StandardKey.Quit, win.close)
 
@@ -80,7 +79,7 @@ def build_menus(win) -> MenuActions:
     help_ = bar.addMenu("&Help")
     help_.addAction("Keyboard shortcuts", win.show_shortcuts)
     help_.addAction("About gdsim", win.about)
-    return MenuActions(log_axis, gradient, record)
+    return MenuActions(log_axis, gradient)
 
 
 def lessons_menu(win, menu) -> None:

@@ -81,17 +81,21 @@ class RecordDialog(QtWidgets.QDialog):
             self.path.setText(path if Path(path).suffix else path + ".gif")
 
 
-class RecordingController:
+class RecordingController(QtCore.QObject):
     """Records ``window`` or one of its panels (the centre, the network; or a dock's widget). Frames follow the
     client's snapshots; the indicator lives in ``status_bar``; notes and failures go to ``messages``."""
 
     def __init__(self, window: QtWidgets.QWidget, client, messages, status_bar: QtWidgets.QStatusBar,
                  docks: dict[str, QtWidgets.QDockWidget], centre: QtWidgets.QWidget):
+        super().__init__(window)
         self.window, self.client, self.messages = window, client, messages
         self.docks, self.centre = docks, centre
         self.recorder: Recorder | None = None
         self.dialog: RecordDialog | None = None
-        self.action: QtGui.QAction | None = None  # File → Record…, given by the menus
+        self.action = QtGui.QAction("Record…", window)  # the menus show it
+        self.action.setStatusTip("Record the window or one panel as an animated GIF, for slides")
+        self.action.triggered.connect(self.menu_action)
+        window.installEventFilter(self)  # its closing: a recording in progress is still written
         bar = status_bar
         self.indicator = named(QtWidgets.QLabel(), "recordingIndicator")
         self.indicator.setStyleSheet("color: #c0392b; font-weight: bold")
@@ -156,8 +160,7 @@ class RecordingController:
         self.indicator.setVisible(True)
         self._tick()
         self.clock.start()
-        if self.action is not None:
-            self.action.setText("Stop recording")
+        self.action.setText("Stop recording")
         return True
 
     def stop(self) -> None:
@@ -169,8 +172,12 @@ class RecordingController:
         recorder.stop()
         self.stop_button.setVisible(False)
         self.indicator.setText("Encoding…")
-        if self.action is not None:
-            self.action.setText("Record…")
+        self.action.setText("Record…")
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if watched is self.window and event.type() == QtCore.QEvent.Type.Close:
+            self.shutdown()
+        return False
 
     def shutdown(self) -> None:
         """The window closes: a recording in progress is still written (this waits for it)."""
