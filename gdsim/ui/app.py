@@ -14,7 +14,19 @@ from PySide6 import QtCore
 from gdsim.lab.config import Config
 from gdsim.ui.plotting.qt_app import application
 
-__all__ = ["Script", "application", "main"]
+__all__ = ["Recording", "Script", "application", "main"]
+MIN_RECORDED_SECONDS = 3.0  # a recorded run quicker than this at its pace is slowed down: enough frames to see
+
+
+@dataclass(frozen=True)
+class Recording:
+    """``gdsim gui --record``: the file (already checked by the CLI), its width, its frame rate, and how long the
+    run should last (None: at the window's pace, but at least MIN_RECORDED_SECONDS)."""
+
+    path: str
+    width: int = 640
+    fps: float = 15.0
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -29,11 +41,12 @@ class Script:
     show: tuple[str, ...] = ()
     lesson: str | None = None  # a lesson's name or file, already checked by the CLI
     preset: str | None = None  # the preset the set-up came from: the window shows its pace, panel and banner
+    record: Recording | None = None
 
     @property
     def runs(self) -> bool:
         """Whether there is anything to do once the window is up (else the user just gets the window)."""
-        return bool(self.epochs or self.screenshot or self.export_loss)
+        return bool(self.epochs or self.screenshot or self.export_loss or self.record)
 
 
 def main(cfg: Config | None = None, script: Script | None = None) -> int:
@@ -76,6 +89,8 @@ class Scripted(QtCore.QObject):
         self.win, self.script = win, script
 
     def start(self) -> None:
+        if self.script.record:
+            self.recording = ScriptedRecording(self.win, self.script.record, self.script.epochs)
         if self.script.epochs > 0:
             self.win.client.sigRunning.connect(self._on_running)
             self.win.start_run(self.script.epochs)
@@ -97,5 +112,53 @@ class Scripted(QtCore.QObject):
         except (ValueError, OSError) as e:
             print(f"gdsim: error: {e}", file=sys.stderr)
             win.exit_code = 2
-        if s.quit:
-            win.close()
+        if s.record:
+            self.recording.finish(self._done)
+        else:
+            self._done()
+
+    def _done(self) -> None:
+        if self.script.quit:
+            self.win.close()
+
+
+class ScriptedRecording:
+    """Frames of the whole window as the scripted run goes, at the window's pace (slowed when the run would be
+    over too soon to see); at the end the file is encoded, progress on stderr."""
+
+    def __init__(self, win, record: Recording, epochs: int):
+        from gdsim.lab import config as cfgmod
+        from gdsim.ui.recorder import Recorder
+
+        self.win, self.path = win, record.path
+        self.recorder = Recorder(win, record.path, record.width, record.fps, parent=win)
+        win.client.sigSnapshot.connect(self.recorder.on_snapshot)  # after the panels': they have drawn
+        steps = max(1, epochs * cfgmod.build(win.cfg).trainer.steps_per_epoch)
+        pace = steps / record.seconds if record.seconds else min(win.toolbar.rate_value() or steps,
+                                                                  steps / MIN_RECORDED_SECONDS)
+        win.toolbar.set_pace(float(f"{pace:.3g}"))  # in the toolbar too: the recording says how fast it ran
+        self.shown = 0
+        self.recorder.sigProgress.connect(self._on_progress)
+        self.recorder.start()
+
+    def finish(self, then) -> None:
+        def failed(message: str) -> None:
+            print(f"gdsim: error: {message}", file=sys.stderr)
+            self.win.exit_code = 2
+            then()
+
+        def written(path: str) -> None:
+            f = self.recorder.frames
+            size = f"{f.size[0]}×{f.size[1]}" if f.size else "no size"
+            print(f"gdsim: recorded {len(f)} frames ({size}) to {path}", file=sys.stderr)
+            then()
+
+        self.recorder.sigFinished.connect(written)
+        self.recorder.sigFailed.connect(failed)
+        self.recorder.stop()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        tenth = 10 * done // max(total, 1)
+        if tenth > self.shown:
+            self.shown = tenth
+            print(f"gdsim: encoding {self.path}: {10 * tenth} %", file=sys.stderr, flush=True)

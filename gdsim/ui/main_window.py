@@ -20,6 +20,7 @@ from gdsim.ui.controllers.lab import LabController
 from gdsim.ui.controllers.lessons import LessonController
 from gdsim.ui.controllers.messages import Messages
 from gdsim.ui.controllers.problem import ProblemController
+from gdsim.ui.controllers.recording import RecordingController
 from gdsim.ui.controllers.surfaces import SurfaceController
 from gdsim.ui.controllers.training import TrainingController
 from gdsim.ui.menus import build_menus
@@ -140,6 +141,7 @@ class MainWindow(QtWidgets.QMainWindow):
         docks["Sharpness"].visibilityChanged.connect(client.set_sharpness)
         client.sigSnapshot.connect(lambda s: self.on_screen("Sharpness") and self.sharpness.show_snapshot(s))
         client.sigLoaded.connect(self.sharpness.clear)
+        self.recording = RecordingController(self, client, self.messages, self.statusBar(), docks, self.centre)
         self.toolbar.reset.triggered.connect(self.reset)
         self.graph.sigLensWanted.connect(client.set_lens)
         self.graph.sigParameterClicked.connect(self.surfaces.show_parameter)
@@ -149,8 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                    ("output view", self.output_view, ("png", "svg")),
                                    ("loss surface", self.surface2d, ("png", "svg", "csv")),
                                    ("loss slice", self.surface1d, ("png", "svg", "csv"))):
-            view = panel if isinstance(panel, QtWidgets.QGraphicsView) or hasattr(panel, "getPlotItem") \
-                else panel.plot
+            view = panel if isinstance(panel, QtWidgets.QGraphicsView) or hasattr(panel, "getPlotItem") else panel.plot
             replace_export_menu(view, lambda _=False, t=title, p=panel, e=exts: self.export_panel_dialog(t, p, e))
 
 

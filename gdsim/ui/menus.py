@@ -50,6 +50,7 @@ def build_menus(win) -> MenuActions:
     file.addAction("Export as PyTorch script…",
                    lambda: win.file_dialog("PyTorch script", ("py",), lambda p, _w: win.export_torch(p)))
     file.addAction("Save window screenshot…", win.screenshot_dialog)
+    file.addAction(win.recording.action)  # File → Record… (reads "Stop recording" while it records)
     file.addSeparator()
     _action(file, "&Quit", QtGui.QKeySequence.StandardKey.Quit, win.close)
 

@@ -1,0 +1,157 @@
+"""Recorded runs in the app: File → Record…, the REC indicator and Stop, the GIF read back; the Recorder itself."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+from PIL import Image
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+
+from gdsim.io import animation, atomic
+from gdsim.lab import config
+from gdsim.ui.main_window import MainWindow
+from gdsim.ui.recorder import Recorder
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    yield w
+    w.shutdown()
+
+
+@pytest.fixture
+def out(tmp_path):
+    """A folder for recordings only (the window's settings go to tmp_path)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def gif_frames(path) -> tuple[int, tuple[int, int], list[int]]:
+    with Image.open(path) as im:
+        durations = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            durations.append(im.info["duration"])
+        return im.n_frames, im.size, durations
+
+
+def record_action(win) -> QtWidgets.QWidget:
+    file_menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "&File")
+    return next(a for a in file_menu.actions() if a.text() in ("Record…", "Stop recording"))
+
+
+def fill_dialog(win, qtbot, path: str, target: str = "Whole window"):
+    record_action(win).trigger()
+    dialog = win.recording.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.target.setCurrentText(target)
+    dialog.path.clear()
+    QTest.keyClicks(dialog.path, path)
+    QTest.mouseClick(dialog.record, LEFT)
+    return dialog
+
+
+def step(win, qtbot, n: int) -> None:
+    for k in range(n):
+        QTest.mouseClick(win.findChild(QtWidgets.QAbstractButton, "stepButton"), LEFT)
+        qtbot.waitUntil(lambda k=k: win.snapshot.step == k + 1, timeout=5000)
+        qtbot.wait(1000 // 15 + 10)  # a person watching: each step gets its frame
+
+
+def test_record_then_stop_through_the_menu_writes_a_gif_with_the_steps(win, qtbot, out):
+    path = out / "run.gif"
+    aspect = win.height() / win.width()
+    dialog = fill_dialog(win, qtbot, str(path))
+    assert not dialog.isVisible()
+    rec = win.recording
+    assert rec.indicator.isVisible() and rec.stop_button.isVisible()
+    assert rec.indicator.text().startswith("● REC 00:0")
+    assert record_action(win).text() == "Stop recording"
+    step(win, qtbot, 12)
+    with qtbot.waitSignal(rec.recorder.sigFinished, timeout=20000):
+        QTest.mouseClick(rec.stop_button, LEFT)
+    assert not rec.stop_button.isVisible() and not rec.indicator.isVisible()
+    assert record_action(win).text() == "Record…"
+    n, size, durations = gif_frames(path)
+    assert n >= 13 and size[0] == 640  # the start and each of the 12 steps
+    assert abs(size[1] / size[0] - aspect) < 0.01  # the window as it was (a window that grows is letterboxed)
+    assert all(d >= 20 for d in durations) and durations[-1] >= 1000 * animation.HOLD_LAST
+    assert str(path) in win.statusBar().currentMessage()
+    assert os.listdir(out) == ["run.gif"]  # written atomically: no temporary left
+
+
+def test_the_menu_entry_stops_a_recording_too(win, qtbot, out):
+    fill_dialog(win, qtbot, str(out / "menu.gif"))
+    step(win, qtbot, 2)
+    with qtbot.waitSignal(win.recording.recorder.sigFinished, timeout=20000):
+        record_action(win).trigger()
+    assert gif_frames(out / "menu.gif")[0] >= 3
+
+
+def test_one_panel_is_recorded_at_its_own_size(win, qtbot, out):
+    path = out / "loss.gif"
+    fill_dialog(win, qtbot, str(path), target="Loss")
+    step(win, qtbot, 3)
+    with qtbot.waitSignal(win.recording.recorder.sigFinished, timeout=20000):
+        QTest.mouseClick(win.recording.stop_button, LEFT)
+    panel = win.docks["Loss"].widget()
+    n, size, _ = gif_frames(path)
+    assert n >= 4 and size == (min(640, panel.width()), size[1])
+    assert abs(size[1] - panel.height() * size[0] / panel.width()) <= 1
+
+
+@pytest.mark.parametrize(("name", "hint"), [("run.png", "choose a .gif"), ("nowhere/run.gif", "does not exist")])
+def test_a_path_it_cannot_use_is_a_hint_in_the_dialog(win, qtbot, out, name, hint):
+    dialog = fill_dialog(win, qtbot, str(out / name))
+    assert dialog.isVisible() and dialog.hint.isVisible() and hint in dialog.hint.text()
+    assert not win.recording.recording and not win.recording.indicator.isVisible()
+    dialog.reject()
+
+
+def test_closing_the_window_mid_recording_still_writes_the_file(win, qtbot, out):
+    path = out / "closed.gif"
+    fill_dialog(win, qtbot, str(path))
+    step(win, qtbot, 2)
+    win.close()
+    assert gif_frames(path)[0] >= 3
+
+
+def test_a_failed_write_is_a_message_and_the_old_file_survives(win, qtbot, out, monkeypatch):
+    path = out / "run.gif"
+    path.write_bytes(b"an older recording")
+    fill_dialog(win, qtbot, str(path))
+    step(win, qtbot, 1)
+
+    def disk_full(_fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", disk_full)
+    with qtbot.waitSignal(win.recording.recorder.sigFailed, timeout=20000):
+        QTest.mouseClick(win.recording.stop_button, LEFT)
+    assert "Could not save the recording" in win.errors[-1] and "previous file is unchanged" in win.errors[-1]
+    assert not win.recording.indicator.isVisible()
+    assert path.read_bytes() == b"an older recording" and os.listdir(out) == ["run.gif"]
+
+
+def test_frames_come_at_most_at_the_frame_rate_and_the_last_state_is_kept(win, qtbot, out):
+    rec = Recorder(win.loss_curve, str(out / "r.gif"), width=320, fps=5, parent=win)
+    rec.start()
+    for _ in range(20):  # snapshots far faster than 5 frames/s
+        rec.on_snapshot()
+    assert rec.grabs == 1
+    qtbot.waitUntil(lambda: rec.grabs == 2, timeout=2000)  # the one that came too soon, taken on its turn
+    with qtbot.waitSignal(rec.sigFinished, timeout=20000):
+        rec.stop()
+    assert rec.frames.size[0] == 320
