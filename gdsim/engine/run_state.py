@@ -41,6 +41,7 @@ def state_dict(trainer) -> dict:
         "first_loss": trainer._first_loss, "last_grad_norm": trainer._last_grad_norm,
         "last_grad": np.array(trainer.last_grad, dtype=np.float64), "last_update": trainer.last_update.copy(),
         "lr": trainer._lr, "lr_changes": [[int(s), float(v)] for s, v in trainer.lr_changes],
+        "setting_changes": [[int(s), str(text)] for s, text in trainer.setting_changes],
         "step_history": trainer.step_history.state(), "epoch_history": trainer.epoch_history.state(),
         "trajectory": trainer.trajectory.state(),
         "layer_history": None if trainer.layer_history is None else trainer.layer_history.state(),
@@ -91,5 +92,7 @@ def load_state_dict(trainer, d: dict) -> None:
     trainer._last_grad_norm = float(d["last_grad_norm"])
     trainer._lr = float(d["lr"])
     trainer.lr_changes = [(int(s), float(v)) for s, v in d["lr_changes"]]
+    # absent in sessions saved before live settings were marked on the loss curve
+    trainer.setting_changes = [(int(s), str(text)) for s, text in d.get("setting_changes", [])]
     trainer.step_history, trainer.epoch_history, trainer.trajectory = step_history, epoch_history, trajectory
     trainer.layer_history = layer_history

@@ -68,6 +68,7 @@ def state(saved, trainer: Trainer, read: Reader) -> dict:
     out["last_grad_norm"] = _float(s, "last_grad_norm")
     out["lr"] = _float(s, "lr", positive=True)
     out["lr_changes"] = _lr_changes(_get(s, "lr_changes"))
+    out["setting_changes"] = _setting_changes(s.get("setting_changes", []))
     out["step_history"] = _series(_get(s, "step_history"), "step_history", 4, read)
     out["epoch_history"] = _series(_get(s, "epoch_history"), "epoch_history", 6, read)
     out["trajectory"] = _trajectory(_get(s, "trajectory"), n_params, read)
@@ -109,6 +110,19 @@ def _lr_changes(saved) -> list:
         pair_table = {"step": pair[0], "η": pair[1]}
         out.append([_int(pair_table, "step", where=f"lr_changes[{i}]"),
                     _float(pair_table, "η", positive=True, where=f"lr_changes[{i}]")])
+    return out
+
+
+def _setting_changes(saved) -> list:
+    """The live setting changes marked on the loss curve: [step, what changed] pairs (absent in older sessions)."""
+    if not isinstance(saved, list) or len(saved) > MAX_RECENT:
+        raise ValueError(f"the saved setting_changes must be a list of at most {MAX_RECENT}, got {short(saved)}")
+    out = []
+    for i, pair in enumerate(saved):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ValueError(f"the saved setting_changes[{i}] must be a [step, text] pair, got {short(pair)}")
+        pair_table = {"step": pair[0], "text": pair[1]}
+        out.append([_int(pair_table, "step", where=f"setting_changes[{i}]"), _text(pair_table, "text")])
     return out
 
 

@@ -329,3 +329,41 @@ def test_recent_files_is_pure_add_dedupe_trim():
     assert session.recent_files(["/a/./b.gdsim", "/a/b.gdsim"]) == ["/a/./b.gdsim"]
     assert session.recent_files([], None) == []
 
+
+
+def test_live_setting_changes_survive_a_save(tmp_path):
+    """The loss curve's marks for live changes (optimizer, momentum, ...) come back with the session."""
+    b = cfgmod.build(cfgmod.load_preset("xor").with_changes(training={"optimizer": "momentum"}))
+    b.trainer.run(5)
+    b.trainer.set_training("momentum", {"momentum": 0.5}, weight_decay=1e-3)
+    b.trainer.run(3)
+    b.trainer.lr = 0.3
+    assert b.trainer.setting_changes and b.trainer.lr_changes
+    loaded = session.load(session.save(tmp_path / "marks.gdsim", b))
+    assert loaded.trainer.setting_changes == b.trainer.setting_changes
+    assert loaded.trainer.lr_changes == b.trainer.lr_changes
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("not a list", "setting_changes must be a list"),
+    ([[1]], "setting_changes[0] must be a [step, text] pair"),
+    ([[-1, "x"]], "setting_changes[0].step = -1 is out of range"),
+    ([[3, 7]], "the saved text must be text"),
+])
+def test_hostile_setting_changes_are_one_line(tmp_path, bad, words):
+    b = cfgmod.build(cfgmod.load_preset("xor"))
+    b.trainer.run(2)
+    path = session.save(tmp_path / "s.gdsim", b)
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    state_name = next(n for n in members if n.endswith(".json") and b'"lr_changes"' in members[n])
+    doc = json.loads(members[state_name])
+    table = doc["state"] if "state" in doc else doc
+    table["setting_changes"] = bad
+    members[state_name] = json.dumps(doc).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ValueError) as e:
+        session.load(path)
+    assert words in str(e.value) and "\n" not in str(e.value)
