@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,7 @@ def state(saved, trainer: Trainer, read: Reader) -> dict:
     s = _table(saved, "state")
     n_params, n_rows = trainer.net.n_params, trainer.X.shape[0]
     vector = ArraySpec(n_params)
-    out = {key: _array(s, key, vector, read) for key in ("params", "last_grad", "last_update")}
+    out: dict[str, Any] = {key: _array(s, key, vector, read) for key in ("params", "last_grad", "last_update")}
     out["optimizer"] = _optimizer(_get(s, "optimizer"), trainer, read)
     out["rng"] = _rng(_get(s, "rng"))
     order = _array(s, "order", ArraySpec(n_rows, kind="i"), read)
