@@ -5,6 +5,7 @@ readable compare plot, hover labels inside their panels, controls that do not ju
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
@@ -188,7 +189,8 @@ def test_compare_plot_is_readable_at_1280x800(win, qtbot):
 
 
 def test_graph_hover_label_stays_inside_the_panel(qtbot):
-    """Every parameter hovered in a small graph of a trained XOR net: the readout is wholly inside."""
+    """Every parameter hovered in a small graph of a trained XOR net: the readout names what is under the mouse
+    and is wholly inside (the output neuron's formula is wider than the panel: it wraps)."""
     built = config.build(config.load_preset("xor"))
     built.trainer.run(5)
     s = snapshot.take(built.trainer, built.data)
@@ -199,13 +201,21 @@ def test_graph_hover_label_stays_inside_the_panel(qtbot):
     qtbot.waitExposed(graph)
     graph.show_snapshot(s)
     vb = graph.plot_item.getViewBox()
-    box = vb.sceneBoundingRect()
-    for index, name in enumerate(s.param_names):
-        QTest.mouseMove(graph.view.viewport(), graph.view.mapFromScene(vb.mapViewToScene(graph.position_of(index))))
-        qtbot.waitUntil(lambda: graph.hover_label.isVisible(), timeout=1000)
-        label = graph.hover_label
-        rect = label.mapRectToScene(label.boundingRect())
-        assert box.contains(rect), (name, rect, box)
+    rate = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOption("mouseRateLimit", -1)  # pyqtgraph drops a move < 10 ms after the last: every one must count
+    try:
+        for index, name in enumerate(s.param_names):
+            at = graph.position_of(index)
+            with qtbot.waitSignal(graph.view.scene().sigMouseMoved, timeout=1000):
+                QTest.mouseMove(graph.view.viewport(), graph.view.mapFromScene(vb.mapViewToScene(at)))
+            neuron = graph.neuron_at(at)
+            under = graph.param_at(at) if neuron is None else int(graph.neuron_params[neuron])
+            label = graph.hover_label
+            assert label.isVisible() and graph.hover_text(under) in label.textItem.toPlainText(), name
+            rect, box = label.mapRectToScene(label.boundingRect()), vb.sceneBoundingRect()
+            assert box.contains(rect), (name, rect, box)
+    finally:
+        pg.setConfigOption("mouseRateLimit", rate)
 
 
 def test_backprop_next_stays_put_and_the_scrubber_is_wide(qtbot, tmp_path):

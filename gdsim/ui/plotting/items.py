@@ -22,9 +22,10 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
 def place_inside(label: pg.TextItem, vb: pg.ViewBox, at: QtCore.QPointF, gap: float = 8.0) -> None:
     """Put a hover label beside ``at`` (view coordinates), opening towards the middle of the view box and shifted
     so that all of it lies inside: a readout cut at the panel's edge cannot be read."""
+    box = vb.sceneBoundingRect()
+    _fit_width(label, box.width() - 2)
     text = label.textItem.boundingRect()
     w, h = text.width(), text.height()  # pixels: a TextItem ignores the view's scaling
-    box = vb.sceneBoundingRect()
     p = vb.mapViewToScene(at)
     x = p.x() - w - gap if p.x() > box.center().x() else p.x() + gap
     y = p.y() + gap if p.y() < box.center().y() else p.y() - h - gap  # scene y grows downwards
@@ -38,9 +39,18 @@ def keep_inside(label: pg.TextItem, vb: pg.ViewBox) -> None:
     _set_top_left(label, vb, p.x() - label.anchor[0] * text.width(), p.y() - label.anchor[1] * text.height())
 
 
+def _fit_width(label: pg.TextItem, width: float) -> None:
+    """A readout wider than its panel (a long neuron formula in a small graph) wraps at the panel's width."""
+    item = label.textItem
+    item.setTextWidth(-1)
+    if item.boundingRect().width() > width > 0:
+        item.setTextWidth(width)
+
+
 def _set_top_left(label: pg.TextItem, vb: pg.ViewBox, x: float, y: float) -> None:
-    text = label.textItem.boundingRect()
     box = vb.sceneBoundingRect()
+    _fit_width(label, box.width() - 2)
+    text = label.textItem.boundingRect()
     x = min(max(x, box.left() + 1), box.right() - text.width() - 1)
     y = min(max(y, box.top() + 1), box.bottom() - text.height() - 1)
     label.setAnchor((0, 0))
