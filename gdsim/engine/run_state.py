@@ -22,7 +22,7 @@ STATUS_TEXT = {
              "a fit no better than a constant, dead ReLU units, a vanished gradient, a saddle point, or η decayed "
              "to ~0 by the schedule (the message says which)",
     DIVERGED: divergence.RULE_TEXT.replace("Diverged", "diverged", 1),
-    MAX_EPOCHS: "max_epochs: stopped after the epochs asked for",
+    MAX_EPOCHS: "epoch limit: stopped at the epoch limit (the number of epochs asked for)",
 }
 
 

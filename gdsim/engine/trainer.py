@@ -294,7 +294,7 @@ class Trainer:
                             f"converged at epoch {self.epoch}: the loss stopped changing (tolerance {self.tol:g})")
         elif self.status == RUNNING and self.max_epochs is not None and self.epoch >= self.max_epochs:
             self.status = MAX_EPOCHS
-            self.message = f"stopped after {self.epoch} epochs (the maximum)"
+            self.message = f"stopped at the epoch limit ({self.epoch} epochs)"
 
     def evaluate(self, X, y, t) -> tuple[float, float]:
         """(loss, accuracy or R²) on a data set at the current parameters."""

@@ -138,7 +138,7 @@ def evaluate(obs: Observation, signals: Signals) -> tuple[bool, str]:
     got = measure(obs, signals)
     if isinstance(got, str):
         ok = got in obs.words
-        shown = got
+        shown = "stopped at the epoch limit" if got == "max_epochs" else got  # words, not the trainer's name
     else:
         ok = math.isfinite(got)
         if obs.value is not None:

@@ -105,6 +105,7 @@ def test_evaluate_words_numbers_and_value_text():
     assert evaluate(change, s) == (True, "+50")
     status = lessons.Observation("status", "{value}", "not {value}", words=("diverged", "converged"))
     assert evaluate(status, s) == (False, "not running")
+    assert evaluate(status, replace(s, status="max_epochs")) == (False, "not stopped at the epoch limit")
 
 
 def test_prediction_check():

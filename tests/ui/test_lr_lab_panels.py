@@ -176,7 +176,7 @@ def test_diverged_runs_end_with_a_cross_below_the_ceiling(panel, bowl_result):
         assert np.all(np.isfinite(curve.yData)) and curve.yData.max() <= ceiling * (1 + 1e-12)
         if run.behaviour == "diverged":
             assert any(c.xData[0] == curve.xData[-1] for c in crosses)
-    assert column(panel.table, 3)[behaviours.index("diverged")] in ("diverged", "max_epochs")
+    assert column(panel.table, 3)[behaviours.index("diverged")] in ("diverged", "epoch limit")
 
 
 def test_table_sorts_numbers_as_numbers(panel, bowl_result):

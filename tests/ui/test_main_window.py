@@ -240,7 +240,7 @@ def test_edge_of_stability_is_marked_on_the_slider(win, qtbot):
     limit = 2 / win.lam
     assert win.lr_control.limit == pytest.approx(limit)
     assert win.lr_control.slider.marker is not None
-    assert "2/λmax" in win.status_labels["limit"].text() and "diverges" in win.lr_control.hint.toolTip()
+    assert "largest stable η" in win.status_labels["limit"].text() and "diverges" in win.lr_control.hint.toolTip()
 
 
 def test_backprop_inspector_highlights_the_graph(win, qtbot):

@@ -48,8 +48,52 @@ def test_a_saddle_is_named_beside_the_stability_limit(qtbot, tmp_path):
     try:
         label = w.status_labels["limit"]
         qtbot.waitUntil(lambda: "saddle" in label.text(), timeout=10000)
-        assert label.text() == "2/λmax 1 · saddle"  # the curvature 2 limits η to 1; the −6 does not
+        assert label.text() == "largest stable η ≈ 1 · saddle"  # the curvature 2 limits η to 1; the −6 does not
         assert "λmin = -6" in label.toolTip()
         assert w.lr_control.limit == pytest.approx(1.0)
+    finally:
+        w.shutdown()
+
+
+def open_window(qtbot, tmp_path, cfg) -> MainWindow:
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+    w = MainWindow(cfg, restore_layout=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    return w
+
+
+def test_a_run_that_reaches_its_epochs_says_so_in_words(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, config.load_preset("xor").with_changes(training={"epochs": 20}))
+    try:
+        QTest.mouseClick(run_button(w), QtCore.Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.snapshot.status != "running", timeout=30000)
+        label = w.status_labels["status"]
+        assert "epoch limit" in label.text() and "max_epochs" not in label.text()
+        assert w.statusBar().currentMessage() == "stopped at the epoch limit (20 epochs)"
+        assert "stopped at the epoch limit" in label.toolTip() and "max_epochs" not in label.toolTip()
+    finally:
+        w.shutdown()
+
+
+def test_the_stability_edge_is_named_the_largest_stable_eta(win, qtbot):
+    label, hint = win.status_labels["limit"], win.lr_control.hint
+    qtbot.waitUntil(lambda: win.lam is not None and label.text() != "", timeout=10000)
+    limit = 2 / win.lam
+    assert label.text().startswith("largest stable η ≈ ") and "2/λmax" in label.toolTip()
+    assert f"{limit:.3g}" in label.text()
+    assert "stable η < " in hint.text() and "largest stable η" in hint.toolTip()
+    assert win.lr_control.label.text() == "learning rate η"
+
+
+def test_a_concave_spot_says_there_is_no_curvature_limit(qtbot, tmp_path):
+    cfg = config.Config(problem=config.ProblemConfig(dataset="function:-x**2 - y**2", start=(0.5, 0.2)))
+    w = open_window(qtbot, tmp_path, cfg)
+    try:
+        label = w.status_labels["limit"]
+        qtbot.waitUntil(lambda: label.text() != "", timeout=10000)
+        assert label.text() == "no η limit here (flat or concave)" and "λmax" not in label.text()
+        assert "no curvature limit on η here (flat or concave)" in label.toolTip()
     finally:
         w.shutdown()

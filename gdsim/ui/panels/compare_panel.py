@@ -22,12 +22,13 @@ from gdsim.ui.plotting.items import note_label, replace_export_menu
 from gdsim.ui.plotting.palette import BEHAVIOUR_COLOURS, ERROR_FIELD_STYLE, RUN_COLOURS
 from gdsim.ui.widgets.field_guard import guard
 from gdsim.ui.widgets.forms import AnalysisForm, hint_label, progress_bar
+from gdsim.ui.widgets.status_line import status_word
 
 MODES = (("Compare η", "lr"), ("Compare optimizers", "optimizer"), ("Race start points", "start"))
 DEFAULT_TEXT = {"lr": ", ".join(f"{v:g}" for v in compare.default_lrs()), "optimizer": "sgd, momentum, adam",
                 "start": "-1.5, 2; 0, 0; 2, -1"}
 PARSERS = {"lr": compare.parse_lrs}
-COLUMNS = ["label", "final loss", "to target", "status", "behaviour", "2/λmax"]
+COLUMNS = ["label", "final loss", "to target", "status", "behaviour", "largest stable η"]
 
 # The rules of analysis.classify, in words (first match wins there).
 BEHAVIOUR_RULES = analysis.BEHAVIOUR_TEXT
@@ -35,10 +36,12 @@ COLUMN_TIPS = [
     "the run (its colour matches its curve and its path on the 2D surface)",
     "training loss at the end of the run (the last step's loss for a diverged run)",
     "the first epoch whose training loss is at or below the target loss (– never reached)",
-    "how the run ended: converged, stalled (still, but at a poor fit), max_epochs or diverged",
+    "how the run ended: converged, stalled (still, but at a poor fit), epoch limit (stopped at the epoch limit "
+    "while still moving) or diverged",
     "how the path looked, judged from the loss and the signs of successive updates:\n"
     + "\n".join(BEHAVIOUR_RULES.values()),
-    "2/λmax at the initial weights: on a quadratic, gradient descent diverges exactly when η > 2/λmax "
+    "the largest stable η = 2/λmax at the initial weights: on a quadratic, gradient descent diverges exactly "
+    "when η > 2/λmax "
     "and oscillates when 1/λmax < η < 2/λmax",
 ]
 
@@ -274,7 +277,7 @@ class ComparePanel(AnalysisForm):
         if result.target is not None:
             parts.append(f"dashed: target loss {result.target:.4g}")
         if math.isfinite(result.limit):
-            parts.append(f"2/λmax = {result.limit:.3g} at the start")
+            parts.append(f"largest stable η ≈ {result.limit:.3g} = 2/λmax at the start")
         if result.cancelled:
             parts.append(f"cancelled: {len(result.runs)} run(s) shown, the last one cut short")
         self.note.setText(" · ".join(parts))
@@ -302,16 +305,16 @@ class ComparePanel(AnalysisForm):
             swatch.fill(QtGui.QColor(*colour))
             label = _Item(run.label, r)
             label.setIcon(QtGui.QIcon(swatch))
-            status_tip = run.message or run.status
+            status_tip = run.message or status_word(run.status)
             limit_tip = ""
             if math.isfinite(run.limit) and run.optimizer == "sgd":
-                limit_tip = f"η = {run.lr:g} is {run.lr / run.limit:.2g}× the stability limit 2/λmax"
+                limit_tip = f"η = {run.lr:g} is {run.lr / run.limit:.2g}× the largest stable η (2/λmax)"
             behaviour = _Item(run.behaviour, tip=BEHAVIOUR_RULES.get(run.behaviour, ""))
             behaviour.setForeground(QtGui.QColor(*BEHAVIOUR_COLOURS.get(run.behaviour, (0, 0, 0))))
             cells = [label,
                      _Item(_num(run.final_loss), _sort_num(run.final_loss)),
                      _Item(_num(run.epochs_to_target), _sort_num(run.epochs_to_target)),
-                     _Item(run.status, tip=status_tip),
+                     _Item(status_word(run.status), tip=status_tip),
                      behaviour,
                      _Item(_num(run.limit), _sort_num(run.limit), tip=limit_tip)]
             for c, item in enumerate(cells):

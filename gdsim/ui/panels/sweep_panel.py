@@ -188,7 +188,7 @@ class SweepPanel(AnalysisForm):
             parts.append("every run diverged" if self._rows else "no runs")
             self.use_best.setText("Use best η")
         if math.isfinite(self._limit):
-            parts.append(f"2/λmax = {formatters.number(self._limit, 3)} at the start")
+            parts.append(f"largest stable η ≈ {formatters.number(self._limit, 3)} = 2/λmax at the start")
         if cancelled:
             parts.append("cancelled: partial sweep")
         self.note.setText(" · ".join(parts))

@@ -13,7 +13,8 @@ from gdsim.ui.widgets.spin_box import SciSpinBox
 
 LR_MIN, LR_MAX = 1e-5, 100.0  # 100: on XOR 2/λmax reaches 13–19, and divergence must be reachable
 SPIN_MIN, SPIN_MAX = 1e-12, 1e9  # "any positive η": the spin box shows 12 decimals
-LIMIT_TIP = ("λmax = {lam:.4g} is the largest curvature of the loss here (top eigenvalue of its Hessian).\n"
+LIMIT_TIP = ("The largest stable η here is about {limit:.4g} = 2/λmax.\n"
+             "λmax = {lam:.4g} is the largest curvature of the loss here (top eigenvalue of its Hessian).\n"
              "On a quadratic, gradient descent oscillates when η > 1/λmax and diverges when η > 2/λmax = {limit:.4g}.\n"
              "η is {side} that edge now (red tick on the slider). It moves as training moves.")
 TICKS = 700  # slider resolution: 100 per decade
@@ -63,7 +64,8 @@ class LearningRateControl(QtWidgets.QWidget):
 
     def __init__(self, lr: float = 0.1, parent=None):
         super().__init__(parent)
-        self.label = QtWidgets.QLabel("η")
+        self.label = QtWidgets.QLabel("learning rate η")
+        self.label.setObjectName("learningRateLabel")
         self.label.setToolTip("Learning rate η: the size of each step, θ ← θ − η·∇L")
         self.slider = MarkedSlider()
         self.slider.setObjectName("learningRateSlider")
@@ -79,7 +81,7 @@ class LearningRateControl(QtWidgets.QWidget):
         self.hint = QtWidgets.QLabel("")
         self.hint.setObjectName("learningRateHint")
         self.hint.setStyleSheet("color: #666;")
-        self.hint.setMinimumWidth(self.hint.fontMetrics().horizontalAdvance("2/λmax = 0.000e-00"))  # no jumping
+        self.hint.setMinimumWidth(self.hint.fontMetrics().horizontalAdvance("stable η < 0.000e-00"))  # no jumping
         self.range_hint = QtWidgets.QLabel("")
         self.range_hint.setObjectName("learningRateRangeHint")
         self.range_hint.setTextFormat(QtCore.Qt.TextFormat.PlainText)
@@ -104,7 +106,7 @@ class LearningRateControl(QtWidgets.QWidget):
         return self._value
 
     def set_curvature(self, lam: float | None) -> None:
-        """Mark η = 2/λmax on the slider and say it beside the spin box."""
+        """Mark η = 2/λmax on the slider and say beside the spin box that it is the largest stable η."""
         limit = 2.0 / lam if lam is not None and lam > 0 else None
         self.limit = limit
         self.slider.marker = None if limit is None else lr_to_tick(limit)
@@ -114,7 +116,7 @@ class LearningRateControl(QtWidgets.QWidget):
             return
         side = "above" if self._value > limit else "below"
         colour = palette.ERROR_RED if side == "above" else palette.MUTED
-        self.hint.setText(f"<span style='color:{colour}'>2/λmax = {formatters.number(limit, 3)}</span>")
+        self.hint.setText(f"<span style='color:{colour}'>stable η < {formatters.number(limit, 3)}</span>")
         self.hint.setToolTip(LIMIT_TIP.format(lam=lam, limit=limit, side=side))
 
     def set_value(self, lr: float) -> None:
