@@ -133,6 +133,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lab = LabController(client, state, self.compare, self.sweep, docks, self.problem.current_config,
                                  self.surfaces.show_paths, self.training.use_lr, self.files.file_dialog)
         self.problem.new_problem_hooks.append(self.lab.problem_changed)
+        self.problem.banner = self.banner
         self.lessons = LessonController(self.lesson_panel, self.problem.apply, self.current_config, self.training.press,
                                         client.lesson, Progress())
         client.sigSignals.connect(self.lessons.on_reading)
@@ -288,7 +289,7 @@ class MainWindow(QtWidgets.QMainWindow):
             dock = self.docks[info.panel]
             dock.show()
             dock.raise_()
-        self.banner.show_text(cfg.name, cfg.description)
+        self.banner.show_preset(cfg, self.state.problem)
 
     def current_config(self) -> cfgmod.Config:
         return self.problem.current_config()

@@ -171,3 +171,93 @@ def test_escape_while_reading_closes_and_ends_the_thread(qtbot, dialog, tmp_path
     qtbot.keyClick(dialog, QtCore.Qt.Key.Key_Escape)
     assert not dialog.isVisible() and dialog.result() == 0
     assert job.isFinished() and not dialog.is_checking()
+
+
+# ---------------------------------------------------------------- File → Import CSV in the window
+
+
+def open_window(qtbot, tmp_path, preset: str):
+    from gdsim.ui.main_window import MainWindow
+
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+    w = MainWindow(restore_layout=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None)
+    w.open_preset(preset)
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.step == 0)
+    return w
+
+
+def three_feature_csv(path) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))
+    with open(path, "w") as f:
+        f.write("a,b,c,label\n")
+        f.writelines(f"{a:.6f},{b:.6f},{c:.6f},{int(a + b > c)}\n" for a, b, c in X.tolist())
+
+
+def import_through_the_dialog(qtbot, win, path) -> None:
+    """File → Import CSV as a person does it: the dialog opens (modal), the path is typed, OK is clicked."""
+    done = []
+
+    def fill():
+        d = QtWidgets.QApplication.activeModalWidget()
+        assert isinstance(d, CsvImportDialog)
+        type_path(qtbot, d, path)
+        qtbot.waitUntil(lambda: ok_button(d).isEnabled(), timeout=10000)
+        qtbot.mouseClick(ok_button(d), QtCore.Qt.MouseButton.LeftButton)
+        done.append(True)
+
+    QtCore.QTimer.singleShot(0, fill)
+    win.problem.import_csv_dialog()
+    assert done
+
+
+def test_text_follows_the_problem_and_eta_after_a_csv_import(qtbot, tmp_path):
+    win = open_window(qtbot, tmp_path, "xor")
+    try:
+        banner = win.banner
+        assert banner.isVisible() and banner.label.text().startswith("XOR with tanh")
+        spin = win.lr_control.spin
+        qtbot.mouseClick(spin.lineEdit(), QtCore.Qt.MouseButton.LeftButton)
+        spin.selectAll()
+        qtbot.keyClicks(spin, "0.3")
+        qtbot.keyClick(spin, QtCore.Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: win.snapshot.lr == 0.3, timeout=5000)
+        assert "η is now 0.3" in banner.label.text() and "the preset's η is 0.5" in banner.label.text()
+        three_feature_csv(tmp_path / "mine.csv")
+        import_through_the_dialog(qtbot, win, tmp_path / "mine.csv")
+        qtbot.waitUntil(lambda: win.snapshot.sizes[0] == 3, timeout=10000)
+        assert not banner.isVisible() and banner.label.text() == ""  # the note was about XOR
+        message = win.statusBar().currentMessage()
+        assert "XOR" not in message and message.startswith("mine.csv: ready")
+        assert win.current_config().name == "" and win.errors == []
+    finally:
+        win.shutdown()
+
+
+def test_a_csv_on_the_worked_example_drops_its_fixed_weights_and_says_so(qtbot, tmp_path):
+    win = open_window(qtbot, tmp_path, "worked_example_221")
+    try:
+        three_feature_csv(tmp_path / "three.csv")
+        import_through_the_dialog(qtbot, win, tmp_path / "three.csv")
+        qtbot.waitUntil(lambda: win.snapshot.sizes[0] == 3, timeout=10000)
+        assert win.errors == []
+        assert "fixed weights" in win.statusBar().currentMessage()
+        assert win.current_config().network.params is None
+    finally:
+        win.shutdown()
+
+
+def test_a_network_change_on_the_worked_example_notes_the_dropped_weights(qtbot, tmp_path):
+    win = open_window(qtbot, tmp_path, "worked_example_221")
+    try:
+        qtbot.mouseClick(win.setup.rows[0].plus, QtCore.Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: win.snapshot.sizes[1] == 3, timeout=10000)
+        message = win.statusBar().currentMessage()
+        assert message.startswith("network changed") and "fixed weights" in message
+        assert not win.banner.isVisible()  # 2-3-1 is not the worked example's network any more
+    finally:
+        win.shutdown()

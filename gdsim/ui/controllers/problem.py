@@ -26,6 +26,7 @@ from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.output_view import OutputView
 from gdsim.ui.panels.setup import SetupPanel
 from gdsim.ui.plotting import figures
+from gdsim.ui.widgets.lesson_banner import LessonBanner
 from gdsim.ui.widgets.lr_control import LearningRateControl
 from gdsim.ui.worker_client import WorkerClient
 
@@ -42,7 +43,9 @@ class ProblemController:
         self.loss_curve, self.output_view, self.docks = loss_curve, output_view, docks
         self.surfaces, self.aids = surfaces, aids
         self.new_problem_hooks: list[Callable[[], object]] = []  # called when the problem key changes
+        self.banner: LessonBanner | None = None  # the open preset's note: it follows the problem and η
         setup.sigChanged.connect(self.setup_changed)
+        lr_control.sigChanged.connect(lambda _lr: self._follow())
         output_view.sigPointAdded.connect(self.add_point)
 
     def setup_changed(self, section: str) -> None:
@@ -54,7 +57,8 @@ class ProblemController:
             return
         if self.load(cfg) and old is not None:
             what = {"problem": "data", "network": "network"}.get(section, "set-up")
-            self.messages.say(f"{what} changed: training restarts from new weights", 8000)
+            note = f" ({self.setup.note})" if self.setup.note else ""
+            self.messages.say(f"{what} changed: training restarts from new weights{note}", 15000 if note else 8000)
 
     def change_training(self, cfg: cfgmod.Config) -> None:
         """Send the new training settings to the worker, after checking them here: a bad one is a message
@@ -72,6 +76,7 @@ class ProblemController:
         self.setup.show_schedule(cfg, cfg.training.eta)
         self.client.set_training(cfg)
         self.client.set_lr(cfg.training.eta)  # a new optimizer may come with its own default η
+        self._follow()
         self.messages.say("training settings changed: the run goes on from here (marked on the loss curve)", 6000)
 
     def apply(self, cfg: cfgmod.Config) -> bool:
@@ -108,11 +113,25 @@ class ProblemController:
 
         dialog = CsvImportDialog(self.parent)
         if dialog.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            problem = dialog.result_problem()
-            problem = {**problem, "features": tuple(problem["features"]) if problem.get("features") else None}
-            cfg = self.current_config().with_changes(problem=problem)
-            self.setup.set_config(cfg)
-            self.load(cfg, report=self.messages.show_open_error)
+            self.import_csv(dialog.result_problem())
+
+    def import_csv(self, problem: dict) -> bool:
+        """Train on a checked CSV (``problem`` as the import dialog gives it) with the network of the form. It is
+        no longer the preset's problem, so the set-up loses the preset's name; fixed weights that do not fit the
+        new inputs are dropped, and the status bar says so."""
+        problem = {**problem, "features": tuple(problem["features"]) if problem.get("features") else None}
+        cfg = self.current_config().with_changes(problem=problem, name="", description="")
+        try:
+            cfg, note = cfgmod.fit_fixed_weights(cfg)
+        except (ValueError, OSError) as e:
+            self.messages.show_open_error(f"Cannot use this set-up: {e}")
+            return False
+        self.setup.set_config(cfg)
+        if not self.load(cfg, report=self.messages.show_open_error):
+            return False
+        if note:
+            self.messages.say(f"{problem_title(cfg)}: ready — press Run (Space). {note}", 15000)
+        return True
 
     def load(self, cfg: cfgmod.Config, keep_surfaces: bool = False,
              report: Callable[[str], object] | None = None) -> bool:
@@ -136,7 +155,7 @@ class ProblemController:
         self.setup.show_schedule(cfg, cfg.training.eta)
         self.surfaces.new_model(built.net.param_names, keep_surfaces)
         hint = "; ".join(str(w.message) for w in caught)
-        self.show_built(built, hint or f"{cfg.name or cfg.problem.dataset}: ready — press Run (Space)")
+        self.show_built(built, hint or f"{problem_title(cfg)}: ready — press Run (Space)")
         return True
 
     def start_function_at(self, x: float, y: float) -> None:
@@ -155,9 +174,15 @@ class ProblemController:
         for hook in self.new_problem_hooks:
             hook()
 
+    def _follow(self) -> None:
+        """Text that names the problem or η follows the one trained now (the preset's note)."""
+        if self.banner is not None:
+            self.banner.follow(self.state.problem, self.lr_control.value())
+
     def show_built(self, built: cfgmod.Built, message: str) -> None:
         if self.state.set_problem(built.config, built.data):
             self._new_problem()
+        self._follow()
         function = getattr(built.net, "function", None)
         self.surfaces.surface2d.function_start = function is not None and function.dim == 2
         if function is not None:
@@ -198,9 +223,17 @@ class ProblemController:
             return
         cfg = self.current_config().with_changes(problem={"dataset": f"csv:{path}", "standardize": False,
                                                           "target": target, "features": features,
-                                                          "task": "classification"})
+                                                          "task": "classification"}, name="", description="")
         self.setup.set_config(cfg)
         self.load(cfg)
+
+
+def problem_title(cfg: cfgmod.Config) -> str:
+    """What the status bar calls a set-up: its name, else its data (a CSV by its file name)."""
+    dataset = cfg.problem.dataset
+    if cfg.name:
+        return cfg.name
+    return Path(dataset[4:]).name if dataset.startswith("csv:") else dataset
 
 
 # training settings a running trainer can take between two steps (Trainer.set_training); the rest resets

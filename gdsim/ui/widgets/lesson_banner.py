@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.lab.config import Config
+from gdsim.ui.plotting.formatters import eta
+
 
 class LessonBanner(QtWidgets.QToolBar):
-    """A full-width strip above the pictures with the preset's name and description; the × hides it."""
+    """A full-width strip above the pictures with the preset's name and description; the × hides it.
+
+    It speaks of the preset only while the preset's problem is the one being trained (``follow``): after a CSV
+    import or a change of data or network it goes, and a changed η is said beside the preset's own."""
 
     def __init__(self, parent=None):
         super().__init__("Lesson", parent)
@@ -31,11 +37,35 @@ class LessonBanner(QtWidgets.QToolBar):
         row.addWidget(self.close_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.addWidget(box)
         self.toggleViewAction().setText("Lesson note")
+        self.preset: Config | None = None
+        self.problem = ""  # the problem key (lab.state) the preset was opened as
         self.hide()
 
     def show_text(self, title: str, text: str) -> None:
         self.label.setText(f"{title}: {text}" if text else title)
         self.show()
+        self._fit_height()
+
+    def show_preset(self, cfg: Config, problem: str) -> None:
+        """The preset ``cfg`` was opened as the problem with key ``problem``: say what it is about."""
+        self.preset, self.problem = cfg, problem
+        self.show_text(cfg.name, cfg.description)
+
+    def follow(self, problem: str, lr: float) -> None:
+        """The problem and η trained now. Another problem: the note is not about it any more, so it goes.
+        The same problem at another η: the note says the η now beside the preset's (its text quotes it)."""
+        cfg = self.preset
+        if cfg is None:
+            return
+        if problem != self.problem:
+            self.preset, self.problem = None, ""
+            self.label.clear()
+            self.hide()
+            return
+        text = cfg.description
+        if lr != cfg.training.eta:
+            text += f" [η is now {eta(lr)}; the preset's η is {eta(cfg.training.eta)}]"
+        self.label.setText(f"{cfg.name}: {text}" if text else cfg.name)
         self._fit_height()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
