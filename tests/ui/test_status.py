@@ -97,3 +97,16 @@ def test_a_concave_spot_says_there_is_no_curvature_limit(qtbot, tmp_path):
         assert "no curvature limit on η here (flat or concave)" in label.toolTip()
     finally:
         w.shutdown()
+
+
+def test_the_stability_words_follow_a_typed_eta(win, qtbot):
+    label = win.status_labels["limit"]
+    qtbot.waitUntil(lambda: win.lam is not None and label.text() != "", timeout=10000)
+    assert "η is below that edge now" in label.toolTip()
+    spin = win.lr_control.spin
+    QTest.mouseClick(spin.lineEdit(), QtCore.Qt.MouseButton.LeftButton)
+    spin.selectAll()
+    QTest.keyClicks(spin, "90")  # XOR's largest stable η is 13–19
+    QTest.keyClick(spin, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.snapshot.lr == 90, timeout=5000)
+    assert "η is above that edge now" in label.toolTip() and "below" not in label.toolTip()

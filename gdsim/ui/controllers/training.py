@@ -74,6 +74,7 @@ class TrainingController:
     def _lr_changed(self, lr: float) -> None:
         self.client.set_lr(lr)
         self.lr_control.set_curvature(self.state.lam)
+        self.status.follow_lr(self.lr_control.hint.toolTip())
         if self.state.config is not None:
             self.setup.show_schedule(self.state.config, lr)
         self.setup.note_lr_typed(lr)

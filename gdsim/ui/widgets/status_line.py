@@ -52,6 +52,7 @@ class StatusLine:
             label.setAutoFillBackground(True)
             bar.addPermanentWidget(label)
             self.labels[key] = label
+        self._curvature: tuple[float, float] | None = None  # the last (λmax, λmin), for a new η's words
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("runProgress")
         self.progress.setMaximumWidth(160)
@@ -78,6 +79,7 @@ class StatusLine:
         """The largest stable η = 2/λmax (and a saddle when λmin < 0); ``limit_tip`` is the η control's own
         explanation of the edge."""
         label = self.labels["limit"]
+        self._curvature = (lam, lam_min)
         saddle = lam > 0 and analysis.Curvature(lam, lam_min).saddle  # concave everywhere: no saddle, a cap
         label.setText(limit_text(lam) + (" · saddle" if saddle else ""))
         tip = ((limit_tip or f"largest stable η ≈ {fmt(2 / lam, 3)} = 2/λmax") if lam > 0 else
@@ -87,6 +89,11 @@ class StatusLine:
             tip += (f"\nλmin = {lam_min:.4g} < 0: negative curvature, a saddle. Along that direction the loss "
                     "falls away quadratically; it sets no limit on η.")
         label.setToolTip(tip)
+
+    def follow_lr(self, limit_tip: str) -> None:
+        """η changed: the edge's explanation (which side of it η is) is said again for the new η."""
+        if self._curvature is not None:
+            self.show_curvature(*self._curvature, limit_tip)
 
     def start_progress(self, epochs: int) -> None:
         """A bar for a run of ``epochs`` epochs; none for an open-ended run (0)."""
