@@ -285,3 +285,21 @@ def test_every_setup_field_and_label_has_a_tooltip(win):
               if lay.itemAt(r, QtWidgets.QFormLayout.ItemRole.LabelRole) is not None]
     missing += [w for w in labels if w is not None and not w.toolTip()]
     assert missing == [], [w.text() if hasattr(w, "text") else w.objectName() for w in missing]
+
+
+@pytest.mark.parametrize("name", ["noise", "test_fraction", "tol"])
+def test_e_types_an_exponent_into_a_decimal_field_and_is_the_epoch_key_after_enter(win, qtbot, name):
+    field = getattr(win.setup, name)
+    steps = win.snapshot.step
+    type_text = "5e-2"
+    QTest.mouseClick(field.lineEdit(), QtCore.Qt.MouseButton.LeftButton)
+    field.selectAll()
+    QTest.keyClicks(field, type_text)  # E is part of the number while the field has the focus ...
+    assert field.lineEdit().text() == type_text and field.hasFocus()
+    assert win.snapshot.step == steps and not win.worker.running  # ... and ran no epoch
+    QTest.keyClick(field, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: field.value() == pytest.approx(0.05) and not field.hasFocus(), timeout=3000)
+    qtbot.waitUntil(lambda: win.snapshot.step == 0, timeout=5000)  # new data: a new run
+    press(win, QtCore.Qt.Key.Key_E)  # after Enter, E is the Epoch shortcut again
+    qtbot.waitUntil(lambda: win.snapshot.step > 0, timeout=5000)
+    assert win.errors == []

@@ -11,10 +11,15 @@ from gdsim.ui.widgets.field_guard import guard
 
 
 def number_box(lo, hi, value, tip: str, step=None, decimals=None) -> QtWidgets.QAbstractSpinBox:
-    """A guarded integer spin box, or a decimal one with ``decimals``: the plain fields of a form."""
-    box = QtWidgets.QDoubleSpinBox() if decimals is not None else QtWidgets.QSpinBox()
+    """A guarded integer spin box, or a decimal one with ``decimals``: the plain fields of a form. A decimal
+    one takes numbers as people type them, 5e-2 included: the guard lets E through to every decimal field, so a
+    field that refused it would swallow both the letter and the Epoch shortcut."""
+    box: QtWidgets.QSpinBox | QtWidgets.QDoubleSpinBox
     if decimals is not None:
+        box = SciSpinBox(lo, hi, value, tip, log_steps=False)
         box.setDecimals(decimals)
+    else:
+        box = QtWidgets.QSpinBox()
     box.setRange(lo, hi)
     box.setValue(value)
     if step is not None:
