@@ -4,7 +4,7 @@ runs, every optimizer switch takes effect, η beyond the slider is taken and sai
 import itertools
 
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
 
 from gdsim.engine import optimizers
@@ -303,3 +303,34 @@ def test_e_types_an_exponent_into_a_decimal_field_and_is_the_epoch_key_after_ent
     press(win, QtCore.Qt.Key.Key_E)  # after Enter, E is the Epoch shortcut again
     qtbot.waitUntil(lambda: win.snapshot.step > 0, timeout=5000)
     assert win.errors == []
+
+
+# ---------------------------------------------------------------- readable at 1024×768
+
+
+def test_the_shortcuts_dialog_shows_every_shortcut_whole(win, qtbot):
+    help_menu = next(a for a in win.menuBar().actions() if a.text() == "&Help").menu()
+    next(a for a in help_menu.actions() if a.text() == "Keyboard shortcuts").trigger()
+    dialog = win.findChild(QtWidgets.QDialog, "shortcutsDialog")
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    actions = {a.shortcut().toString(): a for a in win.findChildren(QtGui.QAction) if not a.shortcut().isEmpty()}
+    assert set(actions) <= set(rows) and len(rows) >= 7
+    assert rows["E"] == "Epoch: one pass over the training data"  # what a key does, not only its name
+    assert rows["Space"].startswith("Run: train until converged or diverged")
+    metrics = table.fontMetrics()
+    for r in range(table.rowCount()):  # no text elided, no row scrolled away
+        for c in range(2):
+            assert table.columnWidth(c) >= metrics.horizontalAdvance(table.item(r, c).text()), (r, c)
+        assert table.visualItemRect(table.item(r, 1)).bottom() <= table.viewport().height()
+    assert table.columnViewportPosition(1) + table.columnWidth(1) <= table.viewport().width()
+    qtbot.keyClick(dialog, QtCore.Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_the_history_scrubber_is_wide_at_1024_by_768(win, qtbot):
+    win.resize(1024, 768)
+    qtbot.waitUntil(lambda: win.width() <= 1024, timeout=3000)
+    qtbot.waitUntil(lambda: win.scrubber.slider.isVisible(), timeout=3000)  # under the graph, always there
+    assert win.scrubber.slider.width() >= 150

@@ -92,7 +92,7 @@ class ShortcutsDialog(QtWidgets.QDialog):
         for action in window.findChildren(QtGui.QAction):
             key = action.shortcut().toString(QtGui.QKeySequence.SequenceFormat.NativeText)
             if key and key not in rows:
-                rows[key] = action.text().replace("&", "").rstrip("…")
+                rows[key] = describe(action, key)
         self.table = QtWidgets.QTableWidget(len(rows), 2)
         self.table.setObjectName("shortcutsTable")
         self.table.setHorizontalHeaderLabels(["Key", "What it does"])
@@ -101,11 +101,27 @@ class ShortcutsDialog(QtWidgets.QDialog):
         for i, (key, text) in enumerate(rows.items()):
             self.table.setItem(i, 0, QtWidgets.QTableWidgetItem(key))
             self.table.setItem(i, 1, QtWidgets.QTableWidgetItem(text))
+        self.table.setWordWrap(False)
         self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.table.horizontalHeader()
+        width = sum(self.table.columnWidth(c) for c in range(2)) + 2 * self.table.frameWidth() + 4
+        height = header.sizeHint().height() + sum(self.table.rowHeight(r) for r in range(len(rows)))
+        self.table.setMinimumSize(width, height + 2 * self.table.frameWidth() + 2)  # every row, nothing cut
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(420, 60 + 30 * (len(rows) + 2))
+
+
+def describe(action: QtGui.QAction, key: str) -> str:
+    """An action's name and, when its tooltip says more, what it does: "Epoch: one pass over the training data"."""
+    text = action.text().replace("&", "").rstrip("…")
+    tip = action.toolTip().removesuffix(f" ({key})").rstrip("…")
+    if not tip or tip.replace("&", "").startswith(text):
+        return text
+    return f"{text}: {tip[0].lower()}{tip[1:]}"
