@@ -16,8 +16,8 @@ STATUSES = (RUNNING, CONVERGED, STALLED, DIVERGED, MAX_EPOCHS)
 # what each status means, in words (the app's status tooltip, the README)
 STATUS_TEXT = {
     RUNNING: "running: still training",
-    CONVERGED: "converged: the loss stopped changing (or the gradient vanished) for `patience` epochs, at a fit "
-               "that is better than a constant prediction",
+    CONVERGED: "converged: the loss stopped changing (or the gradient vanished) for several epochs in a row "
+               "(5 unless set otherwise), at a fit that is better than a constant prediction",
     STALLED: "stalled: the loss stopped changing, but not at a minimum worth the name: chance-level accuracy, "
              "a fit no better than a constant, dead ReLU units, a vanished gradient, a saddle point, or η decayed "
              "to ~0 by the schedule (the message says which)",
