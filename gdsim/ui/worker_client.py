@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from gdsim import worker_registry
 from gdsim.lab.config import Built, Config
+from gdsim.lab.monitors import PIECES
 from gdsim.lab.requests import AnalysisRequest
 from gdsim.lab.surfaces import SurfaceSpec
 from gdsim.worker import TrainingWorker
@@ -145,6 +146,8 @@ class WorkerClient(QObject):
     def want_piece(self, piece: str, on: bool) -> None:
         """Snapshots carry ``piece`` ("output": the output view's predictions, "flow": the gradient flow,
         "lens": the neuron lens) while its panel is on screen; coming on while idle brings one with it at once."""
+        if piece not in PIECES:
+            raise ValueError(f"unknown snapshot piece {piece!r}")  # here, in the caller's thread
         self._send(self._sigWantPiece, piece, bool(on))
 
     def lesson(self, request: str) -> None:

@@ -195,3 +195,12 @@ def test_headless_snapshots_carry_everything_unless_told():
     bare = snapshot.take(b.trainer, b.data, pieces=())
     assert bare.output == {} and bare.layer_grad_norms.size == 0 and bare.step == full.step
     np.testing.assert_array_equal(bare.params, full.params)
+
+
+def test_an_unknown_piece_is_refused_in_the_callers_thread(qtbot):
+    client = WorkerClient()
+    try:
+        with pytest.raises(ValueError, match="unknown snapshot piece"):
+            client.want_piece("decision", True)
+    finally:
+        client.stop()
