@@ -65,7 +65,7 @@ class TrainingWorker(QObject):
         self._surface_wait, self._curvature_wait = SURFACE_INTERVAL, CURVATURE_INTERVAL
         self._cancel = threading.Event()   # stops a comparison or sweep between two steps
         self._closing = threading.Event()  # the window is closing: every long computation stops between chunks
-        self._extras = monitors.SnapshotExtras()  # X-ray, lens: only while a panel on screen shows them
+        self._extras = monitors.SnapshotExtras()  # output, X-ray, lens...: only while a panel on screen shows them
         self._sharpness = monitors.SharpnessWatch()  # λmax along the run while its panel is on screen
         self._readings = monitors.LessonReadings()   # a lesson's readings, answered when a run ends
 
@@ -155,11 +155,11 @@ class TrainingWorker(QObject):
         if self._extras.want_xray(who, on) and not self._running:
             self._emit(force=True)  # the picture on screen gets its arrows now, not at the next step
 
-    @Slot(bool)
-    def _on_set_lens(self, on: bool) -> None:
-        """The network graph came on screen (or left it): snapshots carry the neuron lens only meanwhile."""
-        self._extras.lens = bool(on)
-        if on and not self._running:
+    @Slot(str, bool)
+    def _on_want_piece(self, piece: str, on: bool) -> None:
+        """The panel showing a snapshot piece (gdsim.lab.monitors.PIECES: output view, gradient flow, neuron
+        lens) came on screen (or left): snapshots carry it only meanwhile; a panel coming back is filled now."""
+        if self._extras.want_piece(piece, on) and not self._running:
             self._emit(force=True)
 
     @Slot()
@@ -357,8 +357,8 @@ class TrainingWorker(QObject):
         self._last_emit = now
         self._unseen.set()
         with np.errstate(all="ignore"):
-            s = snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0)
-        s, problem = self._extras.add(s, trainer, self._sharpness)
+            s = snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0, self._extras.pieces)
+        s, problem = self._extras.add(s, trainer, self.built.data, self._sharpness)
         if problem:
             self.sigError.emit(problem)
         self.sigSnapshot.emit(s)

@@ -66,14 +66,24 @@ class SharpnessWatch:
             trainer.sharpness = None
 
 
+PIECES = snapshot.PIECES | {"lens"}  # what a panel on screen asks for by name (the neuron lens: network graph)
+
+
 class SnapshotExtras:
-    """What a snapshot carries only while a panel on screen shows it: the optimizer X-ray (Backprop, Loss
-    surface), the neuron lens (network graph) and the sharpness series."""
+    """What a snapshot carries only while a panel on screen shows it: the output view's predictions, the
+    gradient flow and the neuron lens (``PIECES``), the optimizer X-ray (Backprop, Loss surface) and the
+    sharpness series."""
 
     def __init__(self) -> None:
+        self.pieces: set[str] = set()    # the PIECES whose panel is on screen
         self.xray_for: set[str] = set()  # panels on screen that show the X-ray
         self.xray = xray.History()       # the X-ray's arrows per step, for the history scrubber
-        self.lens = False
+
+    def want_piece(self, piece: str, on: bool) -> bool:
+        """Record whether ``piece`` (one of PIECES) is on screen; True when it has just come on."""
+        came = on and piece not in self.pieces
+        (self.pieces.add if on else self.pieces.discard)(piece)
+        return came
 
     def want_xray(self, who: str, on: bool) -> bool:
         """Record who wants the X-ray; True when it was wanted by nobody before and is now."""
@@ -81,7 +91,7 @@ class SnapshotExtras:
         (self.xray_for.add if on else self.xray_for.discard)(who)
         return on and not wanted
 
-    def add(self, s, trainer, sharpness: SharpnessWatch) -> tuple[object, str | None]:
+    def add(self, s, trainer, data, sharpness: SharpnessWatch) -> tuple[object, str | None]:
         """``s`` with what is wanted added, and a message when the X-ray failed (it is then switched off)."""
         problem = None
         if self.xray_for:
@@ -91,8 +101,8 @@ class SnapshotExtras:
             except (ValueError, FloatingPointError) as e:
                 problem = f"The optimizer X-ray failed: {e}"
                 self.xray_for.clear()
-        if self.lens:
-            s = snapshot.with_lens(s, trainer)
+        if "lens" in self.pieces:
+            s = snapshot.with_lens(s, trainer, data)
         if sharpness.on and sharpness.series is not None:
             s = snapshot.with_sharpness(s, sharpness.series)
         return s, problem

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,10 @@ GRID = 64  # resolution of the output view's decision surface
 # the output view draws at most this many training (and test) points: a random sample, as the split shuffles
 # the rows. Drawing all 400k points of a big CSV froze the window for seconds at every new data set.
 DRAWN_POINTS = 5000
+# what a snapshot carries only for one panel, so the worker can leave it out while that panel is off screen:
+# "output" the output view's predictions (a forward pass over a 64×64 grid: most of a snapshot's cost),
+# "flow" the gradient-flow panel's layer norms, dead-ReLU count (a forward pass over the data) and history
+PIECES = frozenset({"output", "flow"})
 
 
 def frozen(a) -> np.ndarray:
@@ -73,17 +78,26 @@ class Snapshot:
         return self.status == "diverged"
 
 
+def plane(data: Dataset | None) -> tuple[float, float, float, float] | None:
+    """The input plane the output view's decision surface covers (x0, x1, y0, y1): the data with a 10 % margin;
+    None unless ``data`` is two-feature classification. The neuron lens draws its maps over the same plane."""
+    if data is None or data.n_features != 2 or data.task != "classification":
+        return None
+    lo = np.minimum(data.X_train.min(axis=0), data.X_test.min(axis=0) if len(data.X_test) else np.inf)
+    hi = np.maximum(data.X_train.max(axis=0), data.X_test.max(axis=0) if len(data.X_test) else -np.inf)
+    pad = 0.1 * (hi - lo)
+    return float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])
+
+
 def output_view(trainer: Trainer, data: Dataset, grid: int = GRID) -> dict:
     """The network's predictions where the output view needs them (computed in the worker, never in a panel)."""
     net = trainer.net
     out: dict = {"kind": "scatter"}
+    extent = plane(data)
     with np.errstate(all="ignore"):
-        if data.n_features == 2 and data.task == "classification":
-            lo = np.minimum(data.X_train.min(axis=0), data.X_test.min(axis=0) if len(data.X_test) else np.inf)
-            hi = np.maximum(data.X_train.max(axis=0), data.X_test.max(axis=0) if len(data.X_test) else -np.inf)
-            pad = 0.1 * (hi - lo)
-            xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], grid)
-            ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], grid)
+        if extent is not None:
+            xs = np.linspace(extent[0], extent[1], grid)
+            ys = np.linspace(extent[2], extent[3], grid)
             gx, gy = np.meshgrid(xs, ys, indexing="ij")
             pred = net.forward(np.column_stack([gx.ravel(), gy.ravel()]))
             if pred.shape[1] == 1:
@@ -112,7 +126,9 @@ def output_view(trainer: Trainer, data: Dataset, grid: int = GRID) -> dict:
     return out
 
 
-def take(trainer: Trainer, data: Dataset | None = None, steps_per_second: float = 0.0) -> Snapshot:
+def take(trainer: Trainer, data: Dataset | None = None, steps_per_second: float = 0.0,
+         pieces: Collection[str] = PIECES) -> Snapshot:
+    """The trainer now; of the panel-only ``PIECES`` just those named (they need ``data``)."""
     last = trainer.step_history.last()
     steps, traj = trainer.trajectory.sample()
     net = trainer.net
@@ -126,8 +142,10 @@ def take(trainer: Trainer, data: Dataset | None = None, steps_per_second: float 
         lr_changes=tuple(trainer.lr_changes), trajectory_steps=steps, trajectory=traj,
         recent=trainer.trajectory.last_steps(), sizes=tuple(net.sizes), activations=tuple(net.activations),
         param_names=tuple(net.param_names), task=trainer.task, metric_name=trainer.metric_name,
-        steps_per_second=steps_per_second, output=output_view(trainer, data) if data is not None else {},
-        setting_changes=tuple(getattr(trainer, "setting_changes", ())), **_gradient_flow(trainer, data),
+        steps_per_second=steps_per_second,
+        output=output_view(trainer, data) if data is not None and "output" in pieces else {},
+        setting_changes=tuple(getattr(trainer, "setting_changes", ())),
+        **(_gradient_flow(trainer, data) if "flow" in pieces else {}),
     )
 
 
@@ -147,14 +165,15 @@ def _gradient_flow(trainer: Trainer, data: Dataset | None) -> dict:
     return {"layer_grad_norms": frozen(norms), "dead_relus": dead, "layer_grad_history": history}
 
 
-def with_lens(s: Snapshot, trainer: Trainer) -> Snapshot:
+def with_lens(s: Snapshot, trainer: Trainer, data: Dataset | None = None) -> Snapshot:
     """The snapshot with the neuron lens added (only while the network graph is on screen: it costs a forward
-    pass over a ≤40×40 grid). The maps cover the output view's plane, so the two pictures line up."""
+    pass over a ≤40×40 grid). The maps cover the output view's plane, so the two pictures line up: the plane of
+    ``data`` (the output view may be off screen, its predictions not computed), else of ``s.output``."""
     if not trainer.net.layers:
         return s  # function mode: no neurons
     out = s.output
-    extent = None
-    if out.get("kind") == "decision":
+    extent = plane(data)
+    if extent is None and out.get("kind") == "decision":
         extent = (float(out["x"][0]), float(out["x"][-1]), float(out["y"][0]), float(out["y"][-1]))
     began = time.perf_counter()
     with np.errstate(all="ignore"):

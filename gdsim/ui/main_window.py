@@ -121,7 +121,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                           self.on_screen, reload=lambda: self.problem.reload(),
                                           start_function=lambda x, y: self.problem.start_function_at(x, y))
         self.aids = AidController(client, state, self.graph, self.inspector, self.gradient_flow, self.scrubber,
-                                  docks["Backprop"], self.on_screen, self.surfaces.show_snapshot)
+                                  docks, self.on_screen, self.surfaces.show_snapshot)
         self.problem = ProblemController(self, client, state, self.messages, self.setup, self.lr_control,
                                          self.graph, self.function_info, self.centre, self.loss_curve,
                                          self.output_view, docks, self.surfaces, self.aids)

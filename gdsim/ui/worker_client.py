@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from gdsim import worker_registry
 from gdsim.lab.config import Built, Config
+from gdsim.lab.monitors import PIECES
 from gdsim.lab.requests import AnalysisRequest
 from gdsim.lab.surfaces import SurfaceSpec
 from gdsim.worker import TrainingWorker
@@ -48,7 +49,7 @@ class WorkerClient(QObject):
     _sigSaveSession = Signal(str)
     _sigAnalyse = Signal(object)
     _sigWantXray = Signal(str, bool)
-    _sigSetLens = Signal(bool)
+    _sigWantPiece = Signal(str, bool)
     _sigLesson = Signal(str)
     _sigSetSharpness = Signal(bool)
 
@@ -64,8 +65,9 @@ class WorkerClient(QObject):
                               (self._sigSetTraining, w._on_set_training),
                               (self._sigSetRate, w._on_set_rate), (self._sigSetSurface, w._on_set_surface),
                               (self._sigSaveSession, w._on_save_session), (self._sigAnalyse, w._on_analysis),
-                              (self._sigWantXray, w._on_want_xray), (self._sigSetLens, w._on_set_lens),
-                              (self._sigLesson, w._on_lesson), (self._sigSetSharpness, w._on_set_sharpness)):
+                              (self._sigWantXray, w._on_want_xray),
+                              (self._sigLesson, w._on_lesson), (self._sigSetSharpness, w._on_set_sharpness),
+                              (self._sigWantPiece, w._on_want_piece)):
             command.connect(slot, QUEUED)
         for name in ("sigSnapshot", "sigRunning", "sigProgress", "sigError", "sigSurface", "sigSurfaceMessage",
                      "sigSaved", "sigCurvature", "sigAnalysis", "sigAnalysisProgress", "sigSignals"):
@@ -139,7 +141,14 @@ class WorkerClient(QObject):
 
     def set_lens(self, on: bool) -> None:
         """Snapshots carry the neuron lens while the network graph is on screen."""
-        self._send(self._sigSetLens, bool(on))
+        self.want_piece("lens", on)
+
+    def want_piece(self, piece: str, on: bool) -> None:
+        """Snapshots carry ``piece`` ("output": the output view's predictions, "flow": the gradient flow,
+        "lens": the neuron lens) while its panel is on screen; coming on while idle brings one with it at once."""
+        if piece not in PIECES:
+            raise ValueError(f"unknown snapshot piece {piece!r}")  # here, in the caller's thread
+        self._send(self._sigWantPiece, piece, bool(on))
 
     def lesson(self, request: str) -> None:
         """A lesson's "mark" (its step begins here) or "read" (``sigSignals`` answers, after a run ends)."""

@@ -1,6 +1,8 @@
 """The learning aids: backprop inspector, gradient flow and the history scrubber.
 
 The inspector recomputes only when asked (opened, Refresh, training paused), never on every live frame.
+What only one panel draws — the output view's predictions, the gradient flow, the X-ray — the worker computes
+only while that panel's dock is on screen (a tab behind another is not: its dock's visibilityChanged says so).
 While the user scrubs back through history, the graph and the surfaces show that step; the run goes on
 and the loss curve and status bar stay live.
 """
@@ -23,14 +25,16 @@ from gdsim.ui.worker_client import WorkerClient
 
 class AidController:
     def __init__(self, client: WorkerClient, state: AppState, graph: NetworkGraph, inspector: InspectorPanel,
-                 gradient_flow: GradientFlowPanel, scrubber: HistoryScrubber, backprop_dock: QtWidgets.QDockWidget,
+                 gradient_flow: GradientFlowPanel, scrubber: HistoryScrubber, docks: dict[str, QtWidgets.QDockWidget],
                  on_screen: Callable[[str], bool], show_on_surfaces: Callable[[Snapshot], None]):
         self.client, self.state, self.graph = client, state, graph
         self.inspector, self.gradient_flow, self.scrubber = inspector, gradient_flow, scrubber
         self.on_screen, self.show_on_surfaces = on_screen, show_on_surfaces
         inspector.sigHighlight.connect(graph.highlight)
         inspector.sigRefreshRequested.connect(self.refresh_inspector)
-        backprop_dock.visibilityChanged.connect(self._backprop_shown)
+        docks["Backprop"].visibilityChanged.connect(self._backprop_shown)
+        for title, piece in (("Output", "output"), ("Gradient flow", "flow")):
+            docks[title].visibilityChanged.connect(lambda on, p=piece: client.want_piece(p, on))
         scrubber.sigScrub.connect(self.scrub)
         scrubber.sigLive.connect(self.live)
 
