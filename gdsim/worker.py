@@ -2,7 +2,8 @@
 
 Commands arrive as queued signals (sent by ``gdsim.ui.worker_client``). A run is done in ≈10 ms chunks that
 re-queue themselves, so between chunks the worker's event loop handles new commands (η changes, pause, quit)
-and the GUI thread gets the interpreter. Only immutable snapshots leave, at most ``MAX_FPS`` times a second.
+and the GUI thread gets the interpreter. Only immutable snapshots leave, at most ``MAX_FPS`` times a second
+(the pace and the frame rate are reckoned in ``gdsim.lab.pacing``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from gdsim.lab import monitors, side_work, snapshot
 from gdsim.lab.config import Built, Config
+from gdsim.lab.pacing import Pacer
 from gdsim.lab.requests import AnalysisRequest
 
-MAX_FPS = 30
-# Qt's painter holds Python's GIL: flat out, snapshots are paced so drawing takes at most GUI_SHARE of the time
-# (bench_app: 0.25 gave 52-67 % of headless speed, 0.15 71-79 % at 8-11 frames/s); at a chosen speed there is no
-# contention and panels redraw up to MAX_FPS times a second. While running, coarse surfaces and λmax come at most
-# every SURFACE_INTERVAL / CURVATURE_INTERVAL seconds and take at most AUX_SHARE of the thread (big data: rarer).
-GUI_SHARE = 0.15
+# While running, coarse surfaces and λmax come at most every SURFACE_INTERVAL / CURVATURE_INTERVAL seconds and
+# take at most AUX_SHARE of the thread (big data: rarer). Pace and frame rate: gdsim.lab.pacing.
 SURFACE_INTERVAL, CURVATURE_INTERVAL, AUX_SHARE = 0.5, 1.0, 0.05
 CHUNK_SECONDS = 0.010
 
@@ -47,15 +45,10 @@ class TrainingWorker(QObject):
         self.built: Built | None = None
         self._pause = threading.Event()
         self._unseen = threading.Event()  # a snapshot is on its way to the GUI and not yet drawn
-        self._frame_cost = 0.0            # seconds the GUI takes to draw a snapshot (moving average)
         self._running = False
         self._target_epoch: int | None = None
         self._start_epoch = 0
-        self._rate = 0.0               # steps per second; 0 = as fast as possible
-        self._last_emit = 0.0
-        self._rate_clock = (0.0, 0)    # (time, step) where the current paced stretch began
-        self._sps = 0.0
-        self._sps_mark = (time.perf_counter(), 0)
+        self.pacer = Pacer()
         self._surface_specs: dict = {}     # kind ("1d", "2d") -> SurfaceSpec of a visible surface panel
         self._surface_pending: set = set()  # kinds asked for since the last computation
         self._grids: dict = {}              # kind -> the last SurfaceGrid sent
@@ -63,6 +56,7 @@ class TrainingWorker(QObject):
         self._start_params = None          # θ at the start of the run (exact-mode surfaces are centred there)
         self._curvature_clock = 0.0
         self._surface_wait, self._curvature_wait = SURFACE_INTERVAL, CURVATURE_INTERVAL
+        self._side_due = False             # fine surfaces and λmax are queued behind the pending commands
         self._cancel = threading.Event()   # stops a comparison or sweep between two steps
         self._closing = threading.Event()  # the window is closing: every long computation stops between chunks
         self._extras = monitors.SnapshotExtras()  # output, X-ray, lens...: only while a panel on screen shows them
@@ -78,7 +72,7 @@ class TrainingWorker(QObject):
             return
         self._stop_run()
         self.built = built
-        self._sps = 0.0
+        self.pacer.sps = 0.0
         self._start_params = built.net.params.copy()
         self._grids = {}
         self._extras.xray.clear()
@@ -86,8 +80,7 @@ class TrainingWorker(QObject):
         self._readings.reset()
         self._sharpness.attach(built.trainer)
         self._emit(force=True)
-        self._surfaces(coarse=False)
-        self._curvature()
+        self._side_work_soon()
 
     @Slot(object)
     def _on_analysis(self, request: AnalysisRequest) -> None:
@@ -164,17 +157,28 @@ class TrainingWorker(QObject):
 
     @Slot()
     def _on_step(self) -> None:
-        if self._guard():
-            self._safely(self.built.trainer.step)
-            self._emit(force=True)
-            self._surfaces(coarse=False)
-            self._curvature()
+        self._manual("step")
 
     @Slot()
     def _on_epoch(self) -> None:
+        self._manual("run_epoch")
+
+    def _manual(self, what: str) -> None:
+        """A Step or an Epoch: its snapshot now; fine surfaces and λmax once the commands queued meanwhile are
+        done, so fifty queued steps (S held down) cost one surface, not fifty."""
         if self._guard():
-            self._safely(self.built.trainer.run_epoch)
+            self._safely(getattr(self.built.trainer, what))
             self._emit(force=True)
+            self._side_work_soon()
+
+    def _side_work_soon(self) -> None:
+        if not self._side_due:
+            self._side_due = True
+            QtCore.QTimer.singleShot(0, self._side_work)
+
+    def _side_work(self) -> None:
+        self._side_due = False
+        if not self._running:  # a run computes its own, coarse and paced
             self._surfaces(coarse=False)
             self._curvature()
 
@@ -189,8 +193,7 @@ class TrainingWorker(QObject):
         self._running = True
         self._start_epoch = trainer.epoch
         self._target_epoch = trainer.epoch + epochs if epochs > 0 else None
-        self._rate_clock = (time.perf_counter(), trainer.step_count)
-        self._sps_mark = self._rate_clock
+        self.pacer.start(trainer.step_count)
         self.sigRunning.emit(1)
         QtCore.QTimer.singleShot(0, self._chunk)
 
@@ -233,9 +236,7 @@ class TrainingWorker(QObject):
 
     @Slot(float)
     def _on_set_rate(self, steps_per_second: float) -> None:
-        self._rate = max(0.0, float(steps_per_second))
-        if self.built is not None:
-            self._rate_clock = (time.perf_counter(), self.built.trainer.step_count)
+        self.pacer.set_rate(steps_per_second, self.built.trainer.step_count if self.built is not None else 0)
 
     def pause(self) -> None:
         """Thread-safe: takes effect between two steps."""
@@ -245,7 +246,7 @@ class TrainingWorker(QObject):
         """Thread-safe: the GUI has drawn the last snapshot, which took ``cost`` seconds. Until then no routine
         snapshot is sent, so a slow screen never builds up a queue of stale pictures; and the next one waits
         long enough that drawing stays within GUI_SHARE of the time."""
-        self._frame_cost = 0.7 * self._frame_cost + 0.3 * max(0.0, cost)
+        self.pacer.drawn(cost)
         self._unseen.clear()
 
     @property
@@ -259,7 +260,7 @@ class TrainingWorker(QObject):
             return
         trainer = self.built.trainer
         budget = time.perf_counter() + CHUNK_SECONDS
-        allowed = self._allowed_steps(trainer.step_count)
+        allowed = self.pacer.allowed(trainer.step_count)
         done = 0
         try:
             while done < allowed and not self._pause.is_set():
@@ -277,23 +278,14 @@ class TrainingWorker(QObject):
         if finished:
             self._stop_run()
             self._emit(force=True)
-            self._surfaces(coarse=False)
-            self._curvature()
+            self._side_work_soon()
             return
         self._emit()
         if time.perf_counter() - self._surface_clock > self._surface_wait:
             self._surfaces(coarse=True)
         if time.perf_counter() - self._curvature_clock > self._curvature_wait:
             self._curvature()
-        delay = 0 if allowed > done or self._rate <= 0 else max(1, int(1000 / self._rate))
-        QtCore.QTimer.singleShot(delay, self._chunk)
-
-    def _allowed_steps(self, step_count: int) -> int:
-        if self._rate <= 0:
-            return 1 << 30
-        t0, s0 = self._rate_clock
-        due = int((time.perf_counter() - t0) * self._rate) - (step_count - s0)
-        return max(0, due)
+        QtCore.QTimer.singleShot(self.pacer.delay_ms(allowed, done), self._chunk)
 
     def _target_reached(self, trainer) -> bool:
         return self._target_epoch is not None and trainer.epoch >= self._target_epoch
@@ -342,22 +334,13 @@ class TrainingWorker(QObject):
             self._surface_wait = max(SURFACE_INTERVAL, (self._surface_clock - began) / AUX_SHARE)
 
     def _emit(self, force: bool = False) -> None:
-        now = time.perf_counter()
-        # flat out, drawing competes with training for the GIL: pace it; at a chosen speed there is time to spare
-        interval = max(1.0 / MAX_FPS, self._frame_cost / GUI_SHARE if self._rate <= 0 else 0.0)
-        if not force and (now - self._last_emit < interval or self._unseen.is_set()):
-            return
-        if self.built is None:
+        if self.built is None or not self.pacer.snapshot_due(force, self._unseen.is_set()):
             return
         trainer = self.built.trainer
-        t0, s0 = self._sps_mark
-        if self._running and now - t0 > 0.25:
-            self._sps = (trainer.step_count - s0) / (now - t0)
-            self._sps_mark = (now, trainer.step_count)
-        self._last_emit = now
         self._unseen.set()
         with np.errstate(all="ignore"):
-            s = snapshot.take(trainer, self.built.data, self._sps if self._running else 0.0, self._extras.pieces)
+            s = snapshot.take(trainer, self.built.data, self.pacer.measure(self._running, trainer.step_count),
+                              self._extras.pieces)
         s, problem = self._extras.add(s, trainer, self.built.data, self._sharpness)
         if problem:
             self.sigError.emit(problem)

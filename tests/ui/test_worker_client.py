@@ -43,3 +43,31 @@ def test_commands_after_stop_are_dropped(qtbot):
     client.want_xray("inspector", False)
     client.hide_surface("2d")
     client.step()
+
+
+def test_queued_steps_share_one_fine_surface(qtbot):
+    """Fifty Steps queued at once (S held down) draw each step's snapshot but compute the fine surface and λmax
+    only when no Step is waiting (a few times, as the steps arrive while the worker works): before, every step
+    computed its own fine surface and λmax, and queued steps crawled."""
+    from gdsim.lab.surfaces import SurfaceSpec
+
+    client = WorkerClient()
+    try:
+        grids, snaps, curvatures = [], [], []
+        client.sigSurface.connect(grids.append)
+        client.sigSnapshot.connect(lambda s: snaps.append(s.step))
+        client.sigCurvature.connect(lambda *lams: curvatures.append(lams))
+        client.load(config.build(xor()))
+        client.set_surface(SurfaceSpec("2d", resolution=41))
+        qtbot.waitUntil(lambda: any(g.spec.resolution == 41 for g in grids), timeout=10000)
+        qtbot.waitUntil(lambda: len(curvatures) >= 1, timeout=10000)
+        grids.clear()
+        curvatures.clear()
+        for _ in range(50):
+            client.step()
+        qtbot.waitUntil(lambda: bool(snaps) and snaps[-1] == 50 and bool(grids) and bool(curvatures), timeout=20000)
+        qtbot.wait(200)
+        assert list(range(1, 51)) == [s for s in snaps if s >= 1][-50:]  # every step drawn
+        assert 1 <= len(grids) <= 10 and 1 <= len(curvatures) <= 10, (len(grids), len(curvatures))  # was 50 each
+    finally:
+        client.stop()
