@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from gdsim.lab import config
 from gdsim.lab.state import AppState
-from gdsim.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
 
 
 def test_the_window_state_is_an_app_state(win):

@@ -5,24 +5,11 @@ import os
 import pwd
 from pathlib import Path
 
-import pytest
 from PySide6 import QtCore, QtWidgets
 
-from gdsim.lab import config
 from gdsim.ui.controllers.folders import LAST_FOLDER_KEY, data_folder, dialog_folder
-from gdsim.ui.main_window import MainWindow
 
 REAL_HOME = Path(pwd.getpwuid(os.getuid()).pw_dir).resolve()
-
-
-@pytest.fixture
-def win(qtbot):
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
 
 
 def test_app_folders_are_outside_the_users_home_in_tests():

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 from PySide6 import QtCore, QtWidgets
+from windows import open_window, xor_forever
 
-from gdsim.lab import config
 from gdsim.lab.lessons import lesson_names, load_lesson
 from gdsim.lab.progress import Progress
 from gdsim.ui.main_window import MainWindow
@@ -18,12 +18,7 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 def new_window(qtbot) -> MainWindow:
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    return w
+    return open_window(qtbot, xor_forever(), size=(1280, 800))
 
 
 @pytest.fixture
@@ -36,10 +31,8 @@ def home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def win(qtbot, home):
-    w = new_window(qtbot)
-    yield w
-    w.shutdown()
+def window_options(home):
+    return {"size": (1280, 800)}
 
 
 def lessons_menu(win) -> QtWidgets.QMenu:

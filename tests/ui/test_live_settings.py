@@ -6,26 +6,16 @@ from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
 from gdsim.lab import config
-from gdsim.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing the keyboard",
                                        extend=True)
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
+def window_options():
     cfg = config.load_preset("xor").with_changes(training={"epochs": 0, "optimizer": "momentum", "lr": 0.1,
                                                            "optimizer_kwargs": {"momentum": 0.9}})
-    w = MainWindow(cfg, restore_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
+    return {"cfg": cfg, "size": (1280, 900), "exposed": True}
 
 
 def train_steps(qtbot, win, n: int) -> None:

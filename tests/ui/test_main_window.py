@@ -11,18 +11,6 @@ from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
 
 
-@pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
-
-
 def button(win, name) -> QtWidgets.QAbstractButton:
     b = win.findChild(QtWidgets.QAbstractButton, name)
     assert b is not None, name

@@ -9,7 +9,6 @@ from PySide6.QtTest import QTest
 
 from gdsim.engine import optimizers
 from gdsim.lab import config
-from gdsim.ui.main_window import MainWindow
 from gdsim.ui.widgets.lr_control import LR_MAX, LR_MIN, lr_to_tick
 
 # a combo's popup under the offscreen platform: notices about raising windows and grabbing the keyboard
@@ -20,18 +19,8 @@ FIELDS = (QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox)
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 640)  # short enough that the Setup panel scrolls
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
+def window_options():
+    return {"size": (1280, 640), "active": True}  # short enough that the Setup panel scrolls
 
 
 def wheel_over(widget: QtWidgets.QWidget, notches: int = -1) -> None:

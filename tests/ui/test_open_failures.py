@@ -4,27 +4,13 @@ import threading
 from pathlib import Path
 
 import broken_sessions
-import pytest
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.io import session
 from gdsim.lab import config
 from gdsim.ui.controllers import session_loader
-from gdsim.ui.main_window import MainWindow
 
 HOSTILE = "<b>x</b><img src=http://example.invalid/y.png>"
-
-
-@pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
 
 
 def menu_action(win, text: str) -> QtWidgets.QWidgetAction:

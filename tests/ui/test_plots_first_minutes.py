@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+import windows
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
@@ -18,22 +19,13 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 def open_window(qtbot, tmp_path, cfg) -> MainWindow:
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(cfg, restore_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    return w
+    windows.keep_settings_in(tmp_path)
+    return windows.open_window(qtbot, cfg, size=(1280, 800), exposed=True)
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    w = open_window(qtbot, tmp_path, config.load_preset("xor").with_changes(training={"epochs": 0}))
-    yield w
-    w.shutdown()
+def window_options():
+    return {"size": (1280, 800), "exposed": True}
 
 
 def click(win, name: str) -> None:

@@ -15,17 +15,8 @@ pytestmark = pytest.mark.qt_log_ignore("does not support raise", "does not suppo
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("rosenbrock"), restore_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
+def window_options():
+    return {"cfg": config.load_preset("rosenbrock"), "size": (1280, 900), "exposed": True}
 
 
 def race_paths(win) -> list:

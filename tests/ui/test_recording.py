@@ -11,23 +11,9 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
 from gdsim.io import animation, atomic
-from gdsim.lab import config
-from gdsim.ui.main_window import MainWindow
 from gdsim.ui.recorder import Recorder
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
 
 
 @pytest.fixture

@@ -8,24 +8,15 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.engine import analysis
 from gdsim.lab import config
-from gdsim.ui.main_window import MainWindow
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
 @pytest.fixture
-def win(qtbot, tmp_path, monkeypatch):
+def window_options(tmp_path, monkeypatch):
     monkeypatch.setenv("GDSIM_CONFIG_DIR", str(tmp_path / "config"))
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    cfg = config.load_preset("xor").with_changes(training={"epochs": 0, "lr": 2.0, "tol": 0.0})
-    w = MainWindow(cfg, restore_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
+    return {"cfg": config.load_preset("xor").with_changes(training={"epochs": 0, "lr": 2.0, "tol": 0.0}),
+            "size": (1280, 800)}
 
 
 def show_sharpness(win, qtbot) -> None:

@@ -17,22 +17,10 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 
-from gdsim.lab import config
-from gdsim.ui.main_window import MainWindow
-
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope,
-                             str(tmp_path / "settings"))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.resize(1280, 900)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
+def window_options(tmp_path):
+    return {"settings": tmp_path / "settings", "size": (1280, 900)}
 
 
 def answer_dialogs(monkeypatch, path, width: int = 800) -> None:

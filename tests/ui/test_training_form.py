@@ -6,23 +6,10 @@ from PySide6.QtTest import QTest
 
 from gdsim.engine import schedules
 from gdsim.lab import config
-from gdsim.ui.main_window import MainWindow
 
 # a combo's popup under the offscreen platform: notices about raising windows and grabbing the keyboard
 pytestmark = pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing the keyboard",
                                        extend=True)
-
-
-@pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
 
 
 def choose(qtbot, combo: QtWidgets.QComboBox, text: str) -> None:

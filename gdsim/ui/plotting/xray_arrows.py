@@ -74,6 +74,7 @@ class XrayArrows:
                                     labelTextColor=(240, 240, 240))
         self.legend.setParentItem(plot_item.vb)
         self.legend.setVisible(False)
+        self._legend_keys: list[str] = []
         self.race: list[Arrow] = []
         plot_item.vb.sigTransformChanged.connect(self._aim)
 
@@ -81,18 +82,22 @@ class XrayArrows:
         """Arrows from ``tail`` (2,) to ``tips`` (3, 2) in ``ARROWS`` order; None hides them."""
         for k, (key, _) in enumerate(ARROWS):
             self.arrows[key].set(tail, None if tips is None else tips[k])
-        self.legend.clear()
-        for key, label in ARROWS:
-            if self.arrows[key].visible():
-                self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLOURS[key], width=3)), label)
-        self.legend.setVisible(any(a.visible() for a in self.arrows.values()))
-        # arrows ending together (plain SGD: Δθ = −η·g; momentum's Δθ = v) share one label
         shown = [key for key, _ in ARROWS if self.arrows[key].visible()]
+        if shown != self._legend_keys:  # rebuilt only when the arrows shown change: each entry costs ~5 ms
+            self._legend_keys = shown
+            self.legend.clear()
+            for key, label in ARROWS:
+                if key in shown:
+                    self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLOURS[key], width=3)), label)
+        self.legend.setVisible(bool(shown))
+        # arrows ending together (plain SGD: Δθ = −η·g; momentum's Δθ = v) share one label
         for key in shown:
             same = [k for k in shown if np.allclose(self.arrows[k].tip, self.arrows[key].tip, rtol=1e-9, atol=0)]
             text = self.arrows[key].text
             text.setVisible(same[-1] == key)
-            text.setText(" = ".join(SHORT[k] for k in reversed(same)))
+            label = " = ".join(SHORT[k] for k in reversed(same))
+            if text.toPlainText() != label:
+                text.setText(label)
 
     def show_race(self, runs) -> None:
         """[(colour, tail (2,), tip (2,))]: each run's last update, in the run's colour."""
