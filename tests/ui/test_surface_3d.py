@@ -36,6 +36,7 @@ def test_offscreen_window_with_pyopengl_degrades_without_a_traceback(qtbot, tmp_
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.snapshot is not None)
+    assert w.surface3d.message is None  # nothing is built for a panel never shown
     w.docks["3D surface"].raise_()
     qtbot.waitUntil(lambda: w.surface3d._grid is not None, timeout=20000)
     assert not w.surface3d.available and w.surface3d.message.text() == UNAVAILABLE
@@ -56,10 +57,15 @@ w.resize(1280, 800)
 w.show()
 for _ in range(20):
     app.processEvents()
+# no OpenGL widget until the 3D tab is opened: one would make Qt compose the whole window through OpenGL
+assert w.surface3d.view is None and w.surface3d.message is None, "3D view built while hidden"
+w.surface3d._grid = None  # paint once before there is a grid: this printed the tracebacks
+w.docks["3D surface"].raise_()
+for _ in range(20):
+    app.processEvents()
 view = w.surface3d.view
 assert view is not None, "no 3D view under X: " + w.surface3d.reason
-view.grabFramebuffer()  # paint once before there is a grid: this printed the tracebacks
-w.docks["3D surface"].raise_()
+view.grabFramebuffer()
 while w.surface3d._grid is None:
     app.processEvents()
 view.grabFramebuffer()  # and once with the surface, labels and colour scale

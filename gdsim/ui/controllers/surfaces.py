@@ -43,6 +43,8 @@ class SurfaceController:
                                                    QtCore.Qt.ConnectionType.QueuedConnection)
 
     def surfaces_shown(self) -> None:
+        if self.on_screen("3D surface"):
+            self.surface3d.build()  # only now: one OpenGL widget makes Qt compose the whole window through OpenGL
         self.request()
         self.client.want_xray("surface", self.on_screen("Loss surface"))  # its arrows: −η·g, velocity, Δθ
         if self._pending is not None:

@@ -6,6 +6,10 @@ grid as the 2D panel (``show_surface``), heights clipped to the same colour leve
 not turn the valley into a floor, with the path lifted onto the surface, the axes labelled with their
 parameter and range, and a colour scale in the corner. Items stay hidden until there is a grid to draw:
 pyqtgraph's surface item raises on every repaint while it has no data.
+
+The OpenGL view is built the first time the panel is shown, not with the window: one OpenGL widget anywhere in
+a window makes Qt compose the whole window through OpenGL on every repaint, which with software OpenGL (a VM,
+a remote desktop, Xvfb) cut the app from 21 to 4 frames a second while the 3D tab was never opened.
 """
 
 from __future__ import annotations
@@ -51,8 +55,16 @@ class Surface3D(QtWidgets.QWidget):
         self._levels = (0.0, 1.0)
         self.view = None
         self.message: QtWidgets.QLabel | None = None
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.reason = "not shown yet"
+        self._layout = QtWidgets.QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def build(self) -> None:
+        """The view (or the sentence saying why there is none): called when the panel first comes on screen
+        (a dock tabbed behind another still counts as visible to Qt, so its owner says when)."""
+        if self.view is not None or self.message is not None:
+            return
+        layout = self._layout
         ok, self.reason = opengl_available()
         if ok:
             try:
@@ -60,6 +72,8 @@ class Surface3D(QtWidgets.QWidget):
             except Exception as e:  # noqa: BLE001  a driver can fail in ways no check foresees
                 ok, self.reason = False, str(e)
                 self.view = None
+        if ok and self._grid is not None:
+            self.show_surface(self._grid)  # the grid that came while the panel was never shown
         if not ok:
             self.message = QtWidgets.QLabel(UNAVAILABLE)
             self.message.setObjectName("surface3dMessage")
