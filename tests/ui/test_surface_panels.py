@@ -253,6 +253,8 @@ def test_1d_log_axis_hides_what_it_cannot_show(s1d):
 def test_3d_offscreen_explains_and_never_raises(qtbot, xor):
     w = Surface3D()
     qtbot.addWidget(w)
+    assert w.message is None  # nothing is built before the panel comes on screen
+    w.build()
     assert not w.available and w.message.text() == UNAVAILABLE
     w.show_surface(compute_for(SurfaceSpec(resolution=11), xor.trainer))
     w.show_snapshot(snapshot.take(xor.trainer))
