@@ -96,7 +96,7 @@ def main() -> None:
         rec.wait()
         encode = time.perf_counter() - t0
         size = os.path.getsize(os.path.join(folder, "run.gif"))
-        print(f"xor, 200 epochs at 60 steps/s: {len(rec.frames)} frames ({rec.frames.repeats} repeats dropped), "
+        print(f"xor, 200 epochs at 60 steps/s: {len(rec.frames)} frames ({rec.frames.dropped} repeats dropped), "
               f"{rec.grab_seconds / max(rec.grabs, 1) * 1000:.1f} ms a frame taken, held in "
               f"{rec.frames.nbytes / 1e6:.1f} MB; encoded in {encode:.2f} s to {size / 1e6:.1f} MB")
     win.shutdown()

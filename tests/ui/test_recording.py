@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import os
 
+import imageio_ffmpeg
+import numpy as np
 import pytest
 from PIL import Image
 from PySide6 import QtCore, QtWidgets
@@ -141,3 +143,28 @@ def test_frames_come_at_most_at_the_frame_rate_and_the_last_state_is_kept(win, q
     with qtbot.waitSignal(rec.sigFinished, timeout=20000):
         rec.stop()
     assert rec.frames.size[0] == 320
+
+
+def test_record_to_mp4_through_the_menu_shows_the_recorded_frames(win, qtbot, out):
+    """The real encoder: the video decodes to the frames the recorder took, each for as long as it was up."""
+    path = out / "run.mp4"
+    fill_dialog(win, qtbot, str(path), target="Loss")
+    step(win, qtbot, 4)
+    rec = win.recording.recorder
+    with qtbot.waitSignal(rec.sigFinished, timeout=20000):
+        QTest.mouseClick(win.recording.stop_button, LEFT)
+    assert str(path) in win.statusBar().currentMessage() and os.listdir(out) == ["run.mp4"]
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    w, h = meta["size"]
+    shown = [np.frombuffer(f, np.uint8).reshape(h, w, 3).astype(int) for f in reader]
+    counts = rec.frames.repeats(rec.fps)
+    assert len(shown) == sum(counts) and (w % 2, h % 2) == (0, 0)
+    assert (w, h) == (rec.frames.size[0] // 2 * 2, rec.frames.size[1] // 2 * 2)
+    taken = [np.asarray(rec.frames.image(i).convert("RGB")).astype(int)[:h, :w] for i in range(len(counts))]
+    for i, first in enumerate(np.cumsum([0, *counts[:-1]])):  # each recorded frame where it belongs
+        own = np.abs(shown[first] - taken[i]).mean()
+        assert own < 1, i  # within H.264's blur: not black, not garbled
+        for j, other in enumerate(taken):  # and nearer to it than to any clearly different frame
+            if np.abs(other - taken[i]).mean() > 1:
+                assert np.abs(shown[first] - other).mean() > own, (i, j)
