@@ -168,3 +168,35 @@ def test_record_to_mp4_through_the_menu_shows_the_recorded_frames(win, qtbot, ou
         for j, other in enumerate(taken):  # and nearer to it than to any clearly different frame
             if np.abs(other - taken[i]).mean() > 1:
                 assert np.abs(shown[first] - other).mean() > own, (i, j)
+
+
+def test_mp4_without_ffmpeg_is_a_hint_in_the_dialog(win, qtbot, out, monkeypatch):
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(out / "no-ffmpeg"))
+    dialog = fill_dialog(win, qtbot, str(out / "run.mp4"))
+    assert dialog.isVisible() and "MP4 needs the ffmpeg program" in dialog.hint.text()
+    assert not win.recording.recording and os.listdir(out) == []
+    dialog.reject()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in ffmpeg is a shell script")
+def test_an_ffmpeg_that_fails_is_a_message_and_leaves_no_file(win, qtbot, out, tmp_path, monkeypatch):
+    exe = tmp_path / "ffmpeg"
+    exe.write_text("#!/bin/sh\necho 'Conversion failed!' >&2\nexit 1\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(exe))
+    fill_dialog(win, qtbot, str(out / "run.mp4"))
+    step(win, qtbot, 1)
+    with qtbot.waitSignal(win.recording.recorder.sigFailed, timeout=20000):
+        QTest.mouseClick(win.recording.stop_button, LEFT)
+    assert "Could not save the recording" in win.errors[-1] and "ffmpeg failed (Conversion failed!)" in win.errors[-1]
+    assert not win.recording.indicator.isVisible() and os.listdir(out) == []
+
+
+def test_an_mp4_recording_takes_even_frames_at_an_odd_width(win, qtbot, out):
+    rec = Recorder(win.loss_curve, str(out / "odd.mp4"), width=321, fps=5, parent=win)
+    rec.start()
+    with qtbot.waitSignal(rec.sigFinished, timeout=20000):
+        rec.stop()
+    w, h = rec.frames.size
+    assert w == 320 and h % 2 == 0
+    assert next(imageio_ffmpeg.read_frames(str(out / "odd.mp4")))["size"] == (w, h)  # the size it reports
