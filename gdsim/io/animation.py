@@ -4,6 +4,11 @@ A recording can last minutes, so frames are held small: each is palettised (256 
 and its indices zlib-compressed, about 30 kB for a 640 px window instead of 740 kB of RGB. A frame identical
 to the one before is dropped; the one before then simply lasts longer, because every frame keeps the time it
 was taken and plays for as long as it was on screen, so the animation runs at the speed it was recorded.
+
+An MP4 is H.264 at a constant frame rate: each frame is sent as many times as its time on screen asks,
+counted on the running clock. ffmpeg (the one imageio-ffmpeg brings, or IMAGEIO_FFMPEG_EXE) is run directly
+rather than through imageio-ffmpeg's writer, so its exit status is checked and its last words become the
+one-line message instead of text on the terminal.
 """
 
 from __future__ import annotations
@@ -215,7 +220,7 @@ def _write_mp4(frames: Frames, path: Path, fps: float, report: Progress) -> Path
 
 def ffmpeg_exe() -> str:
     """The ffmpeg program imageio-ffmpeg finds (its own, or IMAGEIO_FFMPEG_EXE), or a one-line ValueError."""
-    import imageio_ffmpeg  # type: ignore[import-not-found]  # optional: only asked for when MP4 is chosen
+    import imageio_ffmpeg  # type: ignore[import-untyped, import-not-found]  # optional: asked for only for MP4
 
     try:
         exe = imageio_ffmpeg.get_ffmpeg_exe()
