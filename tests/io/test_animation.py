@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import subprocess
 import sys
 
@@ -262,3 +263,13 @@ def test_a_killed_encoding_s_leftover_goes_with_the_next_one(tmp_path):
     leftover.write_bytes(b"half a video")  # what ffmpeg leaves when gdsim is killed mid-encode
     animation.encode(recording(2), tmp_path / "run.mp4")
     assert os.listdir(tmp_path) == ["run.mp4"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and the umask are POSIX")
+def test_an_mp4_gets_the_mode_any_new_file_gets(tmp_path):
+    old = os.umask(0o027)
+    try:
+        path = animation.encode(recording(2), tmp_path / "run.mp4")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # not 0600 as a private temporary file would be

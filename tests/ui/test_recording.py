@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
 
 import imageio_ffmpeg
 import numpy as np
@@ -200,3 +201,15 @@ def test_an_mp4_recording_takes_even_frames_at_an_odd_width(win, qtbot, out):
     w, h = rec.frames.size
     assert w == 320 and h % 2 == 0
     assert next(imageio_ffmpeg.read_frames(str(out / "odd.mp4")))["size"] == (w, h)  # the size it reports
+
+
+def test_closing_the_window_while_an_mp4_is_encoding_waits_for_a_whole_file(win, qtbot, out):
+    path = out / "closing.mp4"
+    fill_dialog(win, qtbot, str(path))
+    step(win, qtbot, 2)
+    QTest.mouseClick(win.recording.stop_button, LEFT)  # encoding starts in its thread...
+    assert win.recording.recorder.encoding
+    win.close()  # ...and the window closes at once
+    check = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"],
+                           capture_output=True, text=True)
+    assert (check.returncode, check.stderr) == (0, "") and os.listdir(out) == ["closing.mp4"]
