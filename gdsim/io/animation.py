@@ -4,28 +4,39 @@ A recording can last minutes, so frames are held small: each is palettised (256 
 and its indices zlib-compressed, about 30 kB for a 640 px window instead of 740 kB of RGB. A frame identical
 to the one before is dropped; the one before then simply lasts longer, because every frame keeps the time it
 was taken and plays for as long as it was on screen, so the animation runs at the speed it was recorded.
+
+An MP4 is H.264 at a constant frame rate: each frame is sent as many times as its time on screen asks,
+counted on the running clock. ffmpeg (the one imageio-ffmpeg brings, or IMAGEIO_FFMPEG_EXE) is run directly
+rather than through imageio-ffmpeg's writer, so its exit status is checked and its last words become the
+one-line message instead of text on the terminal.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import itertools
 import os
 import shutil
+import subprocess
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from gdsim.io.atomic import write_file
+from gdsim.io.atomic import one_line, write_by_name, write_file
 
 FORMATS = ("gif", "mp4")
 MP4_PACKAGE = "imageio-ffmpeg"
 MIN_WIDTH, MAX_WIDTH = 64, 3840
 MAX_FPS = 50  # GIF delays are in 1/100 s and browsers play anything under 2/100 s slower
+# x264 'veryfast' at quality 20: as close to the frames as its default (medium, 23) and as small, in 0.4× the
+# time (bench/bench_recorder.py; most of what differs from a frame is yuv420p's halved colour resolution)
+X264 = ("-preset", "veryfast", "-crf", "20")
 HOLD_LAST = 1.0  # seconds the last frame stays up before a GIF loops: the result is seen
 
 Progress = Callable[[int, int], object]
@@ -44,6 +55,11 @@ def check_path(path: str | os.PathLike) -> str:
     if ext == "mp4" and not has_mp4_encoder():
         raise ValueError(f"cannot record to '{path}': MP4 needs the {MP4_PACKAGE} package "
                          f"(pip install {MP4_PACKAGE}); choose a .gif file instead")
+    if ext == "mp4":
+        try:
+            ffmpeg_exe()
+        except ValueError as e:
+            raise ValueError(f"cannot record to '{path}': {e}") from None
     if os.path.isdir(path):
         raise ValueError(f"cannot record to '{path}': it is a folder")
     parent = os.path.dirname(os.path.abspath(path))
@@ -73,7 +89,7 @@ class Frames:
         self.size: tuple[int, int] | None = None
         self._frames: list[Frame] = []
         self._last_rgb: bytes | None = None
-        self.repeats = 0  # frames dropped because nothing had changed
+        self.dropped = 0  # frames dropped because nothing had changed
         self.end: float | None = None  # when the recording stopped
 
     def __len__(self) -> int:
@@ -92,7 +108,7 @@ class Frames:
             image = ImageOps.pad(image, self.size, color=(255, 255, 255))
             rgb = image.tobytes()
         if rgb == self._last_rgb:
-            self.repeats += 1
+            self.dropped += 1
             return False
         self._last_rgb = rgb
         indexed = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
@@ -106,16 +122,31 @@ class Frames:
         image.putpalette(f.palette)
         return image
 
-    def durations(self) -> list[int]:
-        """Milliseconds each frame stays up: until the next one was taken (the last: until the recording
-        stopped, plus HOLD_LAST). Rounded on the running clock to GIF's 10 ms, so no drift builds up."""
+    def marks(self) -> list[float]:
+        """Seconds from the first frame at which each frame appears, then the moment the last one goes: when
+        the recording stopped, plus HOLD_LAST so the result is seen before the animation loops."""
         if not self._frames:
             return []
         t0 = self._frames[0].time
-        times = [f.time for f in self._frames]
-        last = max(self.end if self.end is not None else times[-1], times[-1]) + HOLD_LAST
-        marks = [10 * round((t - t0) * 100) for t in [*times, last]]
+        times = [f.time - t0 for f in self._frames]
+        end = (self.end - t0) if self.end is not None else times[-1]
+        return [*times, max(end, times[-1]) + HOLD_LAST]
+
+    def durations(self) -> list[int]:
+        """Milliseconds each GIF frame stays up, rounded on the running clock to GIF's 10 ms (no drift builds
+        up), at least 20 ms (browsers slow anything shorter down)."""
+        marks = [10 * round(t * 100) for t in self.marks()]
         return [max(20, b - a) for a, b in itertools.pairwise(marks)]
+
+    def repeats(self, fps: float) -> list[int]:
+        """How many times each frame is sent to a constant-rate video of ``fps`` so it plays at the recorded
+        speed: counted on the running clock (no drift), each frame at least once (the last state is kept)."""
+        counts, shown = [], 0
+        for mark in self.marks()[1:]:
+            upto = max(shown + 1, round(mark * fps))
+            counts.append(upto - shown)
+            shown = upto
+        return counts
 
 
 def encode(frames: Frames, path: str | os.PathLike, progress: Progress | None = None, fps: float = 15) -> Path:
@@ -146,22 +177,56 @@ def _write_gif(frames: Frames, f, report: Progress) -> None:
 
 
 def _write_mp4(frames: Frames, path: Path, fps: float, report: Progress) -> Path:
-    import imageio_ffmpeg  # type: ignore[import-not-found]  # optional: check_path has made sure it is there
-
+    """H.264 in yuv420p (what slides and browsers play): its width and height must be even, so an odd last
+    column or row is left out rather than the whole picture resampled. ffmpeg writes the file itself, by name,
+    into the atomic writer's temporary file; what it says on failure becomes the one-line message."""
     n = len(frames)
     w, h = frames.size or (0, 0)
-    with tempfile.TemporaryDirectory(prefix="gdsim-record-") as folder:
-        tmp = os.path.join(folder, "run.mp4")
-        writer = imageio_ffmpeg.write_frames(tmp, (w, h), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
-                                             macro_block_size=2, ffmpeg_log_level="error")
-        writer.send(None)  # start ffmpeg
-        try:
-            for i, ms in enumerate(frames.durations()):
-                rgb = frames.image(i).convert("RGB").tobytes()
-                for _ in range(max(1, round(ms * fps / 1000))):
-                    writer.send(rgb)
-                report(i + 1, n)
-        finally:
-            writer.close()
-        with open(tmp, "rb") as src:
-            return write_file(path, lambda f: shutil.copyfileobj(src, f))
+    size = (max(2, w - w % 2), max(2, h - h % 2))
+    exe = ffmpeg_exe()
+
+    def run(tmp: str) -> None:
+        with tempfile.TemporaryFile() as log:  # a file, not a pipe: ffmpeg can never block on a full pipe
+            cmd = [exe, "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                   "-s", f"{size[0]}x{size[1]}", "-r", str(Fraction(fps).limit_denominator(1001)), "-i", "-",
+                   "-an", "-c:v", "libx264", *X264, "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", tmp]
+            with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log,
+                                  creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0)) as ffmpeg:
+                try:
+                    for i, count in enumerate(frames.repeats(fps)):
+                        image = frames.image(i)
+                        if image.size != size:
+                            image = image.crop((0, 0, *size))
+                        rgb = image.convert("RGB").tobytes()
+                        for _ in range(count):
+                            ffmpeg.stdin.write(rgb)  # type: ignore[union-attr]  # stdin=PIPE
+                        report(i + 1, n)
+                    ffmpeg.stdin.close()  # type: ignore[union-attr]
+                except BrokenPipeError:
+                    pass  # ffmpeg has stopped: its exit status and words say why
+                except BaseException:
+                    ffmpeg.kill()  # interrupted: no half video is kept (the temporary file is removed)
+                    raise
+                status = ffmpeg.wait()
+            if status != 0:
+                log.seek(0)
+                words = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+                said = one_line(words[-1]) if words else f"exit status {status}"
+                stopped = status < 0 or status == 255  # a signal (Ctrl+C in the terminal reaches ffmpeg too)
+                raise OSError(errno.EIO, f"ffmpeg {'was stopped' if stopped else 'failed'} ({said})")
+
+    return write_by_name(path, run)
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg program imageio-ffmpeg finds (its own, or IMAGEIO_FFMPEG_EXE), or a one-line ValueError."""
+    import imageio_ffmpeg  # type: ignore[import-untyped, import-not-found]  # optional: asked for only for MP4
+
+    try:
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:
+        exe = ""
+    if not exe or shutil.which(exe) is None:
+        raise ValueError(f"MP4 needs the ffmpeg program, and {MP4_PACKAGE} found none "
+                         f"(install ffmpeg, or set IMAGEIO_FFMPEG_EXE); choose a .gif file instead")
+    return exe

@@ -73,6 +73,35 @@ def write_file(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> 
     return path
 
 
+def write_by_name(path: str | os.PathLike, write: Callable[[str], object]) -> Path:
+    """Like ``write_file`` for a program that writes the file itself (ffmpeg): ``write(name)`` fills a temporary
+    file in the target's folder, which becomes ``path`` only if everything succeeds. A killed run's temporary
+    file is a leftover the next save removes, as with ``write_file``."""
+    path = Path(path)
+    existed = path.exists()
+    remove_leftovers(path)
+    tmp = None
+    try:
+        tmp, fd = _create_temp(path)  # created here: it gets the umask's mode, and the name is ours
+        os.close(fd)
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise WriteError(_message(path, e, existed)) from e
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+    _sync_folder(path.parent)
+    return path
+
+
 def temp_prefix(path: str | os.PathLike) -> str:
     """The name every temporary file for ``path`` starts with (long names are shortened, with a hash)."""
     name = Path(path).name

@@ -77,7 +77,7 @@ class Recorder(QObject):
                  fps: float = DEFAULT_FPS, parent: QObject | None = None):
         """Refuses (ValueError, one line) a path or settings it cannot use, before anything is recorded."""
         super().__init__(parent)
-        animation.check_path(path)
+        self.even = animation.check_path(path) == "mp4"
         animation.check_settings(width, fps)
         self.widget, self.path, self.width, self.fps = widget, path, width, fps
         self.frames = animation.Frames()
@@ -148,6 +148,8 @@ class Recorder(QObject):
         image = grab(self.widget)
         if image.width() > self.width:
             image = image.scaledToWidth(self.width, QtCore.Qt.TransformationMode.SmoothTransformation)
+        if self.even:  # H.264 in yuv420p: the odd last column or row is left out (the file's size is the frames')
+            image = image.copy(0, 0, max(2, image.width() // 2 * 2), max(2, image.height() // 2 * 2))
         image = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)
         w, h = image.width(), image.height()
         if w and h:

@@ -1,10 +1,13 @@
-"""Recorded runs in the app: File → Record…, the REC indicator and Stop, the GIF read back; the Recorder itself."""
+"""Recorded runs in the app: File → Record…, the REC indicator and Stop, the GIF and the MP4 decoded; the Recorder itself."""
 
 from __future__ import annotations
 
 import errno
 import os
+import subprocess
 
+import imageio_ffmpeg
+import numpy as np
 import pytest
 from PIL import Image
 from PySide6 import QtCore, QtWidgets
@@ -141,3 +144,72 @@ def test_frames_come_at_most_at_the_frame_rate_and_the_last_state_is_kept(win, q
     with qtbot.waitSignal(rec.sigFinished, timeout=20000):
         rec.stop()
     assert rec.frames.size[0] == 320
+
+
+def test_record_to_mp4_through_the_menu_shows_the_recorded_frames(win, qtbot, out):
+    """The real encoder: the video decodes to the frames the recorder took, each for as long as it was up."""
+    path = out / "run.mp4"
+    fill_dialog(win, qtbot, str(path), target="Loss")
+    step(win, qtbot, 4)
+    rec = win.recording.recorder
+    with qtbot.waitSignal(rec.sigFinished, timeout=20000):
+        QTest.mouseClick(win.recording.stop_button, LEFT)
+    assert str(path) in win.statusBar().currentMessage() and os.listdir(out) == ["run.mp4"]
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    w, h = meta["size"]
+    shown = [np.frombuffer(f, np.uint8).reshape(h, w, 3).astype(int) for f in reader]
+    counts = rec.frames.repeats(rec.fps)
+    assert len(shown) == sum(counts) and (w % 2, h % 2) == (0, 0)
+    assert (w, h) == (rec.frames.size[0] // 2 * 2, rec.frames.size[1] // 2 * 2)
+    taken = [np.asarray(rec.frames.image(i).convert("RGB")).astype(int)[:h, :w] for i in range(len(counts))]
+    for i, first in enumerate(np.cumsum([0, *counts[:-1]])):  # each recorded frame where it belongs
+        own = np.abs(shown[first] - taken[i]).mean()
+        assert own < 3, i  # within H.264's blur (about 0.2-1.2 levels): not black, not garbled
+        for j, other in enumerate(taken):  # and nearer to it than to any clearly different frame
+            if np.abs(other - taken[i]).mean() > 1:
+                assert np.abs(shown[first] - other).mean() > own, (i, j)
+
+
+def test_mp4_without_ffmpeg_is_a_hint_in_the_dialog(win, qtbot, out, monkeypatch):
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(out / "no-ffmpeg"))
+    dialog = fill_dialog(win, qtbot, str(out / "run.mp4"))
+    assert dialog.isVisible() and "MP4 needs the ffmpeg program" in dialog.hint.text()
+    assert not win.recording.recording and os.listdir(out) == []
+    dialog.reject()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in ffmpeg is a shell script")
+def test_an_ffmpeg_that_fails_is_a_message_and_leaves_no_file(win, qtbot, out, tmp_path, monkeypatch):
+    exe = tmp_path / "ffmpeg"
+    exe.write_text("#!/bin/sh\necho 'Conversion failed!' >&2\nexit 1\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(exe))
+    fill_dialog(win, qtbot, str(out / "run.mp4"))
+    step(win, qtbot, 1)
+    with qtbot.waitSignal(win.recording.recorder.sigFailed, timeout=20000):
+        QTest.mouseClick(win.recording.stop_button, LEFT)
+    assert "Could not save the recording" in win.errors[-1] and "ffmpeg failed (Conversion failed!)" in win.errors[-1]
+    assert not win.recording.indicator.isVisible() and os.listdir(out) == []
+
+
+def test_an_mp4_recording_takes_even_frames_at_an_odd_width(win, qtbot, out):
+    rec = Recorder(win.loss_curve, str(out / "odd.mp4"), width=321, fps=5, parent=win)
+    rec.start()
+    with qtbot.waitSignal(rec.sigFinished, timeout=20000):
+        rec.stop()
+    w, h = rec.frames.size
+    assert w == 320 and h % 2 == 0
+    assert next(imageio_ffmpeg.read_frames(str(out / "odd.mp4")))["size"] == (w, h)  # the size it reports
+
+
+def test_closing_the_window_while_an_mp4_is_encoding_waits_for_a_whole_file(win, qtbot, out):
+    path = out / "closing.mp4"
+    fill_dialog(win, qtbot, str(path))
+    step(win, qtbot, 2)
+    QTest.mouseClick(win.recording.stop_button, LEFT)  # encoding starts in its thread...
+    assert win.recording.recorder.encoding
+    win.close()  # ...and the window closes at once
+    check = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "null", "-"],
+                           capture_output=True, text=True)
+    assert (check.returncode, check.stderr) == (0, "") and os.listdir(out) == ["closing.mp4"]

@@ -93,7 +93,7 @@ class RecordingController(QtCore.QObject):
         self.recorder: Recorder | None = None
         self.dialog: RecordDialog | None = None
         self.action = QtGui.QAction("Record…", window)  # the menus show it
-        self.action.setStatusTip("Record the window or one panel as an animated GIF, for slides")
+        self.action.setStatusTip("Record the window or one panel as an animated GIF or an MP4 video, for slides")
         self.action.triggered.connect(self.menu_action)
         window.installEventFilter(self)  # its closing: a recording in progress is still written
         bar = status_bar
