@@ -6,6 +6,7 @@ the CLI. The QApplication itself comes from gdsim.ui.plotting.qt_app (figures ne
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import dataclass
 
@@ -77,8 +78,24 @@ def main(cfg: Config | None = None, script: Script | None = None) -> int:
     if script.runs:
         scripted = Scripted(win, script)
         QtCore.QTimer.singleShot(0, scripted.start)
+    _close_on_ctrl_c(win)
     code = app.exec()
     return getattr(win, "exit_code", code)
+
+
+def _close_on_ctrl_c(win) -> None:
+    """Ctrl+C in the terminal closes the window as its close button does (the run stops, nothing half-written),
+    exit status 130, instead of a traceback from inside a Qt slot while the window carries on. Python sees a
+    signal only when it runs, so a timer lets it run a few times a second."""
+    def interrupted(*_) -> None:
+        if not hasattr(win, "exit_code"):
+            win.exit_code = 130
+        win.close()
+
+    signal.signal(signal.SIGINT, interrupted)
+    timer = QtCore.QTimer(win)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
 
 
 class Scripted(QtCore.QObject):

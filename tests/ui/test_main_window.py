@@ -374,3 +374,22 @@ def test_export_pytorch_script_from_the_app(win, tmp_path):
     assert "import torch" in text and "final_loss=" in text
     with pytest.raises(ValueError):
         win.export_torch(str(tmp_path / "script.txt"))
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window_like_its_close_button(win, qtbot):
+    """A real SIGINT: before, Python raised KeyboardInterrupt inside a Qt slot (a traceback) and the window
+    carried on; now it closes as its close button does and the app's exit status is 130."""
+    import os
+    import signal
+
+    from gdsim.ui import app
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        win.client.run()
+        app._close_on_ctrl_c(win)
+        os.kill(os.getpid(), signal.SIGINT)
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=10000)
+        assert win.exit_code == 130 and not win.worker.running
+    finally:
+        signal.signal(signal.SIGINT, before)

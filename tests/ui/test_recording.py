@@ -1,4 +1,5 @@
-"""Recorded runs in the app: File → Record…, the REC indicator and Stop, the GIF and the MP4 decoded; the Recorder itself."""
+"""Recorded runs in the app: File → Record…, the REC indicator and Stop, the GIF and the MP4 decoded; the
+Recorder itself."""
 
 from __future__ import annotations
 
