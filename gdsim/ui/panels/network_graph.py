@@ -186,7 +186,10 @@ class NetworkGraph(QtWidgets.QWidget):
         return None if edge is None else int(self.edge_params[edge])
 
     def hover_text(self, index: int) -> str:
-        return param_text(self._snapshot, index)
+        """One line, or one line per quantity when the line is wider than the view (a narrow column)."""
+        text = param_text(self._snapshot, index)
+        wide = QtGui.QFontMetricsF(self._font).horizontalAdvance(text) + 16 > self._vb.width()
+        return text.replace("   ", "\n") if wide else text
 
     # ------------------------------------------------------------------ drawing
 
