@@ -1,9 +1,10 @@
 """Where the window's docks go and how much room each gets, for the screen the window starts on.
 
-Wide screens (1280×800 and up): Setup on the left, the network graph in the middle, and on the right the loss
-curve above the output view and the loss surface side by side. A 1024-px projector has too little width for
-three pictures in a row beside the setup column, so there the loss curve goes under the graph and the output
-view above the loss surface: four pictures of about the same size, none squeezed to a sliver.
+Wide screens (1600 px and up): Setup on the left, the network graph in the middle, and on the right the loss
+curve above the output view and the loss surface side by side. Narrower screens (a 1024-px projector, a
+1280×800 laptop) have too little width for three pictures in a row beside the setup column, so there the loss
+curve goes under the graph and the output view above the loss surface: four pictures of about the same size,
+none squeezed to a sliver.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ LEFT, RIGHT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetA
 BOTTOM = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
 H, V = QtCore.Qt.Orientation.Horizontal, QtCore.Qt.Orientation.Vertical
 PANEL_MIN = QtCore.QSize(170, 130)  # the panels' own minimums would make the window wider than a 1024-px screen
-NARROW = 1200  # a window narrower than this gets the two-column arrangement
+NARROW = 1600  # a window narrower than this (1024, 1280, 1366, 1440 px) gets the two-column arrangement
 # short tab texts, so that the four tabs under the loss surface fit its width unelided (the View menu keeps
 # the full names)
 TAB_TITLES = {"Loss slice": "Slice", "3D surface": "3D"}

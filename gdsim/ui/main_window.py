@@ -309,6 +309,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)
+        self.narrow = False  # the default state is the wide arrangement; the fit below picks the screen's
         for dock in self.docks.values():
             dock.show()
         self._fit_to_screen()

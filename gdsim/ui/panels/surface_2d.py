@@ -17,7 +17,6 @@ from PySide6 import QtCore, QtWidgets
 from gdsim.engine import contours
 from gdsim.lab import surfaces, xray
 from gdsim.lab.surfaces import SurfaceGrid, SurfaceSpec
-from gdsim.lab.xray import ARROWS
 from gdsim.ui.plotting import palette
 from gdsim.ui.plotting.items import (
     EXTRA_COLOURS,
@@ -29,7 +28,7 @@ from gdsim.ui.plotting.items import (
     param_combo,
     set_combo_items,
 )
-from gdsim.ui.plotting.xray_arrows import COLOURS, XrayArrows
+from gdsim.ui.plotting.xray_arrows import XrayArrows
 from gdsim.ui.widgets.flow_layout import FlowLayout
 
 COLORMAP = palette.SURFACE_COLORMAP
@@ -113,7 +112,6 @@ class Surface2D(QtWidgets.QWidget):
         self.key.setStyleSheet("font-size: 8pt; color: #eee; background: rgb(25, 25, 35); padding: 1px 4px;")
         self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.key.hide()
-        self.plot.scene().removeItem(self.arrows.legend)  # out of the plot: self.key says the same
         controls = QtWidgets.QWidget()
         flow = FlowLayout(controls)  # in a narrow dock the controls wrap onto a second row, never clipped
         for w in (self.plane_combo, self.p1_combo, self.p2_combo, self.exact_check, self.log_check,
@@ -305,8 +303,7 @@ class Surface2D(QtWidgets.QWidget):
 
     def _update_key(self) -> None:
         """The arrows' legend as one line under the plot, in the arrows' colours on the plot's dark ground."""
-        parts = [f'<span style="color:rgb{COLOURS[key]}">━━</span> {label}'
-                 for key, label in ARROWS if self.arrows.arrows[key].visible()]
+        parts = [f'<span style="color:rgb{colour}">━━</span> {label}' for label, colour in self.arrows.key()]
         text = " &nbsp; ".join(parts)
         if text != self.key.text():
             self.key.setText(text)
