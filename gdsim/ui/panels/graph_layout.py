@@ -64,6 +64,17 @@ def nearest_edge(segments: np.ndarray, widths: np.ndarray, pos: QtCore.QPointF, 
 
 
 
+def fit_label(label, text: str, room: float) -> None:
+    """Give a hover label (pg.TextItem) ``text`` within ``room`` px if it can be: first each quantity of a
+    readout ("name = v   ∂L/∂w = g   last Δw = d") on its own line, then long lines wrapped at spaces."""
+    label.setTextWidth(-1)
+    label.setText(text)
+    if label.textItem.boundingRect().width() > room:
+        label.setText(text.replace("   ", "\n"))
+    if label.textItem.boundingRect().width() > room:
+        label.setTextWidth(max(room, 80.0))
+
+
 class ColumnFit(NamedTuple):
     """Column texts and sizes in pixels (``dx``, ``dy``: per column / neuron step), and the view's range."""
 
