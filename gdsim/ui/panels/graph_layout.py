@@ -6,6 +6,7 @@ state, items and events.
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -15,6 +16,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.engine.network import layout
 from gdsim.ui.panels.neuron_lens import MAX_MAP, MIN_MAP
 
+READOUT_GAP = re.compile(r"(?<=\S)   (?=\S)")  # between the quantities of a parameter's readout
 RANGE_SAMPLE = "0.00035 … 0.99"  # a typical colour-scale line under a column (neuron_lens.range_text)
 SHORT_ACTIVATIONS = {"sigmoid": "σ", "leaky_relu": "lrelu", "linear": "lin", "softmax": "smax"}
 
@@ -70,8 +72,10 @@ def fit_label(label, text: str, room: float) -> None:
     label.setTextWidth(-1)
     label.setText(text)
     if label.textItem.boundingRect().width() > room:
-        label.setText(text.replace("   ", "\n"))
-    if label.textItem.boundingRect().width() > room:
+        text = READOUT_GAP.sub("\n", text)
+        label.setText(text)
+    if label.textItem.boundingRect().width() > room:  # wrapped lines lose their alignment: no indents
+        label.setText("\n".join(line.lstrip() for line in text.split("\n")))
         label.setTextWidth(max(room, 80.0))
 
 
