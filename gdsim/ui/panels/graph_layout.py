@@ -6,7 +6,6 @@ state, items and events.
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -16,7 +15,6 @@ from PySide6 import QtCore, QtGui
 from gdsim.engine.network import layout
 from gdsim.ui.panels.neuron_lens import MAX_MAP, MIN_MAP
 
-READOUT_GAP = re.compile(r"(?<=\S)   (?=\S)")  # between the quantities of a parameter's readout
 RANGE_SAMPLE = "0.00035 … 0.99"  # a typical colour-scale line under a column (neuron_lens.range_text)
 SHORT_ACTIVATIONS = {"sigmoid": "σ", "leaky_relu": "lrelu", "linear": "lin", "softmax": "smax"}
 
@@ -64,19 +62,6 @@ def nearest_edge(segments: np.ndarray, widths: np.ndarray, pos: QtCore.QPointF, 
         return None
     return int(np.flatnonzero(hit)[np.argmin(dist[hit])])
 
-
-
-def fit_label(label, text: str, room: float) -> None:
-    """Give a hover label (pg.TextItem) ``text`` within ``room`` px if it can be: first each quantity of a
-    readout ("name = v   ∂L/∂w = g   last Δw = d") on its own line, then long lines wrapped at spaces."""
-    label.setTextWidth(-1)
-    label.setText(text)
-    if label.textItem.boundingRect().width() > room:
-        text = READOUT_GAP.sub("\n", text)
-        label.setText(text)
-    if label.textItem.boundingRect().width() > room:  # wrapped lines lose their alignment: no indents
-        label.setText("\n".join(line.lstrip() for line in text.split("\n")))
-        label.setTextWidth(max(room, 80.0))
 
 
 class ColumnFit(NamedTuple):

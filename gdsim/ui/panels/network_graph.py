@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.ui.panels.graph_layout import fit_columns, fit_label, graph_geometry, nearest_edge
+from gdsim.ui.panels.graph_layout import fit_columns, graph_geometry, nearest_edge
 from gdsim.ui.panels.neuron_lens import BIG_MAP, NeuronLens, formula_text, lens_legend, range_text
 from gdsim.ui.plotting.graph_items import (
     BUCKETS,
@@ -125,7 +125,7 @@ class NetworkGraph(QtWidgets.QWidget):
         if self._hover_neuron is not None:
             self._enlarge(self._hover_neuron)
         elif self._hover is not None:
-            self._set_hover_text(self.hover_text(self._hover))
+            self.hover_label.setText(self.hover_text(self._hover))
 
     def set_color_mode(self, mode: str) -> None:
         """``"weight"``: style by θ; ``"gradient"``: style by the last gradient."""
@@ -287,7 +287,7 @@ class NetworkGraph(QtWidgets.QWidget):
         self.hover_label.setVisible(index is not None)
         self._hover_line.set_segments(self.segments[self.edge_params == index] if index is not None else [])
         if index is not None:
-            self._set_hover_text(self.hover_text(index))
+            self.hover_label.setText(self.hover_text(index))
             place_inside(self.hover_label, self._vb, at)  # opens inwards, never cut at the panel's edge
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
@@ -321,9 +321,6 @@ class NetworkGraph(QtWidgets.QWidget):
         nearest = int(np.argmin(d))
         return nearest if nearest >= self._sizes[0] and d[nearest] <= self._radius + 2 else None
 
-    def _set_hover_text(self, text: str) -> None:
-        fit_label(self.hover_label, text, self._vb.width() - 12)  # a narrow column: more lines, not cut
-
     def _enlarge(self, k: int) -> None:
         """Neuron ``k`` under the mouse: its picture enlarged beside it, its formula and numbers below."""
         s = self._snapshot
@@ -331,7 +328,7 @@ class NetworkGraph(QtWidgets.QWidget):
         column = int(np.searchsorted(np.cumsum(self._sizes), k, side="right"))
         j = k - int(sum(self._sizes[:column]))
         text = formula_text(s, column, j, self._input_names) + "\n" + self.hover_text(int(self.neuron_params[k]))
-        self._set_hover_text(text)
+        self.hover_label.setText(text)
         self.hover_label.show()
         (x0, x1), (y0, y1) = self._vb.viewRange()
         (pw, ph), (cx, cy) = self._pixel, self.neuron_xy[k]
