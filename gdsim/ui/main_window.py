@@ -14,6 +14,7 @@ from gdsim.lab import config as cfgmod
 from gdsim.lab.progress import Progress
 from gdsim.lab.snapshot import Snapshot
 from gdsim.lab.state import AppState
+from gdsim.ui import layout
 from gdsim.ui.controllers.aids import AidController
 from gdsim.ui.controllers.files import FileController
 from gdsim.ui.controllers.lab import LabController
@@ -48,8 +49,6 @@ from gdsim.ui.worker_client import WorkerClient
 
 DEFAULT_PRESET = "xor"
 SETTINGS_VERSION = 2
-LEFT, RIGHT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetArea.RightDockWidgetArea
-PANEL_MIN = QtCore.QSize(170, 130)  # the panels' own minimums would make the window wider than a 1024-px screen
 
 
 def default_config() -> cfgmod.Config:
@@ -157,86 +156,28 @@ class MainWindow(QtWidgets.QMainWindow):
 
 
     def _arrange_docks(self) -> None:
-        """Setup on the left, the network in the middle; on the right the loss curve (with the comparisons)
-        above the output view and the loss surface side by side (the slice, 3D and gradient flow as tabs
-        behind it), so the four key pictures show together at start."""
+        """The docks and where they go (gdsim.ui.layout): the four key pictures show together at start."""
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
         self.dock_shown: dict[str, bool] = {}
-        self._dock("Setup", scrolling(self.setup), LEFT)
-        self._dock("Backprop", self.inspector, LEFT)
-        self._dock("Lesson", self.lesson_panel, LEFT)
-        self.tabifyDockWidget(self.docks["Setup"], self.docks["Backprop"])
-        self.tabifyDockWidget(self.docks["Setup"], self.docks["Lesson"])
-        self._dock("Loss", self.loss_curve, RIGHT)
-        self._dock("Output", self.output_view, RIGHT)
-        self.splitDockWidget(self.docks["Loss"], self.docks["Output"], QtCore.Qt.Orientation.Vertical)
-        self._dock("Loss surface", self.surface2d, RIGHT)
-        self.splitDockWidget(self.docks["Output"], self.docks["Loss surface"], QtCore.Qt.Orientation.Horizontal)
-        groups = {"Loss": (("Compare", self.compare), ("η sweep", self.sweep), ("Sharpness", self.sharpness)),
-                  "Loss surface": (("Loss slice", self.surface1d), ("3D surface", self.surface3d),
-                                   ("Gradient flow", self.gradient_flow))}
-        for first, others in groups.items():
-            for title, panel in others:
-                self._dock(title, panel, RIGHT)
-                self.tabifyDockWidget(self.docks[first], self.docks[title])
-        for title in ("Setup", "Loss", "Loss surface"):
-            self.docks[title].raise_()
+        layout.arrange_docks(self, {
+            "Setup": scrolling(self.setup), "Backprop": self.inspector, "Lesson": self.lesson_panel,
+            "Loss": self.loss_curve, "Output": self.output_view, "Loss surface": self.surface2d,
+            "Compare": self.compare, "η sweep": self.sweep, "Sharpness": self.sharpness,
+            "Loss slice": self.surface1d, "3D surface": self.surface3d, "Gradient flow": self.gradient_flow})
 
     def _fit_to_screen(self, free: QtCore.QRect | None = None) -> None:
-        """Size the window to the screen's free area (so the status bar shows) and give the room to the
-        pictures: the setup column and the graph stay modest, the plots take the rest."""
+        """Size the window to the screen's free area, in the arrangement for its width."""
         if free is None:
             screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
             free = screen.availableGeometry() if screen else QtCore.QRect(0, 0, 1280, 800)
-        width, height = min(free.width(), 1920), min(free.height(), 1200)
-        title = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_TitleBarHeight)
-        self.resize(width, height - title)  # corrected by the real frame once shown (showEvent)
-        self.move(free.topLeft())
         self._fitted = False
-        if self.isVisible():
-            QtCore.QTimer.singleShot(0, self._share_room)  # once the new size has arrived
-        else:
-            self._share_room()
-
-    def _share_room(self) -> None:
-        width, height = self.width(), self.height()
-        setup = max(self.docks["Setup"].minimumSizeHint().width(), min(380, width // 5))
-        pictures = int((width - setup) * 0.68)
-        H, V = QtCore.Qt.Orientation.Horizontal, QtCore.Qt.Orientation.Vertical
-        self.resizeDocks([self.docks["Setup"], self.docks["Loss"]], [setup, pictures], H)
-        self.resizeDocks([self.docks["Output"], self.docks["Loss surface"]], [pictures // 2] * 2, H)
-        self.resizeDocks([self.docks["Loss"], self.docks["Output"]], [height * 2 // 5, height * 3 // 5], V)
+        layout.fit_to_screen(self, free)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if not self._fitted and not self._restored:
             self._fitted = True
-            QtCore.QTimer.singleShot(0, self._fit_frame)
-
-    def _fit_frame(self) -> None:
-        """Keep the whole frame (title bar included) inside the free area, so the status bar is on screen."""
-        screen = self.screen()
-        if screen is None or self.isMaximized() or self.isFullScreen():
-            return
-        free, frame, inner = screen.availableGeometry(), self.frameGeometry(), self.geometry()
-        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
-        self.resize(min(self.width(), free.width() - extra_w), min(self.height(), free.height() - extra_h))
-        self.move(free.topLeft())
-
-    def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
-        dock = QtWidgets.QDockWidget(title, self)
-        dock.setObjectName(title.lower().replace(" ", "_") + "Dock")
-        dock.setWidget(widget)
-        if title != "Setup":
-            widget.setMinimumSize(PANEL_MIN)
-        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        self.docks[title] = dock
-        self.dock_shown[title] = False
-        dock.visibilityChanged.connect(lambda visible, t=title: self.dock_shown.__setitem__(t, visible))
-        return dock
+            QtCore.QTimer.singleShot(0, lambda: layout.fit_frame(self))
 
     def on_screen(self, title: str) -> bool:
         """Whether a dock is showing (a tab behind another is not; Qt says so only through visibilityChanged)."""
@@ -368,10 +309,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)
+        self.narrow = False  # the default state is the wide arrangement; the fit below picks the screen's
         for dock in self.docks.values():
             dock.show()
         self._fit_to_screen()
-        QtCore.QTimer.singleShot(0, self._fit_frame)
+        QtCore.QTimer.singleShot(0, lambda: layout.fit_frame(self))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self._persist:

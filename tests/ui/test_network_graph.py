@@ -132,7 +132,7 @@ def test_click_on_edge_midpoint_emits_its_index(graph, qtbot):
     index = layout([2, 3, 1])[1].w.start + 2  # W2[3,1]: hidden 3 -> output, a midpoint no other edge shares
     hidden_2, output = graph.neuron_xy[2 + 2], graph.neuron_xy[5]
     midpoint = QtCore.QPointF(*(hidden_2 + output) / 2)
-    assert graph.position_of(index) == midpoint
+    assert graph.position_of(index) == QtCore.QPointF(*(hidden_2 + 0.382 * (output - hidden_2)))  # on its edge
     with qtbot.waitSignal(graph.sigParameterClicked, timeout=1000) as blocker:
         QTest.mouseClick(graph.view.viewport(), QtCore.Qt.MouseButton.LeftButton,
                          pos=viewport_point(graph, midpoint))

@@ -158,7 +158,7 @@ def test_arrows_follow_steps_and_the_scrubber(bowl, qtbot):
     assert win.scrubber.scrubbed_step() == 1
     qtbot.waitUntil(lambda: np.allclose(win.surface2d.arrows.tips()["delta"][0], seen[1][0]), timeout=3000)
     np.testing.assert_allclose(win.surface2d.arrows.tips()["delta"][1], seen[1][1])
-    assert win.surface2d.arrows.legend.isVisible()
+    assert win.surface2d.key.isVisible() and "update taken" in win.surface2d.key.text()  # under the plot
 
 
 def test_arrows_in_a_projected_plane_and_in_a_race(qtbot, tmp_path):

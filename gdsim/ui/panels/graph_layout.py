@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.engine.network import layout
 from gdsim.ui.panels.neuron_lens import MAX_MAP, MIN_MAP
 
+RANGE_SAMPLE = "0.00035 … 0.99"  # a typical colour-scale line under a column (neuron_lens.range_text)
 SHORT_ACTIVATIONS = {"sigmoid": "σ", "leaky_relu": "lrelu", "linear": "lin", "softmax": "smax"}
 
 
@@ -87,6 +88,8 @@ def fit_columns(w: float, h: float, sizes: tuple, activations: tuple, input_name
         label_w = max((metrics.horizontalAdvance(n) for n in input_names),
                       default=0.0) + 40  # the names left of the input neurons, and the circles
         left, right = max(widths[0] / 2, 16.0, label_w), max(widths[-1] / 2, 16.0)
+        if lens_layout:  # the output column's colour scale, centred below it, stays inside the view
+            right = max(right, metrics.horizontalAdvance(RANGE_SAMPLE) / 2 + 4)
         dx = (w - left - right) / n_cols
         if all((a + b) / 2 + 6 <= dx for a, b in pairwise(widths)):
             break

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.engine import contours
 from gdsim.lab.snapshot import DRAWN_POINTS
 from gdsim.ui.plotting import palette
-from gdsim.ui.plotting.items import cache_axes
+from gdsim.ui.plotting.items import LegendRow, cache_axes
 
 # class colours: two classes use the diverging map's ends, so a point sits on a background of its own colour
 BINARY_MAP = palette.CLASS_COLORMAP
@@ -54,7 +54,7 @@ class OutputView(pg.PlotWidget):
         self.setObjectName("outputView")
         pi = self.getPlotItem()
         pi.showGrid(x=True, y=True, alpha=0.12)
-        self._legend = pi.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self._legend = LegendRow(pi, colCount=3, verSpacing=-6)  # under the axis: never over the points
         self._image = pg.ImageItem(axisOrder="col-major")
         self._image.setZValue(-20)
         pi.addItem(self._image)

@@ -22,13 +22,14 @@ from gdsim.ui.plotting.items import (
     param_combo,
     set_combo_items,
 )
+from gdsim.ui.widgets.flow_layout import FlowLayout
 
 CURVE_PEN = pg.mkPen((20, 80, 170), width=1)  # 1 px: Qt strokes wide antialiased lines far more slowly
 DIRECTIONS = (("one parameter", "axes"), ("random direction", "random"), ("PCA of the path", "pca"))
 RESOLUTION = 201  # a 1D slice is cheap: a smooth curve costs 201 forward passes
 RECENT_ROWS = 64  # steps drawn from a grid's own path before the first snapshot arrives
 Y_QUANTILE = 0.98  # the y range stops here, so a wall shooting up does not flatten the valley
-EXACT_TIP = ("Train only this parameter and keep every other one fixed at its start value.\n"
+EXACT_TIP = ("Exact: train only this parameter and keep every other one fixed at its start value.\n"
              "The curve then no longer changes during training: the steps lie exactly on it.")
 
 
@@ -51,7 +52,7 @@ class Surface1D(QtWidgets.QWidget):
         for text, plane in DIRECTIONS:
             self.direction_combo.addItem(text, plane)
         self.param_combo = param_combo("the parameter to vary (type to search, e.g. W2)")
-        self.exact_check = QtWidgets.QCheckBox("Exact (train only this one)")
+        self.exact_check = QtWidgets.QCheckBox("Exact")  # short: the tooltip says what it does
         self.exact_check.setToolTip(EXACT_TIP)
         self.log_check = QtWidgets.QCheckBox("log y")
         self.log_check.setToolTip("logarithmic loss axis: shows the valley floor when the walls are steep")
@@ -70,15 +71,14 @@ class Surface1D(QtWidgets.QWidget):
         pi.autoBtn.clicked.connect(self._on_auto_button)
 
         self.note = note_label()
-        top = QtWidgets.QHBoxLayout()
-        for w in (self.direction_combo, self.param_combo, self.exact_check):
+        controls = QtWidgets.QWidget()
+        top = FlowLayout(controls)  # in a narrow dock the controls wrap onto a second row, never clipped
+        for w in (self.direction_combo, self.param_combo, self.exact_check, self.log_check):
             top.addWidget(w)
-        top.addStretch(1)
-        top.addWidget(self.log_check)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
-        layout.addLayout(top)
+        layout.addWidget(controls)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.note)
 

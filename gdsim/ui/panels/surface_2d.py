@@ -29,12 +29,13 @@ from gdsim.ui.plotting.items import (
     set_combo_items,
 )
 from gdsim.ui.plotting.xray_arrows import XrayArrows
+from gdsim.ui.widgets.flow_layout import FlowLayout
 
 COLORMAP = palette.SURFACE_COLORMAP
 CONTOUR_PEN = pg.mkPen((255, 255, 255, 110), width=1)  # 1 px: long curves stay cheap to stroke
 PLANES = (("two parameters", "axes"), ("random directions", "random"), ("PCA of the path", "pca"))
 RECENT = 64  # the path's last steps get dots (the exact recent steps of a snapshot)
-EXACT_TIP = ("Train only these two parameters and keep every other one fixed at its start value.\n"
+EXACT_TIP = ("Exact: train only these two parameters and keep every other one fixed at its start value.\n"
              "The surface then no longer changes during training: the path lies exactly on it.\n"
              "Click the heatmap to start training from that point.")
 
@@ -63,7 +64,7 @@ class Surface2D(QtWidgets.QWidget):
                                     "filter-normalised (Li et al. 2018) · PCA: the plane the path moves in most")
         self.p1_combo = param_combo("the parameter on the horizontal axis (type to search)")
         self.p2_combo = param_combo("the parameter on the vertical axis (type to search)")
-        self.exact_check = QtWidgets.QCheckBox("Exact (train only these two)")
+        self.exact_check = QtWidgets.QCheckBox("Exact")  # short: the controls fit two rows in a narrow dock
         self.exact_check.setToolTip(EXACT_TIP)
         self.log_check = QtWidgets.QCheckBox("log colours")
         self.log_check.setToolTip("colour by log₁₀ of the loss: shows the shape of the valley floor")
@@ -105,21 +106,25 @@ class Surface2D(QtWidgets.QWidget):
         self.note = note_label()
         self.readout = QtWidgets.QLabel()
         self.readout.setStyleSheet("color: #333; font-size: 8pt;")
-        top = QtWidgets.QHBoxLayout()
-        for w in (self.plane_combo, self.p1_combo, self.p2_combo, self.exact_check):
-            top.addWidget(w)
-        top.addStretch(1)
-        bottom = QtWidgets.QHBoxLayout()
-        bottom.addWidget(self.readout, 1)
-        for w in (self.log_check, self.equal_check, self.res_spin):
-            bottom.addWidget(w)
+        self.key = QtWidgets.QLabel()  # the X-ray arrows' legend, under the plot: never over the path
+        self.key.setObjectName("surface2dKey")
+        self.key.setWordWrap(True)
+        self.key.setStyleSheet("font-size: 8pt; color: #eee; background: rgb(25, 25, 35); padding: 1px 4px;")
+        self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.key.hide()
+        controls = QtWidgets.QWidget()
+        flow = FlowLayout(controls)  # in a narrow dock the controls wrap onto a second row, never clipped
+        for w in (self.plane_combo, self.p1_combo, self.p2_combo, self.exact_check, self.log_check,
+                  self.equal_check, self.res_spin):
+            flow.addWidget(w)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
-        layout.addLayout(top)
+        layout.addWidget(controls)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.key)
         layout.addWidget(self.note)
-        layout.addLayout(bottom)
+        layout.addWidget(self.readout)
 
         self.plane_combo.currentIndexChanged.connect(self._on_plane)
         self.p1_combo.currentIndexChanged.connect(lambda i: self._on_param(0, i))
@@ -234,6 +239,7 @@ class Surface2D(QtWidgets.QWidget):
         self._extra.show([])
         self._snapshot = None
         self.arrows.show(None, None)
+        self._update_key()
         self.arrows.show_race([])
         self._shown_rect = None
         self._user_range = False
@@ -288,10 +294,20 @@ class Surface2D(QtWidgets.QWidget):
         vecs = None if s is None or g is None else xray.at(getattr(s, "xray_history", ()), s.step)
         if vecs is None or vecs.shape[1] != g.center.size or np.size(s.params) != g.center.size:
             self.arrows.show(None, None)
+            self._update_key()
             return
         tail, tips = xray.project(g, s.params, vecs)
         ox, oy = g.offsets
         self.arrows.show(tail + (ox, oy), tips + (ox, oy))
+        self._update_key()
+
+    def _update_key(self) -> None:
+        """The arrows' legend as one line under the plot, in the arrows' colours on the plot's dark ground."""
+        parts = [f'<span style="color:rgb{colour}">━━</span> {label}' for label, colour in self.arrows.key()]
+        text = " &nbsp; ".join(parts)
+        if text != self.key.text():
+            self.key.setText(text)
+        self.key.setVisible(bool(parts))
 
     # ------------------------------------------------------------------ controls and mouse
 

@@ -117,16 +117,17 @@ class StillView(pg.ViewBox):
         return self._plain_menu
 
 
-def graph_bar() -> tuple[QtWidgets.QHBoxLayout, tuple]:
-    """The graph's toolbar: toggles for colour by gradient, neuron maps (on) and blame δ, then the legend."""
-    gradient = QtWidgets.QToolButton(text="Colour by gradient", checkable=True)
+def graph_bar() -> tuple[QtWidgets.QVBoxLayout, tuple]:
+    """The graph's toolbar: toggles for colour by gradient, neuron maps (on) and blame δ, with short names (the
+    tooltips say more) so they read in full in a narrow column; the legend wraps on the row below."""
+    gradient = QtWidgets.QToolButton(text="Gradient", checkable=True)
     gradient.setObjectName("networkGraphGradientButton")
     gradient.setToolTip(
-        "Colour and thicken edges, and tint neurons, by the last step's gradient ∂L/∂θ instead of by "
-        "the parameter values.\nBlue: positive, orange: negative; width is relative to the largest one.")
-    maps = QtWidgets.QToolButton(text="Neuron maps", checkable=True, checked=True)
+        "Colour by gradient: colour and thicken edges, and tint neurons, by the last step's gradient ∂L/∂θ "
+        "instead of by the parameter values.\nBlue: positive, orange: negative; width is relative to the largest.")
+    maps = QtWidgets.QToolButton(text="Maps", checkable=True, checked=True)
     maps.setObjectName("networkGraphMapsButton")
-    maps.setToolTip("Draw each neuron as what it computes: its activation over the input plane "
+    maps.setToolTip("Neuron maps: draw each neuron as what it computes: its activation over the input plane "
                     "(two inputs) or its histogram over the data. Hover a neuron to enlarge it.")
     blame = QtWidgets.QToolButton(text="Blame δ", checkable=True)
     blame.setObjectName("networkGraphBlameButton")
@@ -135,11 +136,17 @@ def graph_bar() -> tuple[QtWidgets.QHBoxLayout, tuple]:
                      "orange: < 0.")
     legend = QtWidgets.QLabel()
     legend.setObjectName("networkGraphLegend")
-    bar = QtWidgets.QHBoxLayout()
-    bar.setContentsMargins(4, 2, 4, 0)
+    legend.setWordWrap(True)
+    legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+    buttons = QtWidgets.QHBoxLayout()
     for button in (gradient, maps, blame):
-        bar.addWidget(button)
-    bar.addStretch(1)
+        button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        buttons.addWidget(button)
+    buttons.addStretch(1)
+    bar = QtWidgets.QVBoxLayout()
+    bar.setContentsMargins(4, 2, 4, 0)
+    bar.setSpacing(2)
+    bar.addLayout(buttons)
     bar.addWidget(legend)
     return bar, (gradient, maps, blame, legend)
 

@@ -64,17 +64,13 @@ class Arrow:
 
 
 class XrayArrows:
-    """The three X-ray arrows at the current point, with their own legend, plus one arrow per race run."""
+    """The three X-ray arrows at the current point, plus one arrow per race run. Their legend (``key``) is for
+    the panel to show outside the plot, where it cannot cover the path."""
 
     def __init__(self, plot_item: pg.PlotItem):
         self._plot = plot_item
         self.arrows = {key: Arrow(plot_item, COLOURS[key], SHORT[key], WIDTHS[key], Z + 3 * k)
                        for k, (key, _) in enumerate(ARROWS)}
-        self.legend = pg.LegendItem(offset=(8, -8), labelTextSize="8pt", brush=(25, 25, 35, 200),
-                                    labelTextColor=(240, 240, 240))
-        self.legend.setParentItem(plot_item.vb)
-        self.legend.setVisible(False)
-        self._legend_keys: list[str] = []
         self.race: list[Arrow] = []
         plot_item.vb.sigTransformChanged.connect(self._aim)
 
@@ -83,13 +79,6 @@ class XrayArrows:
         for k, (key, _) in enumerate(ARROWS):
             self.arrows[key].set(tail, None if tips is None else tips[k])
         shown = [key for key, _ in ARROWS if self.arrows[key].visible()]
-        if shown != self._legend_keys:  # rebuilt only when the arrows shown change: each entry costs ~5 ms
-            self._legend_keys = shown
-            self.legend.clear()
-            for key, label in ARROWS:
-                if key in shown:
-                    self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLOURS[key], width=3)), label)
-        self.legend.setVisible(bool(shown))
         # arrows ending together (plain SGD: Δθ = −η·g; momentum's Δθ = v) share one label
         for key in shown:
             same = [k for k in shown if np.allclose(self.arrows[k].tip, self.arrows[key].tip, rtol=1e-9, atol=0)]
@@ -98,6 +87,10 @@ class XrayArrows:
             label = " = ".join(SHORT[k] for k in reversed(same))
             if text.toPlainText() != label:
                 text.setText(label)
+
+    def key(self) -> list[tuple[str, tuple[int, int, int]]]:
+        """(label, colour) of each arrow shown, in ``ARROWS`` order."""
+        return [(label, COLOURS[key]) for key, label in ARROWS if self.arrows[key].visible()]
 
     def show_race(self, runs) -> None:
         """[(colour, tail (2,), tip (2,))]: each run's last update, in the run's colour."""
