@@ -390,6 +390,7 @@ def test_ctrl_c_in_the_terminal_closes_the_window_like_its_close_button(win, qtb
         app._close_on_ctrl_c(win)
         os.kill(os.getpid(), signal.SIGINT)
         qtbot.waitUntil(lambda: not win.isVisible(), timeout=10000)
-        assert win.exit_code == 130 and not win.worker.running
+        qtbot.waitUntil(win.client.qthread.isFinished, timeout=10000)  # the run stopped, the worker gone
+        assert win.exit_code == 130
     finally:
         signal.signal(signal.SIGINT, before)
