@@ -247,13 +247,14 @@ class Built:
     trainer: Trainer
 
 
-def make_data(cfg: Config) -> datasets.Dataset:
+def make_data(cfg: Config, cancel=None) -> datasets.Dataset:
+    """``cancel()`` is checked between blocks of a CSV (the app reads one in a thread and may drop it)."""
     p = cfg.problem
     with presets.csv_file(p.dataset) as dataset:
         return datasets.make_dataset(dataset, n=p.samples, noise=p.noise, seed=p.seed,
                                      test_fraction=p.test_fraction, target=p.target,
                                      features=list(p.features) if p.features else None, standardize=p.standardize,
-                                     task=p.task)
+                                     task=p.task, cancel=cancel)
 
 
 def check_loss_fits_targets(loss: str, data: datasets.Dataset) -> None:

@@ -77,7 +77,7 @@ def main(cfg: Config | None = None, script: Script | None = None) -> int:
     win.show()
     if script.runs:
         scripted = Scripted(win, script)
-        QtCore.QTimer.singleShot(0, scripted.start)
+        QtCore.QTimer.singleShot(0, lambda: win.problem.gate.call(scripted.start))  # after a CSV is read
     _close_on_ctrl_c(win)
     code = app.exec()
     return getattr(win, "exit_code", code)

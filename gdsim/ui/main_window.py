@@ -125,9 +125,10 @@ class MainWindow(QtWidgets.QMainWindow):
                                          self.graph, self.function_info, self.centre, self.loss_curve,
                                          self.output_view, docks, self.surfaces, self.aids)
         self.training = TrainingController(client, state, self.messages, self.toolbar, self.status_line,
-                                           self.lr_control, self.setup, self.loss_curve, self.output_view, self.aids)
+                                           self.lr_control, self.setup, self.loss_curve, self.output_view, self.aids,
+                                           self.problem.gate)
         self.files = FileController(self, client, state, self.messages, self.loss_curve,
-                                    self.problem.current_config, self.problem.open_built)
+                                    self.problem.current_config, self.problem.open_built, self.problem.loader)
         self.recent_menu = self.files.recent_menu
         self.lab = LabController(client, state, self.compare, self.sweep, docks, self.problem.current_config,
                                  self.surfaces.show_paths, self.training.use_lr, self.files.file_dialog)
@@ -326,7 +327,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def shutdown(self) -> None:
         """Stop the worker thread (idempotent)."""
         self.closing = True
-        self.files.stop_loading()
+        self.problem.loader.wait(drop=True)  # a CSV or session still being read: cancelled, never applied
         self.client.stop()
 
     def show_shortcuts(self) -> QtWidgets.QDialog:

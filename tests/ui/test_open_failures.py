@@ -8,7 +8,6 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.io import session
 from gdsim.lab import config
-from gdsim.ui.controllers import session_loader
 
 HOSTILE = "<b>x</b><img src=http://example.invalid/y.png>"
 
@@ -75,7 +74,7 @@ def test_reading_a_session_does_not_block_the_window(win, qtbot, monkeypatch, tm
         release.wait(10)  # never forever: a blocking implementation fails this test instead of hanging it
         return real_load(path)
 
-    monkeypatch.setattr(session_loader.session, "load", slow_load)
+    monkeypatch.setattr(session, "load", slow_load)
     open_from_menu(win, monkeypatch, good)
     assert started.wait(5)
     win.findChild(QtWidgets.QAbstractButton, "stepButton").click()
@@ -109,6 +108,7 @@ def test_user_text_in_labels_and_tooltips_is_plain(win, qtbot, tmp_path):
     csv.write_text(f"{HOSTILE},<i>b</i>,class\n{rows}\n")
     cfg = config.Config().with_changes(problem={"dataset": f"csv:{csv}", "test_fraction": 0.0})
     assert win.load(cfg)
+    qtbot.waitUntil(lambda: win.data.feature_names[0] == HOSTILE, timeout=5000)  # a CSV is read in a thread
     bottom = win.output_view.getPlotItem().getAxis("bottom").labelText
     assert "&lt;b&gt;x&lt;/b&gt;" in bottom and "<img" not in bottom
     assert win.setup.function_hint.textFormat() == QtCore.Qt.TextFormat.PlainText

@@ -13,12 +13,13 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.io import session, torch_export
+from gdsim.io.tables import check_path, loss_csv_rows, write_csv
 from gdsim.lab.config import Built, Config
 from gdsim.lab.state import AppState
 from gdsim.ui.controllers.folders import dialog_folder, remember_folder
+from gdsim.ui.controllers.loader import Loader
 from gdsim.ui.controllers.messages import Messages
-from gdsim.ui.controllers.session_loader import SessionLoader
-from gdsim.ui.plotting import figures as export
+from gdsim.ui.plotting import figures
 from gdsim.ui.worker_client import WorkerClient
 
 FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)",
@@ -29,12 +30,12 @@ MAX_RECENT = 8
 class FileController:
     def __init__(self, parent: QtWidgets.QWidget, client: WorkerClient, state: AppState, messages: Messages,
                  loss_curve: QtWidgets.QWidget, config: Callable[[], Config],
-                 open_built: Callable[[str, Built], None]):
-        """``open_built(path, built)`` puts a session that was read into the app."""
+                 open_built: Callable[[str, Built], None], loader: Loader):
+        """``open_built(path, built)`` puts a session that was read into the app; ``loader`` reads it off the
+        GUI thread (the window's one loader, shared with set-ups that read a CSV: the newest request wins)."""
         self.parent, self.client, self.state, self.messages = parent, client, state, messages
-        self.loss_curve, self.config, self.open_built = loss_curve, config, open_built
+        self.loss_curve, self.config, self.open_built, self.loader = loss_curve, config, open_built, loader
         self.recent_menu = QtWidgets.QMenu("Recent sessions", parent)
-        self.session_loader: SessionLoader | None = None
         client.sigSaved.connect(self._session_saved)
         self.refresh_recent_menu()
 
@@ -42,13 +43,13 @@ class FileController:
 
     def export_loss(self, path: str, width: int | None = None) -> None:
         s = self.state.snapshot
-        if export.check_path(path, ("png", "svg", "csv")) == "csv":
+        if check_path(path, ("png", "svg", "csv")) == "csv":
             if s is None:
                 raise ValueError("nothing trained yet")
-            header, rows = export.loss_csv_rows(s.step_history, s.epoch_history)
-            export.write_csv(path, header, rows)
+            header, rows = loss_csv_rows(s.step_history, s.epoch_history)
+            write_csv(path, header, rows)
         else:
-            export.plot_image(self.loss_curve, path, width)
+            figures.plot_image(self.loss_curve, path, width)
 
     def export_loss_dialog(self, ext: str) -> None:
         if self.state.snapshot is not None:
@@ -56,13 +57,13 @@ class FileController:
 
     def export_panel_dialog(self, title: str, panel, exts) -> None:
         def write(path, width):
-            ext = export.check_path(path, exts)
+            ext = check_path(path, exts)
             if hasattr(panel, "export_image"):  # a panel knows its own table (loss history, surface grid)
                 panel.export_image(path, width)
             elif ext == "csv":
                 self.export_loss(path)
             else:
-                export.plot_image(panel, path, width)
+                figures.plot_image(panel, path, width)
 
         self.file_dialog(title, exts, write)
 
@@ -92,14 +93,14 @@ class FileController:
             report(f"Could not {'save' if save else 'open'} {Path(path).name}: {e}")
 
     def save_screenshot(self, path: str) -> None:
-        export.check_path(path, ("png",))
-        export.write_png(self.parent.grab(), path)
+        check_path(path, ("png",))
+        figures.write_png(self.parent.grab(), path)
 
     def screenshot_dialog(self) -> None:
         self.file_dialog("window screenshot", ("png",), lambda path, _w: self.save_screenshot(path))
 
     def export_torch(self, path: str) -> list[Path]:
-        export.check_path(path, ("py",))
+        check_path(path, ("py",))
         return torch_export.write(self.config(), path)
 
     # ---------------------------------------------------------------- sessions
@@ -110,24 +111,16 @@ class FileController:
         self.client.save_session(str(path))
 
     def open_session(self, path: str) -> None:
-        """Read and check the file off the GUI thread (``SessionLoader``); the window stays live meanwhile and
-        the result is applied when it arrives: the new trainer goes to the worker, a failure to a dialog."""
-        if self.session_loader is None:
-            self.session_loader = SessionLoader(self.parent)
-            self.session_loader.sigLoaded.connect(self._session_read)
-            self.session_loader.sigFailed.connect(
-                lambda p, message: self.messages.show_open_error(f"Could not open {Path(p).name}: {message}"))
+        """Read and check the file off the GUI thread (``Loader``); the window stays live meanwhile and the
+        result is applied when it arrives: the new trainer goes to the worker, a failure to a dialog."""
+        path = str(path)
         self.messages.say(f"Opening {Path(path).name}…", 0)
-        self.session_loader.load(path)
+        self.loader.load(lambda _cancel: session.load(path), partial(self._session_read, path),
+                         lambda message: self.messages.show_open_error(f"Could not open {Path(path).name}: {message}"))
 
     def _session_read(self, path: str, built: Built) -> None:
         self.open_built(path, built)
         self.remember_recent(path)
-
-    def stop_loading(self) -> None:
-        """Let a session being read finish before the window goes (its result is then dropped)."""
-        if self.session_loader is not None:
-            self.session_loader.wait(drop=True)
 
     def remember_recent(self, path: str) -> None:
         s = QtCore.QSettings()

@@ -1,11 +1,13 @@
 """The problem being trained: build a set-up from the form (or a preset, a CSV, a session) and hand it over.
 
 Building checks the set-up first: a bad one is a message and changes nothing. A good one goes to the worker
-(which owns it from then on), the state learns its problem key, and the views forget the old run.
+(which owns it from then on), the state learns its problem key, and the views forget the old run. A set-up that
+reads a CSV file is read off the GUI thread (``Loader``): a 50 MB file takes seconds, and the window must not freeze.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -14,10 +16,13 @@ import numpy as np
 from PySide6 import QtWidgets
 
 from gdsim.engine import optimizers, schedules
+from gdsim.io.tables import write_csv
 from gdsim.lab import config as cfgmod
+from gdsim.lab.presets import DATA_PREFIX
 from gdsim.lab.state import AppState
 from gdsim.ui.controllers.aids import AidController
 from gdsim.ui.controllers.folders import data_folder
+from gdsim.ui.controllers.loader import Gate, Loader
 from gdsim.ui.controllers.messages import Messages
 from gdsim.ui.controllers.surfaces import SurfaceController
 from gdsim.ui.panels.function_info import FunctionInfo
@@ -25,7 +30,6 @@ from gdsim.ui.panels.loss_curve import LossCurve
 from gdsim.ui.panels.network_graph import NetworkGraph
 from gdsim.ui.panels.output_view import OutputView
 from gdsim.ui.panels.setup import SetupPanel
-from gdsim.ui.plotting import figures
 from gdsim.ui.widgets.lesson_banner import LessonBanner
 from gdsim.ui.widgets.lr_control import LearningRateControl
 from gdsim.ui.worker_client import WorkerClient
@@ -44,6 +48,8 @@ class ProblemController:
         self.surfaces, self.aids = surfaces, aids
         self.new_problem_hooks: list[Callable[[], object]] = []  # called when the problem key changes
         self.banner: LessonBanner | None = None  # the open preset's note: it follows the problem and η
+        self.loader = Loader(parent)  # the window's one loader: CSV set-ups here, sessions in FileController
+        self.gate = Gate()  # Step/Run pressed while a CSV is read wait for it
         setup.sigChanged.connect(self.setup_changed)
         lr_control.sigChanged.connect(lambda _lr: self._follow())
         output_view.sigPointAdded.connect(self.add_point)
@@ -55,10 +61,13 @@ class ProblemController:
         if old is not None and live_only(old, cfg):
             self.change_training(cfg)
             return
-        if self.load(cfg) and old is not None:
-            what = {"problem": "data", "network": "network"}.get(section, "set-up")
-            note = f" ({self.setup.note})" if self.setup.note else ""
-            self.messages.say(f"{what} changed: training restarts from new weights{note}", 15000 if note else 8000)
+        if old is None:
+            self.load(cfg)
+            return
+        what = {"problem": "data", "network": "network"}.get(section, "set-up")
+        note = f" ({self.setup.note})" if self.setup.note else ""
+        self.load(cfg, then=lambda: self.messages.say(f"{what} changed: training restarts from new weights{note}",
+                                                      15000 if note else 8000))
 
     def change_training(self, cfg: cfgmod.Config) -> None:
         """Send the new training settings to the worker, after checking them here: a bad one is a message
@@ -127,30 +136,76 @@ class ProblemController:
             self.messages.show_open_error(f"Cannot use this set-up: {e}")
             return False
         self.setup.set_config(cfg)
-        if not self.load(cfg, report=self.messages.show_open_error):
+        then = (lambda: self.messages.say(f"{problem_title(cfg)}: ready — press Run (Space). {note}", 15000)
+                ) if note else None
+        return self.load(cfg, report=self.messages.show_open_error, then=then)
+
+    def load(self, cfg: cfgmod.Config, keep_surfaces: bool = False, report: Callable[[str], object] | None = None,
+             then: Callable[[], object] | None = None) -> bool:
+        """Build the set-up and hand it to the worker, then call ``then()``; a bad set-up is a message
+        (``report``) and changes nothing. True: the set-up is in place, or its CSV is being read.
+
+        A CSV file is read off the GUI thread: the status bar says so, Step/Run wait for it (``gate``), a newer
+        load (or session) drops it, and if it fails the form goes back to the problem still trained. Generated
+        data and the CSVs shipped with gdsim (a few KB, read in a millisecond) are built at once: presets, lessons
+        (which apply a set-up and press Step right after) and the many callers that read the result straight
+        away keep working as they did.
+        """
+        self.client.pause()
+        self.loader.drop()  # the newest request wins over a set-up or a session still being read
+        path = csv_path(cfg)
+        if path is None:
+            if not self._apply(cfg, None, keep_surfaces, report or self.messages.show_error):
+                return False
+            if then is not None:
+                then()
+            return True
+        report = report or self.messages.show_open_error  # a file that cannot be read: a dialog, as File → Open
+        try:
+            cfgmod.validate(cfg)  # a set-up that cannot work is refused before its file is read
+        except (ValueError, OSError) as e:
+            report(f"Cannot use this set-up: {e}")
             return False
-        if note:
-            self.messages.say(f"{problem_title(cfg)}: ready — press Run (Space). {note}", 15000)
+        self.gate.close()
+        self.messages.say(f"Reading {reading_text(path)}…", 0)
+        self.loader.load(lambda cancel: cfgmod.make_data(cfg, cancel),
+                         lambda data: self._read(cfg, data, keep_surfaces, report, then),
+                         lambda message: self._read_failed(message, report), self.gate.drop)
         return True
 
-    def load(self, cfg: cfgmod.Config, keep_surfaces: bool = False,
-             report: Callable[[str], object] | None = None) -> bool:
-        """Build the set-up and hand it to the worker; a bad set-up is a message (``report``) and changes
-        nothing."""
-        self.client.pause()
+    def _read(self, cfg: cfgmod.Config, data, keep_surfaces: bool, report: Callable[[str], object],
+              then: Callable[[], object] | None) -> None:
+        if not self._apply(cfg, data, keep_surfaces, report):
+            self._read_failed("", None)
+            return
+        if then is not None:
+            then()
+        self.gate.open()
+
+    def _read_failed(self, message: str, report: Callable[[str], object] | None) -> None:
+        """The old problem is still trained, so the form shows it again (the form and the model never disagree)."""
+        self.gate.drop()
+        if self.state.config is not None:
+            self.setup.set_config(self.state.config)
+        if report is not None:
+            report(f"Cannot use this set-up: {message}")
+
+    def _apply(self, cfg: cfgmod.Config, data, keep_surfaces: bool, report: Callable[[str], object]) -> bool:
+        """Network and trainer for ``cfg`` on ``data`` (None: made here), to the worker and the views."""
         state = self.state
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                probe = cfgmod.build(cfg)
+                probe = cfgmod.build(cfg, data)
                 mask = None
                 if state.exact_indices and keep_surfaces:
                     mask = np.zeros(probe.net.n_params, bool)
                     mask[[i for i in state.exact_indices if i < probe.net.n_params]] = True
                 start = state.start_override if keep_surfaces else None
-                built = cfgmod.build(cfg, mask=mask, start=start) if (mask is not None or start) else probe
+                built = (cfgmod.build(cfg, probe.data, mask=mask, start=start) if (mask is not None or start)
+                         else probe)
         except (ValueError, OSError) as e:
-            (report or self.messages.show_error)(f"Cannot use this set-up: {e}")
+            report(f"Cannot use this set-up: {e}")
             return False
         self.setup.show_schedule(cfg, cfg.training.eta)
         self.surfaces.new_model(built.net.param_names, keep_surfaces)
@@ -217,7 +272,7 @@ class ProblemController:
         target = next((n for n in (*data.target_names[:1], "class", "label") if n not in features), "class_")
         try:
             path = data_folder() / "drawn_points.csv"
-            figures.write_csv(path, [*features, target], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
+            write_csv(path, [*features, target], [[a, b, c] for (a, b), c in zip(X, labels, strict=True)])
         except OSError as e:
             self.messages.show_error(f"Could not add the point: {e}")
             return
@@ -226,6 +281,23 @@ class ProblemController:
                                                           "task": "classification"}, name="", description="")
         self.setup.set_config(cfg)
         self.load(cfg)
+
+
+def csv_path(cfg: cfgmod.Config) -> str | None:
+    """The CSV file a set-up reads from disk, or None (generated data, a function, a CSV shipped with gdsim)."""
+    dataset = cfg.problem.dataset
+    if cfg.problem.function is not None or not dataset.startswith("csv:") or dataset[4:].startswith(DATA_PREFIX):
+        return None
+    return dataset[4:]
+
+
+def reading_text(path: str) -> str:
+    """``NAME.csv (NN MB)``: what the status bar says is being read."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return Path(path).name
+    return f"{Path(path).name} ({size / 1e6:.{0 if size >= 10e6 else 1}f} MB)"
 
 
 def problem_title(cfg: cfgmod.Config) -> str:

@@ -13,6 +13,7 @@ from PySide6 import QtCore
 from gdsim.lab.snapshot import Snapshot
 from gdsim.lab.state import AppState
 from gdsim.ui.controllers.aids import AidController
+from gdsim.ui.controllers.loader import Gate
 from gdsim.ui.controllers.messages import Messages
 from gdsim.ui.panels.loss_curve import LossCurve
 from gdsim.ui.panels.output_view import OutputView
@@ -26,13 +27,15 @@ from gdsim.ui.worker_client import WorkerClient
 class TrainingController:
     def __init__(self, client: WorkerClient, state: AppState, messages: Messages, toolbar: TrainingToolbar,
                  status: StatusLine, lr_control: LearningRateControl, setup: SetupPanel, loss_curve: LossCurve,
-                 output_view: OutputView, aids: AidController):
+                 output_view: OutputView, aids: AidController, gate: Gate | None = None):
+        """``gate``: the problem controller's; Step/Epoch/Run pressed while a CSV is read wait for it."""
         self.client, self.state, self.messages = client, state, messages
         self.toolbar, self.status, self.lr_control, self.setup = toolbar, status, lr_control, setup
         self.loss_curve, self.output_view, self.aids = loss_curve, output_view, aids
+        self.gate = gate or Gate()
         tb = toolbar
-        tb.step.triggered.connect(client.step)
-        tb.epoch.triggered.connect(client.epoch)
+        tb.step.triggered.connect(lambda *_: self.gate.call(client.step))
+        tb.epoch.triggered.connect(lambda *_: self.gate.call(client.epoch))
         tb.run.toggled.connect(self.run_toggled)
         tb.run_n.clicked.connect(lambda: self.start_run(tb.epochs.value()))
         tb.rate.currentIndexChanged.connect(lambda *_: client.set_rate(tb.rate_value()))
@@ -45,6 +48,9 @@ class TrainingController:
 
     def start_run(self, epochs: int) -> None:
         """Run ``epochs`` epochs, or (0) until the run ends or is paused; nothing if a run is going."""
+        if self.gate.waiting:
+            self.gate.call(lambda: self.start_run(epochs))
+            return
         if self.client.running:
             return
         self.status.start_progress(epochs)
@@ -57,12 +63,13 @@ class TrainingController:
             self.start_run(count)
             return
         for _ in range(count):
-            (self.client.step if kind == "step" else self.client.epoch)()
+            self.gate.call(self.client.step if kind == "step" else self.client.epoch)
 
     def run_toggled(self, on: bool) -> None:
         if on:
             self.start_run(0)
         else:
+            self.gate.forget()
             self.client.pause()
 
     def use_lr(self, lr: float) -> None:

@@ -16,14 +16,10 @@ from pyqtgraph.exporters import Exporter
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from gdsim.io.atomic import write_bytes
-from gdsim.io.tables import check_path, loss_csv_rows, write_csv  # the last two: see __all__
+from gdsim.io.tables import check_path
 from gdsim.ui.plotting import svg_flatten
 
-# loss_csv_rows and write_csv are re-exported for ui/controllers/files.py, which the controllers branch rewrites
-# now: drop them here once it imports them from gdsim.io.tables.
-
-__all__ = ["check_path", "loss_csv_rows", "plot_image", "plot_png", "plot_png_bytes", "plot_svg", "plot_svg_bytes",
-           "write_csv", "write_png"]
+__all__ = ["plot_image", "plot_png", "plot_png_bytes", "plot_svg", "plot_svg_bytes", "write_png"]
 
 
 def write_png(image, path) -> None:
