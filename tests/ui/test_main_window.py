@@ -305,7 +305,8 @@ def test_drawing_a_point_adds_it_to_the_training_data(win, qtbot):
     n = len(win.data.X_train) + len(win.data.X_test)
     win.output_view.set_drawing(True)
     win.output_view.sigPointAdded.emit(0.25, -0.5, 1)
-    assert len(win.data.X_train) + len(win.data.X_test) == n + 1 and len(win.data.X_test) > 0  # split kept
+    qtbot.waitUntil(lambda: len(win.data.X_train) + len(win.data.X_test) == n + 1, timeout=5000)  # CSV: a thread
+    assert len(win.data.X_test) > 0  # split kept
     assert [0.25, -0.5] in win.data.X_train.tolist() + win.data.X_test.tolist()
     assert win.current_config().problem.dataset.startswith("csv:")
 
