@@ -1,9 +1,11 @@
 """Big CSVs: loading time and peak memory against the csv module read into lists, the preview, and how long
-the window's thread stalls while the import dialog reads a file and while the window applies it.
+the window's thread stalls while the import dialog reads a file, while the window applies it, and while a set-up
+naming the file is opened (``gdsim gui --config``, a preset or Reset: nothing read before, so nothing remembered).
 
 Each load runs in its own process so its peak resident memory (ru_maxrss) is its own; "baseline" is a process
 that only imports gdsim. The window's stall is the longest gap between ticks of a 5 ms QTimer.
-Run: QT_QPA_PLATFORM=offscreen python bench/bench_csv.py [MB ...]   (default: 20 50)
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_csv.py [--setup-only] [MB ...]   (default: 20 50)
+With --setup-only only the set-up is measured (PYTHONPATH=another checkout: the same figure before a change).
 """
 
 from __future__ import annotations
@@ -53,67 +55,115 @@ def load(path: str, how: str) -> tuple[float, int]:
     return float(out[0]), int(out[1])
 
 
-def window_stalls(path: str) -> tuple[float, float, float, float]:
-    """(preview s, dialog check s, longest stall while checking s, longest stall while accepting s)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6 import QtCore
+class Window:
+    """A window on XOR with a 5 ms timer whose gaps are recorded, and a way to let its event loop run."""
 
-    from gdsim.engine import csv_table
-    from gdsim.lab import config
-    from gdsim.ui.app import application
-    from gdsim.ui.main_window import MainWindow
-    from gdsim.ui.widgets.csv_import import CsvImportDialog, read_preview
+    def __init__(self) -> None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6 import QtCore
 
-    csv_table.forget()
-    app = application(headless=True)
-    win = MainWindow(config.load_preset("xor"), restore_layout=False)
-    win.show()
-    gaps: list[float] = []
-    last = [time.perf_counter()]
+        from gdsim.engine import csv_table
+        from gdsim.lab import config
+        from gdsim.ui.app import application
+        from gdsim.ui.main_window import MainWindow
 
-    def tick() -> None:
+        csv_table.forget()
+        self.app = application(headless=True)
+        self.win = MainWindow(config.load_preset("xor"), restore_layout=False)
+        self.win.show()
+        self.gaps: list[float] = []
+        self.last = time.perf_counter()
+        self.timer = QtCore.QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self.tick)
+
+    def tick(self) -> None:
         now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+        self.gaps.append(now - self.last)
+        self.last = now
 
-    def spin(until, limit: float = 300.0) -> None:
+    def restart(self) -> None:
+        self.gaps.clear()
+        self.last = time.perf_counter()
+
+    def spin(self, until, limit: float = 300.0) -> None:
+        from PySide6 import QtCore
+
         end = time.perf_counter() + limit
         while not until() and time.perf_counter() < end:
-            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            self.app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
+    def ready(self, features: int) -> bool:
+        """The new problem is the one trained: its first snapshot has reached the window."""
+        w = self.win
+        return w.data is not None and w.data.n_features == features and w.snapshot is not None \
+            and w.snapshot.sizes[0] == features
+
+    def close(self) -> None:
+        self.timer.stop()
+        self.win.close()
+
+
+def setup_stall(path: str) -> tuple[float, float]:
+    """(longest stall s, time until the new problem is trained s) while a set-up naming ``path`` is opened."""
+    w = Window()
+    w.spin(lambda: False, 0.5)
+    cfg = w.win.current_config().with_changes(problem={"dataset": "csv:" + path}, name="", description="")
+    w.timer.start()
+    w.spin(lambda: False, 0.3)
+    w.restart()
+    t = time.perf_counter()
+    w.win.setup.set_config(cfg)
+    w.win.load(cfg)
+    w.spin(lambda: w.ready(4))
+    ready = time.perf_counter() - t
+    w.tick()
+    stall = max(w.gaps)
+    w.close()
+    return stall, ready
+
+
+def window_stalls(path: str) -> tuple[float, float, float, float]:
+    """(preview s, dialog check s, longest stall while checking s, longest stall while accepting s)."""
+    from gdsim.ui.widgets.csv_import import CsvImportDialog, read_preview
+
+    w = Window()
+    win, spin, gaps = w.win, w.spin, w.gaps
     t = time.perf_counter()
     read_preview(path)
     preview = time.perf_counter() - t
-    timer = QtCore.QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
-    timer.start()
+    w.timer.start()
     dialog = CsvImportDialog(win)
     dialog.show()
     spin(lambda: False, 0.3)
-    gaps.clear()
-    last[0] = t = time.perf_counter()
+    w.restart()
+    t = time.perf_counter()
     dialog.set_path(path)
     spin(lambda: not dialog.is_checking())
     checked, checking_stall = time.perf_counter() - t, max(gaps)
-    gaps.clear()
-    last[0] = time.perf_counter()
+    w.restart()
     dialog.accept()  # then what MainWindow.import_csv_dialog does once exec() returns
     cfg = win.current_config().with_changes(problem=dialog.result_problem())
     win.setup.set_config(cfg)
     win.load(cfg)
-    spin(lambda: win.data is not None and len(win.data.X_train) > 1000 and win.snapshot is not None
-         and win.snapshot.sizes[0] == 4)
+    spin(lambda: w.ready(4))
     spin(lambda: False, 0.5)
-    tick()
+    w.tick()
     accept_stall = max(gaps)
-    timer.stop()
-    win.close()
+    w.close()
     return preview, checked, checking_stall, accept_stall
 
 
 def main() -> None:
-    sizes = [float(a) for a in sys.argv[1:]] or [20.0, 50.0]
+    setup_only = "--setup-only" in sys.argv
+    sizes = [float(a) for a in sys.argv[1:] if a != "--setup-only"] or [20.0, 50.0]
+    if setup_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            for mb in sizes:
+                path = os.path.join(tmp, f"{mb:g}MB.csv")
+                write_csv(path, mb)
+                print_setup(path)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         # every load runs while this process is still small: Linux carries the parent's resident size into a
         # child's ru_maxrss (exec keeps the high-water mark), so the window comes after all of them
@@ -134,6 +184,13 @@ def main() -> None:
             print(f"{size / 1e6:.0f} MB CSV in the app: preview {preview * 1000:.0f} ms; dialog check {checked:.2f} s; "
                   f"window stalls: {stall_check * 1000:.0f} ms while checking, {stall_accept * 1000:.0f} ms while "
                   "accepting")
+            print_setup(path)
+
+
+def print_setup(path: str) -> None:
+    stall, ready = setup_stall(path)
+    print(f"{os.path.getsize(path) / 1e6:.0f} MB CSV set-up opened: longest window stall {stall * 1000:.0f} ms, "
+          f"trained after {ready:.2f} s")
 
 
 if __name__ == "__main__":
