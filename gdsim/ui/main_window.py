@@ -184,7 +184,6 @@ class MainWindow(QtWidgets.QMainWindow):
         """Whether a dock is showing (a tab behind another is not; Qt says so only through visibilityChanged)."""
         return self.dock_shown.get(title, False) and not self.closing
 
-
     @property
     def snapshot(self) -> Snapshot | None:
         return self.state.snapshot
