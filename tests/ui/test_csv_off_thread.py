@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
+from windows import open_window
 
 from gdsim.engine import csv_table
 from gdsim.engine.cancel import Cancelled
@@ -42,16 +43,10 @@ def _fresh():
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
-    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, str(tmp_path))
-    w = MainWindow(config.load_preset("xor").with_changes(training={"epochs": 0}), restore_layout=False)
-    qtbot.addWidget(w)
-    w.show()
-    hide_surfaces(w)
-    qtbot.waitUntil(lambda: w.snapshot is not None)
-    yield w
-    w.shutdown()
+def win(win):
+    """The shared window (tests/ui/conftest.py), with its surface docks closed (see ``hide_surfaces``)."""
+    hide_surfaces(win)
+    return win
 
 
 def hide_surfaces(w: MainWindow) -> None:
@@ -176,8 +171,7 @@ def test_a_bad_csv_gives_its_dialog_and_the_form_goes_back(win, qtbot, tmp_path)
 def test_closing_during_the_read_is_clean(qtbot, monkeypatch, big, tmp_path, qtlog):
     """The window opened on a set-up naming a big CSV (``gdsim gui --config``) and closed while it is read."""
     reader = HeldReader(monkeypatch)
-    w = MainWindow(config.load_preset("xor").with_changes(problem={"dataset": f"csv:{big}"}), restore_layout=False)
-    qtbot.addWidget(w)
+    w = open_window(qtbot, config.load_preset("xor").with_changes(problem={"dataset": f"csv:{big}"}), show=False)
     w.show()
     hide_surfaces(w)
     assert reader.started.wait(WAIT)
