@@ -22,7 +22,7 @@ TAB_TITLES = {"Loss slice": "Slice", "3D surface": "3D"}
 GROUPS = {"Loss": ("Compare", "η sweep", "Sharpness"), "Loss surface": ("Loss slice", "3D surface", "Gradient flow")}
 
 
-def make_dock(win: QtWidgets.QMainWindow, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
+def make_dock(win, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
     """A closable, movable dock ``win.docks[title]``; its visibility is tracked in ``win.dock_shown``."""
     dock = QtWidgets.QDockWidget(TAB_TITLES.get(title, title), win)
     dock.toggleViewAction().setText(title)
