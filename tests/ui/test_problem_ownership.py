@@ -116,3 +116,15 @@ def test_drawing_a_point_keeps_the_test_split_and_the_feature_names(qtbot, tmp_p
     finally:
         win.shutdown()
         QtCore.QStandardPaths.setTestModeEnabled(False)
+
+
+def test_a_function_puts_the_empty_output_view_away_and_data_brings_it_back(qtbot, win):
+    """A function has no data: its Output dock was an empty plot taking a quarter of the window."""
+    assert not win.docks["Output"].isVisible()  # rosenbrock: nothing to show there
+    assert win.docks["Loss surface"].isVisible()
+    win.open_preset("xor")
+    qtbot.waitUntil(lambda: win.docks["Output"].isVisible(), timeout=5000)
+    win.docks["Output"].close()  # the user closes it: the next function and the next data leave it closed
+    win.open_preset("rosenbrock")
+    win.open_preset("xor")
+    assert not win.docks["Output"].isVisible()

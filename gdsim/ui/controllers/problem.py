@@ -49,6 +49,9 @@ class ProblemController:
         self.new_problem_hooks: list[Callable[[], object]] = []  # called when the problem key changes
         self.banner: LessonBanner | None = None  # the open preset's note: it follows the problem and η
         self.loader = Loader(parent)  # the window's one loader: CSV set-ups here, sessions in FileController
+        # the Output dock was put away for a function (no data to show); True at first, so that a window whose
+        # saved layout was left in function mode shows it again for the first problem with data
+        self._output_put_away = True
         self.gate = Gate()  # Step/Run pressed while a CSV is read wait for it
         setup.sigChanged.connect(self.setup_changed)
         lr_control.sigChanged.connect(lambda _lr: self._follow())
@@ -253,11 +256,23 @@ class ProblemController:
         self.setup.preview.set_data(built.data)
         if function is not None and not self.docks["Loss surface"].isVisible():
             self.docks["Loss surface"].show()
+        self._output_for(function is None)
         if function is not None:
             self.docks["Loss surface" if function.dim == 2 else "Loss slice"].raise_()
         self.client.load(built)
         self.surfaces.request()
         self.messages.say(message, 8000)
+
+    def _output_for(self, data: bool) -> None:
+        """A function has no data: its Output dock would be an empty plot taking a quarter of the window, so it
+        is put away, and brought back for the next problem with data (unless the user closed it)."""
+        dock = self.docks["Output"]
+        if not data and not dock.isHidden():  # isHidden: also before the window is first shown
+            dock.hide()
+            self._output_put_away = True
+        elif data and self._output_put_away:
+            dock.show()
+            self._output_put_away = False
 
     def add_point(self, x: float, y: float, label: int) -> None:
         """Add a drawn point to the training data: the points go to a CSV in the app's data folder, in the
