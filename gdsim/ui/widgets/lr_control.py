@@ -116,7 +116,7 @@ class LearningRateControl(QtWidgets.QWidget):
             return
         side = "above" if self._value > limit else "below"
         colour = palette.ERROR_RED if side == "above" else palette.MUTED
-        self.hint.setText(f"<span style='color:{colour}'>stable η < {formatters.number(limit, 3)}</span>")
+        self.hint.setText(f"<span style='color:{colour}'>stable η &lt; {formatters.number(limit, 3)}</span>")
         self.hint.setToolTip(LIMIT_TIP.format(lam=lam, limit=limit, side=side))
 
     def set_value(self, lr: float) -> None:
