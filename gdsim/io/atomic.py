@@ -50,27 +50,12 @@ def write_file(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> 
     An ``OSError`` while writing, flushing, syncing or renaming becomes one ``WriteError``; any other exception
     from ``write`` (a bug, a refused value) propagates unchanged. Either way no temporary file is left.
     """
-    path = Path(path)
-    folder = path.parent
-    existed = path.exists()
-    remove_leftovers(path)
-    tmp = None
-    try:
-        tmp, fd = _create_temp(path)
-        with os.fdopen(fd, "wb") as f:
+    def fill(name: str) -> None:
+        with os.fdopen(os.open(name, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0)), "wb") as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        raise WriteError(_message(path, e, existed)) from e
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
-    _sync_folder(folder)
-    return path
+
+    return write_by_name(path, fill)
 
 
 def write_by_name(path: str | os.PathLike, write: Callable[[str], object]) -> Path:
