@@ -261,3 +261,22 @@ def test_a_network_change_on_the_worked_example_notes_the_dropped_weights(qtbot,
         assert not win.banner.isVisible()  # 2-3-1 is not the worked example's network any more
     finally:
         win.shutdown()
+
+
+def test_the_preset_note_says_when_the_optimizer_is_no_longer_the_presets(qtbot, tmp_path):
+    """Rosenbrock's note is about momentum: switched to adam, it says so instead of describing momentum as if
+    it were still the one at work."""
+    win = open_window(qtbot, tmp_path, "rosenbrock")
+    try:
+        banner, combo = win.banner, win.setup.optimizer
+        assert banner.isVisible() and "optimizer is now" not in banner.label.text()
+        combo.setFocus()
+        qtbot.keyClick(combo, QtCore.Qt.Key.Key_Home)  # the keyboard, as a person picks from a focused combo
+        for _ in range(combo.count()):
+            if combo.currentText() == "adam":
+                break
+            qtbot.keyClick(combo, QtCore.Qt.Key.Key_Down)
+        qtbot.waitUntil(lambda: win.worker.built.trainer.optimizer.name == "adam", timeout=5000)
+        assert banner.isVisible() and "the optimizer is now adam; the preset's is momentum" in banner.label.text()
+    finally:
+        win.shutdown()

@@ -235,7 +235,7 @@ class ProblemController:
     def _follow(self) -> None:
         """Text that names the problem or η follows the one trained now (the preset's note)."""
         if self.banner is not None:
-            self.banner.follow(self.state.problem, self.lr_control.value())
+            self.banner.follow(self.state.problem, self.lr_control.value(), self.setup.optimizer.currentText())
 
     def show_built(self, built: cfgmod.Built, message: str) -> None:
         if self.state.set_problem(built.config, built.data):

@@ -51,9 +51,10 @@ class LessonBanner(QtWidgets.QToolBar):
         self.preset, self.problem = cfg, problem
         self.show_text(cfg.name, cfg.description)
 
-    def follow(self, problem: str, lr: float) -> None:
-        """The problem and η trained now. Another problem: the note is not about it any more, so it goes.
-        The same problem at another η: the note says the η now beside the preset's (its text quotes it)."""
+    def follow(self, problem: str, lr: float, optimizer: str | None = None) -> None:
+        """The problem, η and optimizer trained now. Another problem: the note is not about it any more, so it
+        goes. The same problem at another η or with another optimizer: the note says what it is now beside the
+        preset's (its text quotes them)."""
         cfg = self.preset
         if cfg is None:
             return
@@ -63,6 +64,8 @@ class LessonBanner(QtWidgets.QToolBar):
             self.hide()
             return
         text = cfg.description
+        if optimizer is not None and optimizer != cfg.training.optimizer:
+            text += f" [the optimizer is now {optimizer}; the preset's is {cfg.training.optimizer}]"
         if lr != cfg.training.eta:
             text += f" [η is now {eta(lr)}; the preset's η is {eta(cfg.training.eta)}]"
         self.label.setText(f"{cfg.name}: {text}" if text else cfg.name)
