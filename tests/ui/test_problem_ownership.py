@@ -128,3 +128,13 @@ def test_a_function_puts_the_empty_output_view_away_and_data_brings_it_back(qtbo
     win.open_preset("rosenbrock")
     win.open_preset("xor")
     assert not win.docks["Output"].isVisible()
+
+
+def test_a_races_legend_sits_under_the_surface_not_over_its_paths(qtbot, win):
+    win.docks["Loss surface"].raise_()
+    qtbot.waitUntil(lambda: win.surface2d.grid() is not None, timeout=20000)
+    run_race(qtbot, win)
+    legend = win.surface2d._extra._legend
+    assert legend is not None and legend.isVisible() and len(legend.items) >= 2
+    plot_area = win.surface2d.plot.getPlotItem().vb.sceneBoundingRect()
+    assert not legend.sceneBoundingRect().intersects(plot_area)

@@ -158,7 +158,8 @@ class PathItems:
 
 
 class ExtraPaths:
-    """Labelled extra paths (races, comparisons) with a legend that exists only while there are some."""
+    """Labelled extra paths (races, comparisons) with a legend under the plot that exists only while there are
+    some (inside the plot it covered the paths it names)."""
 
     def __init__(self, plot_item: pg.PlotItem, z: float = 20):
         self._plot = plot_item
@@ -172,7 +173,7 @@ class ExtraPaths:
             self._plot.removeItem(item)  # also takes it out of the legend
         self._items = []
         if paths and self._legend is None:
-            self._legend = self._plot.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=(255, 255, 255, 210))
+            self._legend = LegendRow(self._plot, colCount=3, verSpacing=-6)  # under the axis, off the paths
         for k, (label, colour, coords) in enumerate(paths):
             colour = colour if colour is not None else EXTRA_COLOURS[k % len(EXTRA_COLOURS)]
             c = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
