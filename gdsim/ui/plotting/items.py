@@ -173,7 +173,7 @@ class ExtraPaths:
             self._plot.removeItem(item)  # also takes it out of the legend
         self._items = []
         if paths and self._legend is None:
-            self._legend = LegendRow(self._plot, colCount=3, verSpacing=-6)  # under the axis, off the paths
+            self._legend = LegendRow(self._plot, colCount=2, verSpacing=-6)  # under the axis, off the paths
         for k, (label, colour, coords) in enumerate(paths):
             colour = colour if colour is not None else EXTRA_COLOURS[k % len(EXTRA_COLOURS)]
             c = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
