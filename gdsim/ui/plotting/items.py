@@ -165,7 +165,7 @@ class ExtraPaths:
         self._plot = plot_item
         self._z = z
         self._items: list[pg.PlotDataItem] = []
-        self._legend = None
+        self._legend: LegendRow | None = None
 
     def show(self, paths, offsets=(0.0, 0.0)) -> None:
         """``paths``: [(label, colour or None, (T, 2) coordinates)], drawn shifted by ``offsets``."""
@@ -202,6 +202,7 @@ def param_combo(tooltip: str = "") -> QtWidgets.QComboBox:
     combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
     combo.setMinimumContentsLength(7)
     completer = combo.completer()
+    assert completer is not None  # an editable combo box always has one
     completer.setFilterMode(QtCore.Qt.MatchFlag.MatchContains)
     completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.PopupCompletion)
     completer.setCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
