@@ -6,6 +6,7 @@ import itertools
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtTest import QTest
+from windows import choose
 
 from gdsim.engine import optimizers
 from gdsim.lab import config
@@ -34,21 +35,6 @@ def setup_scroll(win) -> QtWidgets.QScrollBar:
     area = win.docks["Setup"].widget()
     assert isinstance(area, QtWidgets.QScrollArea) and area.verticalScrollBar().maximum() > 0
     return area.verticalScrollBar()
-
-
-def choose(qtbot, combo: QtWidgets.QComboBox, text: str) -> None:
-    """Open the combo with a click, walk down the list with the arrow keys and press Enter, as a person does."""
-    combo.setFocus()
-    QTest.mouseClick(combo, QtCore.Qt.MouseButton.LeftButton)
-    view = combo.view()
-    qtbot.waitUntil(view.isVisible, timeout=3000)
-    QTest.keyClick(view, QtCore.Qt.Key.Key_Home)
-    for _ in range(combo.count()):  # the arrow keys skip separators
-        if view.currentIndex().row() == combo.findText(text):
-            break
-        QTest.keyClick(view, QtCore.Qt.Key.Key_Down)
-    QTest.keyClick(view, QtCore.Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: combo.currentText() == text and not view.isVisible(), timeout=3000)
 
 
 def type_into(spin: QtWidgets.QAbstractSpinBox, text: str) -> None:

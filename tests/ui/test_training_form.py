@@ -3,6 +3,7 @@
 import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
+from windows import choose
 
 from gdsim.engine import schedules
 from gdsim.lab import config
@@ -10,19 +11,6 @@ from gdsim.lab import config
 # a combo's popup under the offscreen platform: notices about raising windows and grabbing the keyboard
 pytestmark = pytest.mark.qt_log_ignore("does not support raise", "does not support grabbing the keyboard",
                                        extend=True)
-
-
-def choose(qtbot, combo: QtWidgets.QComboBox, text: str) -> None:
-    """Open the combo with a click, walk down the list with the arrow keys and press Enter, as a person does."""
-    combo.setFocus()
-    QTest.mouseClick(combo, QtCore.Qt.MouseButton.LeftButton)
-    view = combo.view()
-    qtbot.waitUntil(view.isVisible, timeout=3000)
-    QTest.keyClick(view, QtCore.Qt.Key.Key_Home)
-    for _ in range(combo.findText(text)):
-        QTest.keyClick(view, QtCore.Qt.Key.Key_Down)
-    QTest.keyClick(view, QtCore.Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: combo.currentText() == text and not view.isVisible(), timeout=3000)
 
 
 def type_into(spin: QtWidgets.QAbstractSpinBox, text: str) -> None:

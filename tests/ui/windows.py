@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
 
 from gdsim.lab import config
 from gdsim.ui.main_window import MainWindow
@@ -40,3 +41,18 @@ def open_window(qtbot, cfg: config.Config | None = None, *, size: tuple[int, int
         w.activateWindow()
     qtbot.waitUntil(lambda: w.snapshot is not None)
     return w
+
+
+def choose(qtbot, combo: QtWidgets.QComboBox, text: str) -> None:
+    """Open the combo with a click, walk down the list with the arrow keys and press Enter, as a person does."""
+    combo.setFocus()
+    QTest.mouseClick(combo, QtCore.Qt.MouseButton.LeftButton)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible, timeout=3000)
+    QTest.keyClick(view, QtCore.Qt.Key.Key_Home)
+    for _ in range(combo.count()):  # the arrow keys skip separators
+        if view.currentIndex().row() == combo.findText(text):
+            break
+        QTest.keyClick(view, QtCore.Qt.Key.Key_Down)
+    QTest.keyClick(view, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: combo.currentText() == text and not view.isVisible(), timeout=3000)
