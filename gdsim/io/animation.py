@@ -29,6 +29,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from gdsim.io.atomic import one_line, write_by_name, write_file
+from gdsim.io.tables import check_folder
 
 FORMATS = ("gif", "mp4")
 MP4_PACKAGE = "imageio-ffmpeg"
@@ -60,11 +61,7 @@ def check_path(path: str | os.PathLike) -> str:
             ffmpeg_exe()
         except ValueError as e:
             raise ValueError(f"cannot record to '{path}': {e}") from None
-    if os.path.isdir(path):
-        raise ValueError(f"cannot record to '{path}': it is a folder")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ValueError(f"cannot record to '{path}': the folder '{parent}' does not exist")
+    check_folder(path, "record to")
     return ext
 
 

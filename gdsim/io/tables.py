@@ -31,12 +31,17 @@ def check_path(path, allowed: Sequence[str]) -> str:
         names = [f".{a}" for a in allowed]
         choice = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
         raise ValueError(f"cannot write '{path}': choose a {choice} file")
+    check_folder(path)
+    return ext
+
+
+def check_folder(path: str, doing: str = "write") -> None:
+    """``path`` names a file (not a folder) in a folder that exists, or a one-line ValueError."""
     if os.path.isdir(path):
-        raise ValueError(f"cannot write '{path}': it is a folder")
+        raise ValueError(f"cannot {doing} '{path}': it is a folder")
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
-        raise ValueError(f"cannot write '{path}': the folder '{parent}' does not exist")
-    return ext
+        raise ValueError(f"cannot {doing} '{path}': the folder '{parent}' does not exist")
 
 
 def _cell(v) -> str:
