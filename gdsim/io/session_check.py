@@ -102,28 +102,27 @@ def _rng(saved) -> dict:
 
 
 def _lr_changes(saved) -> list:
-    if not isinstance(saved, list):
-        raise ValueError(f"the saved lr_changes must be a list, got {short(saved)}")
-    out = []
-    for i, pair in enumerate(saved):
-        if not (isinstance(pair, list) and len(pair) == 2):
-            raise ValueError(f"the saved lr_changes[{i}] must be a [step, η] pair, got {short(pair)}")
-        pair_table = {"step": pair[0], "η": pair[1]}
-        out.append([_int(pair_table, "step", where=f"lr_changes[{i}]"),
-                    _float(pair_table, "η", positive=True, where=f"lr_changes[{i}]")])
-    return out
+    return _step_pairs(saved, "lr_changes", "η",
+                       lambda t, where: _float(t, "η", positive=True, where=where))
 
 
 def _setting_changes(saved) -> list:
     """The live setting changes marked on the loss curve: [step, what changed] pairs (absent in older sessions)."""
-    if not isinstance(saved, list) or len(saved) > MAX_RECENT:
-        raise ValueError(f"the saved setting_changes must be a list of at most {MAX_RECENT}, got {short(saved)}")
+    return _step_pairs(saved, "setting_changes", "text", lambda t, where: _text(t, "text"), most=MAX_RECENT)
+
+
+def _step_pairs(saved, name: str, second: str, check: Callable[[dict, str], object], most: int | None = None) -> list:
+    """A list of [step, value] pairs, each value checked by ``check(table, where)``; at most ``most`` of them."""
+    if not isinstance(saved, list) or (most is not None and len(saved) > most):
+        limit = "" if most is None else f" of at most {most}"
+        raise ValueError(f"the saved {name} must be a list{limit}, got {short(saved)}")
     out = []
     for i, pair in enumerate(saved):
+        where = f"{name}[{i}]"
         if not (isinstance(pair, list) and len(pair) == 2):
-            raise ValueError(f"the saved setting_changes[{i}] must be a [step, text] pair, got {short(pair)}")
-        pair_table = {"step": pair[0], "text": pair[1]}
-        out.append([_int(pair_table, "step", where=f"setting_changes[{i}]"), _text(pair_table, "text")])
+            raise ValueError(f"the saved {where} must be a [step, {second}] pair, got {short(pair)}")
+        table = {"step": pair[0], second: pair[1]}
+        out.append([_int(table, "step", where=where), check(table, where)])
     return out
 
 
